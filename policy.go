@@ -1,0 +1,46 @@
+package ward
+
+// Permission is something an API caller may be allowed to do.
+type Permission int
+
+// Permissions, each granted to a minimum role in Can.
+const (
+	ReadTeam         Permission = iota // list members and see profiles
+	EditOwnProfile                     // change one's own name, time zone, hours, holidays
+	ManageOwnTokens                    // create, list and revoke one's own API tokens
+	ManageTeam                         // add members, change roles, disable members
+	ManageAnyToken                     // list and revoke every member's tokens
+	ReadAudit                          // read the audit log
+)
+
+var minimumRole = map[Permission]Role{
+	ReadTeam:        RoleViewer,
+	EditOwnProfile:  RoleViewer,
+	ManageOwnTokens: RoleViewer,
+	ManageTeam:      RoleAdmin,
+	ManageAnyToken:  RoleAdmin,
+	ReadAudit:       RoleAdmin,
+}
+
+// Can reports whether the actor may do p. The command line and ward itself
+// act with an admin's rights: whoever runs them already holds the database.
+func Can(a Actor, p Permission) bool {
+	min, ok := minimumRole[p]
+	return ok && a.Role.AtLeast(min)
+}
+
+// Require returns an EFORBIDDEN error naming the needed role unless the actor
+// may do p.
+func Require(a Actor, p Permission) error {
+	if Can(a, p) {
+		return nil
+	}
+	return Errorf(EFORBIDDEN, "this needs the %s role; you are %s", minimumRole[p], roleOrNone(a.Role))
+}
+
+func roleOrNone(r Role) string {
+	if r == "" {
+		return "not signed in"
+	}
+	return "a " + string(r)
+}

@@ -1,0 +1,41 @@
+package store
+
+import (
+	"context"
+	"embed"
+	"fmt"
+	"io/fs"
+
+	"github.com/pressly/goose/v3"
+)
+
+// Each database has its own numbered migrations, one file per change.
+//
+//go:embed migrations
+var migrations embed.FS
+
+// Migrate brings the schema up to date and returns the versions applied.
+// Running it on an up-to-date database applies nothing.
+func (db *DB) Migrate(ctx context.Context) ([]int64, error) {
+	dir, gd := "migrations/sqlite", goose.DialectSQLite3
+	if db.dialect == postgresDialect {
+		dir, gd = "migrations/postgres", goose.DialectPostgres
+	}
+	fsys, err := fs.Sub(migrations, dir)
+	if err != nil {
+		return nil, fmt.Errorf("migrate: %w", err)
+	}
+	p, err := goose.NewProvider(gd, db.write, fsys, goose.WithDisableGlobalRegistry(true))
+	if err != nil {
+		return nil, fmt.Errorf("migrate: %w", err)
+	}
+	results, err := p.Up(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("migrate: %w", err)
+	}
+	var applied []int64
+	for _, r := range results {
+		applied = append(applied, r.Source.Version)
+	}
+	return applied, nil
+}

@@ -1,0 +1,244 @@
+// Package store keeps ward's state in a SQL database: SQLite through
+// modernc.org/sqlite (no cgo) by default, or PostgreSQL through pgx for
+// several instances. One set of portable queries serves both; the few
+// differences are named in dialect.
+package store
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"errors"
+	"fmt"
+	"io"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgconn"
+	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" database/sql driver
+	"github.com/wardsec/ward"
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+)
+
+// Options are what the store needs from outside besides the database.
+type Options struct {
+	Now      func() time.Time    // the clock; time.Now when nil
+	Random   io.Reader           // for token secrets; crypto/rand when nil
+	Holidays ward.HolidayChecker // validates holiday codes; required
+}
+
+// DB is an open store. Its methods implement ward's service interfaces.
+type DB struct {
+	dialect dialect
+	// read serves queries; write serves transactions that change data. On
+	// SQLite write is a single connection whose transactions begin
+	// IMMEDIATE, so writers queue on the busy timeout instead of failing
+	// when a read lock cannot be upgraded; readers run beside it in WAL
+	// mode. On PostgreSQL both are the same pool.
+	read, write *sql.DB
+	now         func() time.Time
+	random      io.Reader
+	holidays    ward.HolidayChecker
+}
+
+type dialect int
+
+const (
+	sqliteDialect dialect = iota
+	postgresDialect
+)
+
+// Open connects to the database that dsn names: "sqlite:PATH" or a
+// "postgres://" URL. It does not migrate; call Migrate.
+func Open(ctx context.Context, dsn string, opts Options) (*DB, error) {
+	db := &DB{now: opts.Now, random: opts.Random, holidays: opts.Holidays}
+	if db.now == nil {
+		db.now = time.Now
+	}
+	if db.random == nil {
+		db.random = rand.Reader
+	}
+	if db.holidays == nil {
+		return nil, errors.New("open store: no holiday checker")
+	}
+	var err error
+	switch {
+	case strings.HasPrefix(dsn, "sqlite:"):
+		err = db.openSQLite(strings.TrimPrefix(dsn, "sqlite:"))
+	case strings.HasPrefix(dsn, "postgres://"), strings.HasPrefix(dsn, "postgresql://"):
+		err = db.openPostgres(dsn)
+	default:
+		return nil, ward.Errorf(ward.EINVALID, "database %q: want sqlite:PATH or a postgres:// URL", redact(dsn))
+	}
+	if err != nil {
+		return nil, err
+	}
+	if err := db.Ping(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return db, nil
+}
+
+func (db *DB) openSQLite(path string) error {
+	if path == "" || strings.HasPrefix(path, ":memory:") || strings.Contains(path, "?") {
+		return ward.Errorf(ward.EINVALID, "database sqlite:%s: want the path of a file", path)
+	}
+	// synchronous(FULL) makes every commit durable on power loss, not
+	// just on a crash of ward: writes here are few and must not be lost.
+	pragmas := "_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)&_pragma=busy_timeout(10000)&_pragma=synchronous(FULL)"
+	var err error
+	if db.write, err = sql.Open("sqlite", "file:"+path+"?"+pragmas+"&_txlock=immediate"); err != nil {
+		return fmt.Errorf("open sqlite %s: %w", path, err)
+	}
+	db.write.SetMaxOpenConns(1)
+	if db.read, err = sql.Open("sqlite", "file:"+path+"?"+pragmas+"&_pragma=query_only(1)"); err != nil {
+		return fmt.Errorf("open sqlite %s: %w", path, err)
+	}
+	db.read.SetMaxOpenConns(8)
+	db.read.SetMaxIdleConns(8)
+	db.dialect = sqliteDialect
+	return nil
+}
+
+func (db *DB) openPostgres(dsn string) error {
+	pool, err := sql.Open("pgx", dsn)
+	if err != nil {
+		return fmt.Errorf("open postgres %s: %w", redact(dsn), err)
+	}
+	pool.SetMaxOpenConns(20)
+	pool.SetMaxIdleConns(20)
+	db.read, db.write, db.dialect = pool, pool, postgresDialect
+	return nil
+}
+
+// redact hides the password of a database URL so that it can be logged.
+func redact(dsn string) string {
+	u, err := url.Parse(dsn)
+	if err != nil || u.User == nil {
+		return dsn
+	}
+	return u.Redacted()
+}
+
+// Ping checks that the database answers; /readyz calls it.
+func (db *DB) Ping(ctx context.Context) error {
+	if err := db.read.PingContext(ctx); err != nil {
+		return fmt.Errorf("ping database: %w", err)
+	}
+	if db.write != db.read {
+		if err := db.write.PingContext(ctx); err != nil {
+			return fmt.Errorf("ping database: %w", err)
+		}
+	}
+	return nil
+}
+
+// Close closes every connection.
+func (db *DB) Close() error {
+	err := db.read.Close()
+	if db.write != db.read {
+		err = errors.Join(err, db.write.Close())
+	}
+	return err
+}
+
+// rebind turns the portable "?" placeholders into PostgreSQL's "$1".
+func (db *DB) rebind(query string) string {
+	if db.dialect != postgresDialect {
+		return query
+	}
+	var b strings.Builder
+	n := 0
+	for _, r := range query {
+		if r == '?' {
+			n++
+			b.WriteString("$" + strconv.Itoa(n))
+			continue
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+func (db *DB) queryRow(ctx context.Context, query string, args ...any) *sql.Row {
+	return db.read.QueryRowContext(ctx, db.rebind(query), args...)
+}
+
+func (db *DB) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	return db.read.QueryContext(ctx, db.rebind(query), args...)
+}
+
+// Tx is a write transaction. Its time is fixed when it begins, so that every
+// row and audit entry it writes carries the same instant.
+type Tx struct {
+	tx  *sql.Tx
+	db  *DB
+	now time.Time
+}
+
+// begin starts a write transaction; callers defer tx.rollback() and end with
+// tx.commit().
+func (db *DB) begin(ctx context.Context) (*Tx, error) {
+	tx, err := db.write.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, fmt.Errorf("begin transaction: %w", err)
+	}
+	return &Tx{tx: tx, db: db, now: db.now().UTC().Truncate(time.Microsecond)}, nil
+}
+
+func (tx *Tx) rollback() { _ = tx.tx.Rollback() } // after a commit this is a harmless no-op
+
+func (tx *Tx) commit() error {
+	if err := tx.tx.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	return nil
+}
+
+func (tx *Tx) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	return tx.tx.ExecContext(ctx, tx.db.rebind(query), args...)
+}
+
+func (tx *Tx) queryRow(ctx context.Context, query string, args ...any) *sql.Row {
+	return tx.tx.QueryRowContext(ctx, tx.db.rebind(query), args...)
+}
+
+func (tx *Tx) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	return tx.tx.QueryContext(ctx, tx.db.rebind(query), args...)
+}
+
+// isUniqueViolation reports whether err is a unique-constraint violation,
+// matched by the drivers' error codes.
+func isUniqueViolation(err error) bool {
+	var se *sqlite.Error
+	if errors.As(err, &se) {
+		return se.Code() == sqlite3.SQLITE_CONSTRAINT_UNIQUE
+	}
+	var pe *pgconn.PgError
+	return errors.As(err, &pe) && pe.Code == "23505"
+}
+
+// Times are stored as microseconds since the Unix epoch in both databases:
+// one representation, exact, and ordered by plain integer comparison.
+func micros(t time.Time) int64 { return t.UnixMicro() }
+
+func fromMicros(v int64) time.Time { return time.UnixMicro(v).UTC() }
+
+func nullMicros(t *time.Time) sql.NullInt64 {
+	if t == nil {
+		return sql.NullInt64{}
+	}
+	return sql.NullInt64{Int64: t.UnixMicro(), Valid: true}
+}
+
+func fromNullMicros(v sql.NullInt64) *time.Time {
+	if !v.Valid {
+		return nil
+	}
+	t := fromMicros(v.Int64)
+	return &t
+}
