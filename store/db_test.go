@@ -59,7 +59,7 @@ func openTestDB(t *testing.T, dsn string) testDB {
 	clock := &testClock{now: time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)}
 	db, err := Open(context.Background(), dsn, Options{Now: clock.Now, Holidays: holiday.Normalize})
 	if err != nil {
-		t.Fatalf("open %s: %v", redact(dsn), err)
+		t.Fatalf("open %s: %v", RedactDSN(dsn), err)
 	}
 	t.Cleanup(func() { db.Close() })
 	if _, err := db.Migrate(context.Background()); err != nil {

@@ -71,7 +71,7 @@ func Open(ctx context.Context, dsn string, opts Options) (*DB, error) {
 	case strings.HasPrefix(dsn, "postgres://"), strings.HasPrefix(dsn, "postgresql://"):
 		err = db.openPostgres(dsn)
 	default:
-		return nil, ward.Errorf(ward.EINVALID, "database %q: want sqlite:PATH or a postgres:// URL", redact(dsn))
+		return nil, ward.Errorf(ward.EINVALID, "database %q: want sqlite:PATH or a postgres:// URL", RedactDSN(dsn))
 	}
 	if err != nil {
 		return nil, err
@@ -107,7 +107,7 @@ func (db *DB) openSQLite(path string) error {
 func (db *DB) openPostgres(dsn string) error {
 	pool, err := sql.Open("pgx", dsn)
 	if err != nil {
-		return fmt.Errorf("open postgres %s: %w", redact(dsn), err)
+		return fmt.Errorf("open postgres %s: %w", RedactDSN(dsn), err)
 	}
 	pool.SetMaxOpenConns(20)
 	pool.SetMaxIdleConns(20)
@@ -115,8 +115,8 @@ func (db *DB) openPostgres(dsn string) error {
 	return nil
 }
 
-// redact hides the password of a database URL so that it can be logged.
-func redact(dsn string) string {
+// RedactDSN hides the password of a database URL so that it can be logged.
+func RedactDSN(dsn string) string {
 	u, err := url.Parse(dsn)
 	if err != nil || u.User == nil {
 		return dsn

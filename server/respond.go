@@ -1,0 +1,131 @@
+package server
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"mime"
+	"net/http"
+	"strings"
+
+	"github.com/wardsec/ward"
+)
+
+var statusOf = map[string]int{
+	ward.EMALFORMED:    http.StatusBadRequest,
+	ward.EINVALID:      http.StatusUnprocessableEntity,
+	ward.EUNAUTHORIZED: http.StatusUnauthorized,
+	ward.EFORBIDDEN:    http.StatusForbidden,
+	ward.ENOTFOUND:     http.StatusNotFound,
+	ward.EMETHOD:       http.StatusMethodNotAllowed,
+	ward.ECONFLICT:     http.StatusConflict,
+	ward.ETOOLARGE:     http.StatusRequestEntityTooLarge,
+	ward.EUNSUPPORTED:  http.StatusUnsupportedMediaType,
+	ward.EUNAVAILABLE:  http.StatusServiceUnavailable,
+	ward.EINTERNAL:     http.StatusInternalServerError,
+}
+
+type errorBody struct {
+	Error errorDetail `json:"error"`
+}
+
+type errorDetail struct {
+	Code      string `json:"code"`
+	Message   string `json:"message"`
+	RequestID string `json:"request_id,omitempty"`
+}
+
+// Error answers with the JSON error for err. Internal errors are logged with
+// their details and shown only as "Internal error." with the request ID.
+func (s *Server) Error(w http.ResponseWriter, r *http.Request, err error) {
+	code := ward.ErrorCode(err)
+	if code == ward.EINTERNAL || code == ward.EUNAVAILABLE {
+		s.cfg.Logger.LogAttrs(r.Context(), slog.LevelError, "request failed",
+			slog.String("request_id", ward.RequestIDFromContext(r.Context())), slog.String("error", err.Error()))
+	}
+	status, ok := statusOf[code]
+	if !ok {
+		status = http.StatusInternalServerError
+	}
+	writeJSON(w, status, errorBody{Error: errorDetail{Code: code, Message: ward.ErrorMessage(err), RequestID: ward.RequestIDFromContext(r.Context())}})
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.WriteHeader(status)
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(true) // so that no browser can read reporter text in an API answer as markup
+	_ = enc.Encode(v)       // the status is sent; a broken connection is the client's to notice
+}
+
+// decode reads a JSON request body into v: it must be declared as JSON, fit
+// in the body limit, hold exactly one value and name only known fields.
+func (s *Server) decode(w http.ResponseWriter, r *http.Request, v any) error {
+	mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if err != nil || mt != "application/json" {
+		return ward.Errorf(ward.EUNSUPPORTED, "send the body as Content-Type: application/json")
+	}
+	if r.ContentLength > s.cfg.MaxBody {
+		return ward.Errorf(ward.ETOOLARGE, "the body is over the limit of %d bytes", s.cfg.MaxBody)
+	}
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, s.cfg.MaxBody))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return decodeError(err, s.cfg.MaxBody)
+	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		var tooLarge *http.MaxBytesError
+		if errors.As(err, &tooLarge) {
+			return decodeError(err, s.cfg.MaxBody)
+		}
+		return ward.Errorf(ward.EMALFORMED, "the body holds more than one JSON value")
+	}
+	return nil
+}
+
+func decodeError(err error, limit int64) error {
+	var (
+		tooLarge *http.MaxBytesError
+		syntax   *json.SyntaxError
+		typ      *json.UnmarshalTypeError
+	)
+	switch {
+	case errors.As(err, &tooLarge):
+		return ward.Errorf(ward.ETOOLARGE, "the body is over the limit of %d bytes", limit)
+	case errors.Is(err, io.EOF):
+		return ward.Errorf(ward.EMALFORMED, "the body is empty; send a JSON object")
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return ward.Errorf(ward.EMALFORMED, "the body ends in the middle of a JSON value")
+	case errors.As(err, &syntax):
+		return ward.Errorf(ward.EMALFORMED, "the body is not valid JSON at byte %d: %s", syntax.Offset, syntax.Error())
+	case errors.As(err, &typ):
+		field := typ.Field
+		if field == "" {
+			return ward.Errorf(ward.EMALFORMED, "the body must be a JSON %s, not %s", typ.Type.Kind(), typ.Value)
+		}
+		return ward.Errorf(ward.EMALFORMED, "field %q must be of type %s, not %s", field, jsonType(typ.Type.String()), typ.Value)
+	case strings.HasPrefix(err.Error(), "json: unknown field "):
+		// encoding/json has no typed error for unknown fields.
+		return ward.Errorf(ward.EMALFORMED, "unknown field %s", strings.TrimPrefix(err.Error(), "json: unknown field "))
+	default:
+		return ward.Errorf(ward.EMALFORMED, "the body could not be read: %v", err)
+	}
+}
+
+// jsonType names a Go type as the JSON a client should send.
+func jsonType(goType string) string {
+	switch strings.TrimPrefix(goType, "*") {
+	case "bool":
+		return "boolean"
+	case "string", "ward.Role", "time.Time":
+		return "string"
+	case "int", "int64":
+		return "integer"
+	default:
+		return fmt.Sprintf("%s (JSON)", goType)
+	}
+}

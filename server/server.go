@@ -1,0 +1,141 @@
+// Package server is ward's HTTP edge: the JSON API under /api/v1, health
+// checks, and the middleware that authenticates callers, names requests and
+// logs them. Handlers are thin: they decode, check the caller's role, call a
+// domain service and encode.
+package server
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/wardsec/ward"
+)
+
+// Config is everything the server needs; cmd/ward fills it in.
+type Config struct {
+	Members ward.MemberService
+	Tokens  ward.TokenService
+	Audit   ward.AuditService
+	Ready   func(context.Context) error // answers /readyz, typically the database ping
+	Logger  *slog.Logger
+	Version string
+	MaxBody int64 // request body limit in bytes; DefaultMaxBody when 0
+}
+
+// DefaultMaxBody is the request body limit unless configured otherwise.
+const DefaultMaxBody = 1 << 20
+
+// Server serves ward over HTTP.
+type Server struct {
+	cfg    Config
+	mux    *http.ServeMux
+	routes []string // every registered pattern, for the OpenAPI check
+}
+
+// New returns a server with every route registered.
+func New(cfg Config) *Server {
+	if cfg.MaxBody == 0 {
+		cfg.MaxBody = DefaultMaxBody
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	s := &Server{cfg: cfg, mux: http.NewServeMux()}
+	s.registerRoutes()
+	return s
+}
+
+// Handler returns the root handler: request IDs, logging and panic recovery
+// around the router.
+func (s *Server) Handler() http.Handler {
+	return s.withRequestID(s.withLogging(s.withRecovery(http.HandlerFunc(s.route))))
+}
+
+// Routes returns the registered patterns, such as "GET /api/v1/me".
+func (s *Server) Routes() []string { return s.routes }
+
+// handle registers a route and remembers its pattern.
+func (s *Server) handle(pattern string, h http.HandlerFunc) {
+	s.routes = append(s.routes, pattern)
+	s.mux.HandleFunc(pattern, h)
+}
+
+// route dispatches to the mux, but answers unknown paths and methods with
+// the same JSON errors as every other failure instead of the mux's text.
+func (s *Server) route(w http.ResponseWriter, r *http.Request) {
+	h, pattern := s.mux.Handler(r)
+	if pattern != "" {
+		h.ServeHTTP(w, r)
+		return
+	}
+	probe := &statusProbe{header: http.Header{}}
+	h.ServeHTTP(probe, r)
+	if probe.status == http.StatusMethodNotAllowed {
+		w.Header().Set("Allow", probe.header.Get("Allow"))
+		s.Error(w, r, ward.Errorf(ward.EMETHOD, "%s is not allowed here; allowed: %s", r.Method, probe.header.Get("Allow")))
+		return
+	}
+	s.Error(w, r, ward.Errorf(ward.ENOTFOUND, "no such endpoint: %s %s", r.Method, r.URL.Path))
+}
+
+// statusProbe records what the mux's own 404 or 405 handler would answer.
+type statusProbe struct {
+	header http.Header
+	status int
+}
+
+func (p *statusProbe) Header() http.Header         { return p.header }
+func (p *statusProbe) Write(b []byte) (int, error) { return len(b), nil }
+func (p *statusProbe) WriteHeader(status int)      { p.status = status }
+
+// ListenAndServe serves on addr until ctx ends, then shuts down gracefully:
+// requests in flight get up to grace to finish. ready is called with the
+// bound address once the listener is open (addr may use port 0).
+func (s *Server) ListenAndServe(ctx context.Context, addr string, grace time.Duration, ready func(net.Addr)) error {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", addr, err)
+	}
+	srv := &http.Server{
+		Handler:           s.Handler(),
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       time.Minute,
+		WriteTimeout:      time.Minute,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(s.cfg.Logger.Handler(), slog.LevelWarn),
+	}
+	if ready != nil {
+		ready(ln.Addr())
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+	s.cfg.Logger.Info("shutting down", "grace", grace)
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), grace)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil {
+		return fmt.Errorf("shut down: %w", err)
+	}
+	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("serve: %w", err)
+	}
+	return nil
+}
+
+func newRequestID() string {
+	b := make([]byte, 8)
+	_, _ = rand.Read(b) // crypto/rand.Read never fails on supported platforms
+	return hex.EncodeToString(b)
+}
