@@ -72,7 +72,7 @@ func (s *Server) handle(pattern string, h http.HandlerFunc) {
 func (s *Server) route(w http.ResponseWriter, r *http.Request) {
 	h, pattern := s.mux.Handler(r)
 	if pattern != "" {
-		h.ServeHTTP(w, r)
+		s.mux.ServeHTTP(w, r) // not h: only the mux sets the path values
 		return
 	}
 	probe := &statusProbe{header: http.Header{}}

@@ -1,0 +1,136 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/wardsec/ward"
+)
+
+// cli runs ward in-process, as the binary would, against one database.
+type cli struct {
+	t  *testing.T
+	db string
+}
+
+func newCLI(t *testing.T) *cli {
+	return &cli{t: t, db: "sqlite:" + filepath.Join(t.TempDir(), "ward.db")}
+}
+
+func (c *cli) run(stdin string, args ...string) (stdout, stderr string, err error) {
+	c.t.Helper()
+	var out, errb bytes.Buffer
+	err = run(context.Background(), append(args, "--db", c.db), strings.NewReader(stdin), &out, &errb)
+	return out.String(), errb.String(), err
+}
+
+func (c *cli) ok(args ...string) string {
+	c.t.Helper()
+	out, _, err := c.run("", args...)
+	if err != nil {
+		c.t.Fatalf("ward %s: %v", strings.Join(args, " "), err)
+	}
+	return out
+}
+
+func (c *cli) members() []ward.Member {
+	c.t.Helper()
+	var ms []ward.Member
+	if err := json.Unmarshal([]byte(c.ok("user", "list", "--all", "-o", "json")), &ms); err != nil {
+		c.t.Fatal(err)
+	}
+	return ms
+}
+
+func TestUserAndTokenCommands(t *testing.T) {
+	c := newCLI(t)
+	c.ok("user", "add", "--email", "Ana@example.org", "--name", "Ana", "--role", "admin", "--timezone", "Europe/Berlin")
+
+	out := c.ok("token", "create", "--user", "ana@example.org")
+	if !regexp.MustCompile(`^ward_[a-z2-7]{52}\n$`).MatchString(out) {
+		t.Errorf("token create printed %q; scripts need the token alone on one line", out)
+	}
+	if ms := c.members(); len(ms) != 1 || ms[0].Email != "ana@example.org" || ms[0].TimeZone != "Europe/Berlin" || ms[0].Role != ward.RoleAdmin {
+		t.Errorf("members = %+v", ms)
+	}
+
+	for _, bad := range [][]string{
+		{"user", "add", "--email", "ana@example.org", "--name", "Again"},
+		{"user", "add", "--email", "bo@example.org", "--name", "Bo", "--timezone", "Moon/Base"},
+		{"user", "add", "--email", "bo@example.org", "--name", "Bo", "--role", "boss"},
+		{"user", "add", "--name", "Bo"},
+		{"token", "create", "--user", "nobody@example.org"},
+		{"token", "revoke", "x"},
+		{"user", "disable", "ana@example.org"}, // the last admin
+	} {
+		if _, _, err := c.run("", bad...); err == nil {
+			t.Errorf("ward %s: succeeded, want an error", strings.Join(bad, " "))
+		}
+	}
+
+	c.ok("user", "add", "--email", "bo@example.org", "--name", "Bo", "--role", "viewer")
+	c.ok("token", "create", "--user", "bo@example.org", "--name", "ci", "--expires", "720h")
+	list := c.ok("token", "list", "--user", "bo@example.org")
+	if !strings.Contains(list, "bo@example.org") || !strings.Contains(list, "ci") {
+		t.Errorf("token list = %q", list)
+	}
+	if out := c.ok("token", "revoke", "2"); !strings.Contains(out, "token/2 of bo@example.org revoked") {
+		t.Errorf("revoke printed %q", out)
+	}
+	if out := c.ok("user", "disable", "bo@example.org"); !strings.Contains(out, "disabled") {
+		t.Errorf("disable printed %q", out)
+	}
+	if out := c.ok("user", "list"); strings.Contains(out, "bo@example.org") {
+		t.Errorf("user list shows a disabled member without --all: %q", out)
+	}
+	if out := c.ok("version"); !strings.HasPrefix(out, "ward ") {
+		t.Errorf("version printed %q", out)
+	}
+	if out := c.ok("migrate"); out != "the schema is up to date\n" {
+		t.Errorf("migrate on a migrated database printed %q", out)
+	}
+}
+
+func TestApply(t *testing.T) {
+	c := newCLI(t)
+	example := filepath.Join("..", "..", "examples", "team.yaml")
+
+	dry := c.ok("apply", "-f", example, "--dry-run")
+	if !strings.Contains(dry, "member/ana.keller@example.org created (dry run)") {
+		t.Errorf("dry run printed %q", dry)
+	}
+	if ms := c.members(); len(ms) != 0 {
+		t.Fatalf("dry run wrote %d members", len(ms))
+	}
+	c.ok("apply", "-f", example)
+	if ms := c.members(); len(ms) != 5 {
+		t.Fatalf("apply wrote %d members, want 5", len(ms))
+	}
+	if out := c.ok("apply", "-f", example); out != "5 unchanged\n" {
+		t.Errorf("second apply printed %q, want no change", out)
+	}
+
+	changed := "members:\n  - email: ben.carter@example.org\n    role: admin\n"
+	out, _, err := c.run(changed, "apply", "-f", "-")
+	if err != nil || !strings.Contains(out, "member/ben.carter@example.org configured\n  role: responder → admin") {
+		t.Errorf("apply from stdin: %q, %v", out, err)
+	}
+
+	bad := filepath.Join(t.TempDir(), "team.yaml")
+	if err := os.WriteFile(bad, []byte("members:\n  - email: new@example.org\n    name: New\n  - email: other@example.org\n    name: Other\n    timezone: Mars/Olympus\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, _, err = c.run("", "apply", "-f", bad)
+	if err == nil || !strings.Contains(ward.ErrorMessage(err), "team.yaml:6") || !strings.Contains(ward.ErrorMessage(err), "timezone") {
+		t.Errorf("bad file: %v; want the file, line 6 and the key", err)
+	}
+	if ms := c.members(); len(ms) != 5 {
+		t.Errorf("a bad file wrote members: %d, want 5", len(ms))
+	}
+}

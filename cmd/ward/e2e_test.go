@@ -1,0 +1,228 @@
+package main
+
+import (
+	"bufio"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// wardBinary is the real binary, built once for the end-to-end tests.
+var wardBinary string
+
+func TestMain(m *testing.M) {
+	os.Exit(func() int {
+		dir, err := os.MkdirTemp("", "ward-e2e-")
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			return 1
+		}
+		defer os.RemoveAll(dir)
+		wardBinary = filepath.Join(dir, "ward")
+		if out, err := exec.Command("go", "build", "-o", wardBinary, ".").CombinedOutput(); err != nil {
+			fmt.Fprintf(os.Stderr, "build ward: %v\n%s", err, out)
+			return 1
+		}
+		return m.Run()
+	}())
+}
+
+// process is a running `ward serve`.
+type process struct {
+	cmd    *exec.Cmd
+	url    string
+	stdout []string // the lines printed before and including the URL's
+	mu     sync.Mutex
+}
+
+var listening = regexp.MustCompile(`ward is listening on (http://\S+)`)
+
+// startServe starts the binary with the arguments and waits until it prints
+// its URL.
+func startServe(t *testing.T, args ...string) *process {
+	t.Helper()
+	cmd := exec.Command(wardBinary, append([]string{"serve", "--addr", "127.0.0.1:0", "--log-level", "warn"}, args...)...)
+	cmd.Stderr = os.Stderr
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	p := &process{cmd: cmd}
+	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	found := make(chan string, 1)
+	go func() {
+		sc := bufio.NewScanner(out)
+		for sc.Scan() {
+			p.mu.Lock()
+			p.stdout = append(p.stdout, sc.Text())
+			p.mu.Unlock()
+			if m := listening.FindStringSubmatch(sc.Text()); m != nil {
+				found <- m[1]
+			}
+		}
+		close(found)
+	}()
+	select {
+	case u, ok := <-found:
+		if !ok {
+			t.Fatal("ward serve exited before it listened")
+		}
+		p.url = u
+	case <-time.After(30 * time.Second):
+		t.Fatal("ward serve did not listen within 30s")
+	}
+	return p
+}
+
+func (p *process) output() string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return strings.Join(p.stdout, "\n")
+}
+
+func get(t *testing.T, url, token string) (int, string) {
+	t.Helper()
+	req, _ := http.NewRequest("GET", url, nil)
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
+// TestServeDemo is the README's first command: a newcomer runs it, reads
+// the token it prints, and is answered.
+func TestServeDemo(t *testing.T) {
+	p := startServe(t, "--demo")
+	// The demo help follows the URL line; wait for the token.
+	tokenLine := regexp.MustCompile(`WARD_TOKEN=(ward_\w+)`)
+	var token string
+	for deadline := time.Now().Add(10 * time.Second); token == "" && time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		if m := tokenLine.FindStringSubmatch(p.output()); m != nil {
+			token = m[1]
+		}
+	}
+	if token == "" {
+		t.Fatalf("no token in the demo output:\n%s", p.output())
+	}
+	if code, body := get(t, p.url+"/healthz", ""); code != 200 {
+		t.Errorf("/healthz: %d %s", code, body)
+	}
+	code, body := get(t, p.url+"/api/v1/me", token)
+	if code != 200 || !strings.Contains(body, `"role":"admin"`) {
+		t.Errorf("/api/v1/me with the printed token: %d %s", code, body)
+	}
+	code, body = get(t, p.url+"/api/v1/members", token)
+	if code != 200 || strings.Count(body, `"email"`) != 5 {
+		t.Errorf("demo team: %d %s", code, body)
+	}
+
+	if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- p.cmd.Wait() }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("after SIGTERM: %v, want a clean exit", err)
+		}
+	case <-time.After(20 * time.Second):
+		t.Error("ward did not exit within 20s of SIGTERM")
+	}
+}
+
+// TestKillLosesNoAcknowledgedWrite kills ward with SIGKILL in the middle of
+// a burst of writes: every write that was answered 201 must be in the
+// database afterwards.
+func TestKillLosesNoAcknowledgedWrite(t *testing.T) {
+	db := "sqlite:" + filepath.Join(t.TempDir(), "ward.db")
+	c := &cli{t: t, db: db}
+	c.ok("user", "add", "--email", "admin@example.org", "--name", "Admin", "--role", "admin")
+	token := strings.TrimSpace(c.ok("token", "create", "--user", "admin@example.org"))
+	p := startServe(t, "--db", db)
+
+	var mu sync.Mutex
+	var acked []string
+	var wg sync.WaitGroup
+	stop := make(chan struct{})
+	client := &http.Client{Timeout: 5 * time.Second}
+	for w := range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; ; i++ {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				email := fmt.Sprintf("w%d-%d@example.org", w, i)
+				req, _ := http.NewRequest("POST", p.url+"/api/v1/members", strings.NewReader(`{"email":"`+email+`","name":"N"}`))
+				req.Header.Set("Authorization", "Bearer "+token)
+				req.Header.Set("Content-Type", "application/json")
+				resp, err := client.Do(req)
+				if err != nil {
+					return // the server is gone
+				}
+				resp.Body.Close()
+				if resp.StatusCode == http.StatusCreated {
+					mu.Lock()
+					acked = append(acked, email)
+					mu.Unlock()
+				}
+			}
+		}()
+	}
+	// Kill once a good number of writes have been acknowledged.
+	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
+		mu.Lock()
+		n := len(acked)
+		mu.Unlock()
+		if n >= 150 {
+			break
+		}
+	}
+	if err := p.cmd.Process.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	close(stop)
+	wg.Wait()
+	_ = p.cmd.Wait()
+
+	var ms []struct{ Email string }
+	if err := json.Unmarshal([]byte(c.ok("user", "list", "--all", "-o", "json")), &ms); err != nil {
+		t.Fatal(err)
+	}
+	stored := map[string]bool{}
+	for _, m := range ms {
+		stored[m.Email] = true
+	}
+	if len(acked) < 50 {
+		t.Fatalf("only %d writes were acknowledged before the kill; the test proves little", len(acked))
+	}
+	for _, e := range acked {
+		if !stored[e] {
+			t.Errorf("acknowledged write %s is lost", e)
+		}
+	}
+	t.Logf("%d writes acknowledged before SIGKILL, %d members stored", len(acked), len(ms))
+}
