@@ -20,6 +20,8 @@ const (
 	ECONFLICT     = "conflict"               // the action clashes with the current state
 	ETOOLARGE     = "too_large"              // the request body is over the limit
 	EUNSUPPORTED  = "unsupported_media_type" // the request body is not of an accepted type
+	EMETHOD       = "method_not_allowed"     // the path exists, but not for this method
+	EUNAVAILABLE  = "unavailable"            // a dependency, such as the database, does not answer
 	EINTERNAL     = "internal"               // anything else; details go to the log, never to the user
 )
 

@@ -5,12 +5,12 @@ type Permission int
 
 // Permissions, each granted to a minimum role in Can.
 const (
-	ReadTeam         Permission = iota // list members and see profiles
-	EditOwnProfile                     // change one's own name, time zone, hours, holidays
-	ManageOwnTokens                    // create, list and revoke one's own API tokens
-	ManageTeam                         // add members, change roles, disable members
-	ManageAnyToken                     // list and revoke every member's tokens
-	ReadAudit                          // read the audit log
+	ReadTeam        Permission = iota // list members and see profiles
+	EditOwnProfile                    // change one's own name, time zone, hours, holidays
+	ManageOwnTokens                   // create, list and revoke one's own API tokens
+	ManageTeam                        // add members, change roles, disable members
+	ManageAnyToken                    // list and revoke every member's tokens
+	ReadAudit                         // read the audit log
 )
 
 var minimumRole = map[Permission]Role{
