@@ -1,0 +1,446 @@
+// Package teamfile holds the parser of team files: the declarative YAML that
+// `ward apply -f team.yaml` reads into a ward.TeamSpec.
+//
+// A team file is
+//
+//	members:
+//	  - email: ana@example.org    # required; the key that finds the member
+//	    name: Ana                 # required for a new member
+//	    role: responder           # admin, responder, triager or viewer
+//	    timezone: Europe/Berlin   # IANA name
+//	    workhours: "Mon-Fri 09:00-17:00"
+//	    holidays: DE              # public-holiday calendar code; "" for none
+//	    disabled: false
+//
+// A key left out keeps the member's current value, or takes the default for
+// a new member; that is why every field but the email is a pointer in the
+// spec. Unknown keys are refused rather than ignored, so that a misspelt key
+// is not silently dropped from what gets applied.
+package teamfile
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"regexp"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/wardsec/ward"
+	"go.yaml.in/yaml/v3"
+)
+
+// maxErrors bounds the report, so that feeding ward the wrong file gives a
+// screenful rather than thousands of lines.
+const maxErrors = 20
+
+var (
+	topKeys    = []string{"members"}
+	memberKeys = []string{"email", "name", "role", "timezone", "workhours", "holidays", "disabled"}
+)
+
+// Parse reads a team file. name is the file name used in error messages.
+// holidays checks the public-holiday calendar codes and must not be nil.
+//
+// Every value is checked as far as it can be without knowing the current
+// team: only a new member's missing name is left for ward.PlanTeam to
+// report. Emails are returned lower-case; the other values as written, less
+// surrounding space. On failure the error is EINVALID and its message has
+// one line per problem, "name:line: path: problem", in file order.
+func Parse(name string, data []byte, holidays ward.HolidayChecker) (ward.TeamSpec, error) {
+	p := &parser{name: name, data: data, holidays: holidays}
+	var spec ward.TeamSpec
+	if doc := p.decode(); doc != nil {
+		spec = p.team(doc)
+	}
+	if err := p.err(); err != nil {
+		return ward.TeamSpec{}, err
+	}
+	return spec, nil
+}
+
+type parser struct {
+	name     string
+	data     []byte
+	holidays ward.HolidayChecker
+	errs     []lineError
+	emails   map[string]int // canonical email to the line that first gave it
+}
+
+var lineBreaks = strings.NewReplacer("\n", `\n`, "\r", `\r`, "\u0085", `\u0085`, "\u2028", `\u2028`, "\u2029", `\u2029`)
+
+type lineError struct {
+	line int
+	msg  string
+}
+
+// errorf records an error. Line breaks in it are escaped, as the message
+// has one line per error and some values come from the file unquoted.
+func (p *parser) errorf(line int, path, format string, args ...any) {
+	msg := lineBreaks.Replace(fmt.Sprintf(format, args...))
+	if path != "" {
+		msg = path + ": " + msg
+	}
+	p.errs = append(p.errs, lineError{line: line, msg: msg})
+}
+
+func (p *parser) err() error {
+	if len(p.errs) == 0 {
+		return nil
+	}
+	sort.SliceStable(p.errs, func(i, j int) bool { return p.errs[i].line < p.errs[j].line })
+	var b strings.Builder
+	for i, e := range p.errs {
+		if i == maxErrors {
+			fmt.Fprintf(&b, "\n%s: and %d more errors", p.name, len(p.errs)-maxErrors)
+			break
+		}
+		if i > 0 {
+			b.WriteByte('\n')
+		}
+		fmt.Fprintf(&b, "%s:%d: %s", p.name, e.line, e.msg)
+	}
+	return &ward.Error{Code: ward.EINVALID, Message: b.String()}
+}
+
+// decode returns the content of the file's one document, or nil when the
+// file is empty or cannot be read as YAML.
+func (p *parser) decode() *yaml.Node {
+	// The YAML reader would take UTF-16 too, but line numbers here count
+	// UTF-8 lines; Windows editors that write UTF-16 can also save UTF-8.
+	if bytes.HasPrefix(p.data, []byte{0xff, 0xfe}) || bytes.HasPrefix(p.data, []byte{0xfe, 0xff}) {
+		p.errorf(1, "", "the file is in UTF-16; save it as UTF-8")
+		return nil
+	}
+	dec := yaml.NewDecoder(bytes.NewReader(p.data))
+	var doc yaml.Node
+	if err := dec.Decode(&doc); err != nil {
+		if !errors.Is(err, io.EOF) {
+			p.syntaxError(err)
+		}
+		return nil
+	}
+	// A second document would be silently ignored by a reader that stops
+	// after the first, so the file would not mean what it says.
+	var extra yaml.Node
+	switch err := dec.Decode(&extra); {
+	case errors.Is(err, io.EOF):
+	case err != nil:
+		p.syntaxError(err)
+	default:
+		p.errorf(extra.Line, "", "a second YAML document; a team file holds one, so remove the \"---\" and merge them")
+	}
+	if len(doc.Content) == 0 {
+		return nil
+	}
+	return doc.Content[0]
+}
+
+// syntaxError reports a file that is not YAML. The line in the YAML
+// reader's message is often not where the mistake is: for some errors it is
+// counted from 0, for others it is where the enclosing list or mapping
+// starts, and for some it is missing. So it only says where to start
+// looking; the line reported is the first one from there on that, with the
+// lines before it, gives the same error. Reading more lines past that one
+// gives the same error too, as the reader stops at the first, so the line
+// is found by bisection rather than by reading the file once per line.
+func (p *parser) syntaxError(err error) {
+	start, msg := splitYAMLError(err)
+	start = max(start, 1)
+	last := 1 + bytes.Count(p.data, []byte("\n"))
+	if start > last {
+		start = last
+	}
+	line := start + sort.Search(last-start, func(i int) bool {
+		perr := checkSyntax(firstLines(p.data, start+i))
+		if perr == nil {
+			return false
+		}
+		_, m := splitYAMLError(perr)
+		return m == msg
+	})
+	p.errorf(line, "", "YAML syntax: %s", msg)
+}
+
+var yamlError = regexp.MustCompile(`(?s)^yaml: (?:line (\d+): )?(.*)$`)
+
+// splitYAMLError returns the line (0 if none) and the text of a YAML
+// reader's error.
+func splitYAMLError(err error) (int, string) {
+	m := yamlError.FindStringSubmatch(err.Error())
+	if m == nil {
+		return 0, err.Error()
+	}
+	line, _ := strconv.Atoi(m[1])
+	return line, m[2]
+}
+
+// checkSyntax reads every document in data and returns the first error.
+func checkSyntax(data []byte) error {
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	for {
+		var n yaml.Node
+		if err := dec.Decode(&n); err != nil {
+			if errors.Is(err, io.EOF) {
+				return nil
+			}
+			return err
+		}
+	}
+}
+
+// firstLines returns the first n lines of data.
+func firstLines(data []byte, n int) []byte {
+	i := 0
+	for ; n > 0; n-- {
+		j := bytes.IndexByte(data[i:], '\n')
+		if j < 0 {
+			return data
+		}
+		i += j + 1
+	}
+	return data[:i]
+}
+
+func (p *parser) team(n *yaml.Node) ward.TeamSpec {
+	var spec ward.TeamSpec
+	if n.Kind == yaml.ScalarNode && n.Tag == "!!null" {
+		return spec
+	}
+	if n.Kind != yaml.MappingNode {
+		p.errorf(n.Line, "", "want a mapping with the key members, got %s", describe(n))
+		return spec
+	}
+	p.mapping(n, "", topKeys, func(key string, v *yaml.Node) {
+		// Only "members" is known at the top level.
+		spec.Members = p.members(v, key)
+	})
+	return spec
+}
+
+func (p *parser) members(n *yaml.Node, path string) []ward.MemberSpec {
+	n = p.resolve(n, path)
+	if n == nil {
+		return nil
+	}
+	// "members:" with every entry commented out is an empty team, as an
+	// empty file is.
+	if n.Kind == yaml.ScalarNode && n.Tag == "!!null" {
+		return nil
+	}
+	if n.Kind != yaml.SequenceNode {
+		p.errorf(n.Line, path, "want a list of members, got %s", describe(n))
+		return nil
+	}
+	p.emails = map[string]int{}
+	var specs []ward.MemberSpec
+	for i, item := range n.Content {
+		specs = append(specs, p.member(item, fmt.Sprintf("%s[%d]", path, i)))
+	}
+	return specs
+}
+
+// member returns the spec of one member; when it has errors, they are
+// reported and the spec is incomplete.
+func (p *parser) member(n *yaml.Node, path string) ward.MemberSpec {
+	var s ward.MemberSpec
+	n = p.resolve(n, path)
+	if n == nil {
+		return s
+	}
+	if n.Kind != yaml.MappingNode {
+		p.errorf(n.Line, path, "want a mapping with the keys %s, got %s", strings.Join(memberKeys, ", "), describe(n))
+		return s
+	}
+	hasEmail := false
+	p.mapping(n, path, memberKeys, func(key string, v *yaml.Node) {
+		fpath := path + "." + key
+		if key == "email" {
+			hasEmail = true
+		}
+		if key == "disabled" {
+			s.Disabled = p.boolean(v, fpath)
+			return
+		}
+		value, ok := p.str(v, fpath)
+		if !ok {
+			return
+		}
+		switch key {
+		case "email":
+			s.Email = p.email(value, v.Line, fpath)
+		case "name":
+			switch {
+			case value == "":
+				p.errorf(v.Line, fpath, "must not be empty; leave the key out to keep the current name")
+			case len(value) > 200:
+				p.errorf(v.Line, fpath, "longer than 200 bytes")
+			default:
+				s.Name = &value
+			}
+		case "role":
+			// The empty role is refused although a new member would take
+			// the default: on an existing admin it would be a demotion.
+			if r := ward.Role(value); r.Valid() {
+				s.Role = &r
+			} else {
+				p.errorf(v.Line, fpath, "%q is not one of admin, responder, triager, viewer", value)
+			}
+		case "timezone":
+			if ward.ValidTimeZone(value) == nil {
+				s.TimeZone = &value
+			} else {
+				p.errorf(v.Line, fpath, "%q is not an IANA time zone such as Europe/Berlin", value)
+			}
+		case "workhours":
+			if _, err := ward.ParseWorkHours(value); err == nil {
+				s.WorkHours = &value
+			} else {
+				p.errorf(v.Line, fpath, "%v", err)
+			}
+		case "holidays":
+			if _, err := p.holidays(value); err == nil {
+				s.Holidays = &value
+			} else {
+				p.errorf(v.Line, fpath, "%s", checkerMessage(err))
+			}
+		}
+	})
+	if !hasEmail {
+		p.errorf(n.Line, path, "email is required: it says which member this is")
+	}
+	return s
+}
+
+func (p *parser) email(value string, line int, path string) string {
+	email, err := ward.NormalizeEmail(value)
+	if err != nil {
+		p.errorf(line, path, "%q is not a plain address such as ana@example.org", value)
+		return ""
+	}
+	if first, ok := p.emails[email]; ok {
+		p.errorf(line, path, "%s is a duplicate of line %d (emails ignore case)", email, first)
+		return email
+	}
+	p.emails[email] = line
+	return email
+}
+
+// mapping calls set for each known key of m in file order, and reports keys
+// that are unknown, not strings, or given twice. A repeated key is refused
+// because YAML readers disagree on which value wins.
+func (p *parser) mapping(m *yaml.Node, path string, known []string, set func(key string, value *yaml.Node)) {
+	seen := map[string]int{}
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		k, v := m.Content[i], m.Content[i+1]
+		if k.Kind != yaml.ScalarNode {
+			p.errorf(k.Line, path, "want a key such as %s, got %s", known[0], describe(k))
+			continue
+		}
+		if k.Tag == "!!merge" {
+			p.errorf(k.Line, path, "merge keys (<<) are not supported; write the keys out")
+			continue
+		}
+		if !slices.Contains(known, k.Value) {
+			p.errorf(k.Line, path, "unknown key %q (known keys: %s)", k.Value, strings.Join(known, ", "))
+			continue
+		}
+		if first, ok := seen[k.Value]; ok {
+			p.errorf(k.Line, path, "key %q given twice, first on line %d", k.Value, first)
+			continue
+		}
+		seen[k.Value] = k.Line
+		set(k.Value, v)
+	}
+}
+
+// resolve follows an alias to the value it names. Aliases of lists and
+// mappings are refused: a team file has no use for them without merge keys,
+// and walking them again and again would let a small file cost a lot.
+func (p *parser) resolve(n *yaml.Node, path string) *yaml.Node {
+	if n.Kind != yaml.AliasNode {
+		return n
+	}
+	if n.Alias == nil || n.Alias.Kind != yaml.ScalarNode {
+		p.errorf(n.Line, path, "an alias (*%s) may only name a single value, not a list or mapping", n.Value)
+		return nil
+	}
+	// Errors belong on the line that uses the value, not the one that
+	// defines it.
+	v := *n.Alias
+	v.Line, v.Column = n.Line, n.Column
+	return &v
+}
+
+// str returns the trimmed string value of n. Other scalars are refused
+// rather than converted, so that "name: 2024" does not pass unnoticed and
+// "holidays: NO" stays a country code.
+func (p *parser) str(n *yaml.Node, path string) (string, bool) {
+	n = p.resolve(n, path)
+	switch {
+	case n == nil:
+		return "", false
+	case n.Kind == yaml.ScalarNode && n.Tag == "!!null":
+		p.errorf(n.Line, path, "no value; give one or leave the key out")
+		return "", false
+	case n.Kind == yaml.ScalarNode && n.Tag != "!!str":
+		p.errorf(n.Line, path, "want a string, got %s; quote it if it is meant", describe(n))
+		return "", false
+	case n.Kind != yaml.ScalarNode:
+		p.errorf(n.Line, path, "want a string, got %s", describe(n))
+		return "", false
+	}
+	return strings.TrimSpace(n.Value), true
+}
+
+func (p *parser) boolean(n *yaml.Node, path string) *bool {
+	n = p.resolve(n, path)
+	if n == nil {
+		return nil
+	}
+	var b bool
+	if n.Kind != yaml.ScalarNode || n.Tag != "!!bool" || n.Decode(&b) != nil {
+		p.errorf(n.Line, path, "want true or false, got %s", describe(n))
+		return nil
+	}
+	return &b
+}
+
+func describe(n *yaml.Node) string {
+	switch n.Kind {
+	case yaml.MappingNode:
+		return "a mapping"
+	case yaml.SequenceNode:
+		return "a list"
+	case yaml.AliasNode:
+		return "an alias"
+	case yaml.DocumentNode:
+		return "a document"
+	}
+	switch n.Tag {
+	case "!!null":
+		return "null"
+	case "!!str":
+		return fmt.Sprintf("the string %q", n.Value)
+	case "!!bool":
+		return "the boolean " + n.Value
+	case "!!int", "!!float":
+		return "the number " + n.Value
+	case "!!timestamp":
+		return "the date " + n.Value
+	}
+	return fmt.Sprintf("a value tagged %q", n.Tag)
+}
+
+// checkerMessage returns the text of an error from the holiday checker
+// without the "ward: invalid:" prefix that a *ward.Error would add.
+func checkerMessage(err error) string {
+	var e *ward.Error
+	if errors.As(err, &e) {
+		return e.Message
+	}
+	return err.Error()
+}
