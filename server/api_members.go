@@ -2,6 +2,7 @@ package server
 
 import (
 	"net/http"
+	"net/url"
 	"strconv"
 
 	"github.com/wardsec/ward"
@@ -83,7 +84,7 @@ func (s *Server) handleMemberCreate(w http.ResponseWriter, r *http.Request) {
 		s.Error(w, r, err)
 		return
 	}
-	w.Header().Set("Location", "/api/v1/members/"+m.Email)
+	w.Header().Set("Location", "/api/v1/members/"+url.PathEscape(m.Email))
 	writeJSON(w, http.StatusCreated, m)
 }
 

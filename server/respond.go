@@ -1,6 +1,7 @@
 package server
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -9,6 +10,7 @@ import (
 	"mime"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/wardsec/ward"
 )
@@ -72,16 +74,21 @@ func (s *Server) decode(w http.ResponseWriter, r *http.Request, v any) error {
 	if r.ContentLength > s.cfg.MaxBody {
 		return ward.Errorf(ward.ETOOLARGE, "the body is over the limit of %d bytes", s.cfg.MaxBody)
 	}
-	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, s.cfg.MaxBody))
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.cfg.MaxBody))
+	if err != nil {
+		return decodeError(err, s.cfg.MaxBody)
+	}
+	// encoding/json would read null as an empty object; every body here is
+	// an object, so anything else is refused before it is decoded.
+	if trimmed := bytes.TrimSpace(body); len(trimmed) > 0 && trimmed[0] != '{' {
+		return ward.Errorf(ward.EMALFORMED, "the body must be a JSON object")
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
 		return decodeError(err, s.cfg.MaxBody)
 	}
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		var tooLarge *http.MaxBytesError
-		if errors.As(err, &tooLarge) {
-			return decodeError(err, s.cfg.MaxBody)
-		}
 		return ward.Errorf(ward.EMALFORMED, "the body holds more than one JSON value")
 	}
 	return nil
@@ -92,6 +99,7 @@ func decodeError(err error, limit int64) error {
 		tooLarge *http.MaxBytesError
 		syntax   *json.SyntaxError
 		typ      *json.UnmarshalTypeError
+		when     *time.ParseError
 	)
 	switch {
 	case errors.As(err, &tooLarge):
@@ -103,11 +111,9 @@ func decodeError(err error, limit int64) error {
 	case errors.As(err, &syntax):
 		return ward.Errorf(ward.EMALFORMED, "the body is not valid JSON at byte %d: %s", syntax.Offset, syntax.Error())
 	case errors.As(err, &typ):
-		field := typ.Field
-		if field == "" {
-			return ward.Errorf(ward.EMALFORMED, "the body must be a JSON %s, not %s", typ.Type.Kind(), typ.Value)
-		}
-		return ward.Errorf(ward.EMALFORMED, "field %q must be of type %s, not %s", field, jsonType(typ.Type.String()), typ.Value)
+		return ward.Errorf(ward.EMALFORMED, "field %q must be of type %s, not %s", typ.Field, jsonType(typ.Type.String()), typ.Value)
+	case errors.As(err, &when):
+		return ward.Errorf(ward.EMALFORMED, "a time is not in RFC 3339 form, such as 2026-01-05T09:00:00Z")
 	case strings.HasPrefix(err.Error(), "json: unknown field "):
 		// encoding/json has no typed error for unknown fields.
 		return ward.Errorf(ward.EMALFORMED, "unknown field %s", strings.TrimPrefix(err.Error(), "json: unknown field "))

@@ -132,6 +132,8 @@ func TestBadInput(t *testing.T) {
 		{"empty body", "POST", "/api/v1/members", admin, jsonType, ``, 400, ward.EMALFORMED},
 		{"two JSON values", "POST", "/api/v1/members", admin, jsonType, goodMember + goodMember, 400, ward.EMALFORMED},
 		{"an array, not an object", "POST", "/api/v1/members", admin, jsonType, `[` + goodMember + `]`, 400, ward.EMALFORMED},
+		{"null, not an object", "POST", "/api/v1/tokens", admin, jsonType, `null`, 400, ward.EMALFORMED},
+		{"a time not in RFC 3339", "POST", "/api/v1/tokens", admin, jsonType, `{"expires_at":"tomorrow"}`, 400, ward.EMALFORMED},
 		{"unknown field", "POST", "/api/v1/members", admin, jsonType, `{"email":"new@example.org","name":"New","admin":true}`, 400, ward.EMALFORMED},
 		{"wrong type", "PATCH", "/api/v1/members/viewer@example.org", admin, jsonType, `{"disabled":"yes"}`, 400, ward.EMALFORMED},
 		{"body over 1 MiB", "POST", "/api/v1/members", admin, jsonType, huge, 413, ward.ETOOLARGE},

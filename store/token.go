@@ -61,8 +61,12 @@ func (db *DB) CreateToken(ctx context.Context, email, name string, expiresAt *ti
 	if m.Disabled {
 		return nil, "", ward.Errorf(ward.EINVALID, "member: %s is disabled", m.Email)
 	}
-	if expiresAt != nil && !expiresAt.After(tx.now) {
-		return nil, "", ward.Errorf(ward.EINVALID, "expires_at: must be in the future")
+	if expiresAt != nil {
+		if !expiresAt.After(tx.now) {
+			return nil, "", ward.Errorf(ward.EINVALID, "expires_at: must be in the future")
+		}
+		exp := expiresAt.UTC().Truncate(time.Microsecond) // as it will read back
+		expiresAt = &exp
 	}
 	t := &ward.Token{Member: m.Email, Name: name, CreatedAt: tx.now, ExpiresAt: expiresAt}
 	err = tx.queryRow(ctx, `INSERT INTO tokens (member_id, name, hash, created_at, expires_at) VALUES (?, ?, ?, ?, ?) RETURNING id`,

@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/wardsec/ward"
 	"github.com/wardsec/ward/holiday"
+	"github.com/wardsec/ward/store"
 	"github.com/wardsec/ward/teamfile"
 )
 
@@ -37,16 +38,13 @@ file is applied in one transaction: one bad entry and nothing is written.`,
 			if err != nil {
 				return err
 			}
-			db, err := e.openStore(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer db.Close()
-			changes, err := db.ApplyTeam(cliContext(cmd.Context()), spec, dryRun)
-			if err != nil {
-				return fmt.Errorf("%s: %w", name, err)
-			}
-			return printChanges(e.stdout, changes, len(spec.Members), dryRun, output)
+			return e.withStore(cmd.Context(), func(db *store.DB) error {
+				changes, err := db.ApplyTeam(cliContext(cmd.Context()), spec, dryRun)
+				if err != nil {
+					return fmt.Errorf("%s: %w", name, err)
+				}
+				return printChanges(e.stdout, changes, len(spec.Members), dryRun, output)
+			})
 		},
 	}
 	cmd.Flags().StringVarP(&file, "filename", "f", "", "team file to apply; - for standard input")

@@ -83,6 +83,16 @@ func (e *env) openStore(ctx context.Context) (*store.DB, error) {
 	return db, nil
 }
 
+// withStore runs fn with the store open, and closes it after.
+func (e *env) withStore(ctx context.Context, fn func(db *store.DB) error) error {
+	db, err := e.openStore(ctx)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	return fn(db)
+}
+
 // cliContext marks the writes of a command-line invocation in the audit log
 // with the operating-system user who ran it.
 func cliContext(ctx context.Context) context.Context {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 	"github.com/wardsec/ward"
+	"github.com/wardsec/ward/store"
 )
 
 func (e *env) tokenCmd() *cobra.Command {
@@ -24,25 +25,22 @@ func (e *env) tokenCreateCmd() *cobra.Command {
 		Short: "Create an API token and print it, alone, on stdout; it is shown only this once",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			db, err := e.openStore(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer db.Close()
-			var exp *time.Time
-			if expires < 0 {
-				return ward.Errorf(ward.EINVALID, "--expires: must be positive")
-			}
-			if expires > 0 {
-				t := time.Now().Add(expires)
-				exp = &t
-			}
-			_, secret, err := db.CreateToken(cliContext(cmd.Context()), email, name, exp)
-			if err != nil {
-				return err
-			}
-			fmt.Fprintln(e.stdout, secret)
-			return nil
+			return e.withStore(cmd.Context(), func(db *store.DB) error {
+				var exp *time.Time
+				if expires < 0 {
+					return ward.Errorf(ward.EINVALID, "--expires: must be positive")
+				}
+				if expires > 0 {
+					t := time.Now().Add(expires)
+					exp = &t
+				}
+				_, secret, err := db.CreateToken(cliContext(cmd.Context()), email, name, exp)
+				if err != nil {
+					return err
+				}
+				fmt.Fprintln(e.stdout, secret)
+				return nil
+			})
 		},
 	}
 	cmd.Flags().StringVar(&email, "user", "", "email of the member who owns the token")
@@ -59,21 +57,18 @@ func (e *env) tokenListCmd() *cobra.Command {
 		Short: "List tokens (never their secrets)",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			db, err := e.openStore(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer db.Close()
-			tokens, err := db.FindTokens(cmd.Context(), email)
-			if err != nil {
-				return err
-			}
-			tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "ID\tMEMBER\tNAME\tCREATED\tEXPIRES\tLAST USED\tREVOKED")
-			for _, t := range tokens {
-				fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\n", t.ID, t.Member, t.Name, stamp(&t.CreatedAt), stamp(t.ExpiresAt), stamp(t.LastUsedAt), stamp(t.RevokedAt))
-			}
-			return tw.Flush()
+			return e.withStore(cmd.Context(), func(db *store.DB) error {
+				tokens, err := db.FindTokens(cmd.Context(), email)
+				if err != nil {
+					return err
+				}
+				tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
+				fmt.Fprintln(tw, "ID\tMEMBER\tNAME\tCREATED\tEXPIRES\tLAST USED\tREVOKED")
+				for _, t := range tokens {
+					fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\n", t.ID, t.Member, t.Name, stamp(&t.CreatedAt), stamp(t.ExpiresAt), stamp(t.LastUsedAt), stamp(t.RevokedAt))
+				}
+				return tw.Flush()
+			})
 		},
 	}
 	cmd.Flags().StringVar(&email, "user", "", "only this member's tokens")
@@ -97,17 +92,14 @@ func (e *env) tokenRevokeCmd() *cobra.Command {
 			if err != nil {
 				return ward.Errorf(ward.EINVALID, "token id %q: want the number that `ward token list` shows", args[0])
 			}
-			db, err := e.openStore(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer db.Close()
-			t, err := db.RevokeToken(cliContext(cmd.Context()), id)
-			if err != nil {
-				return err
-			}
-			fmt.Fprintf(e.stdout, "token/%d of %s revoked\n", t.ID, t.Member)
-			return nil
+			return e.withStore(cmd.Context(), func(db *store.DB) error {
+				t, err := db.RevokeToken(cliContext(cmd.Context()), id)
+				if err != nil {
+					return err
+				}
+				fmt.Fprintf(e.stdout, "token/%d of %s revoked\n", t.ID, t.Member)
+				return nil
+			})
 		},
 	}
 }

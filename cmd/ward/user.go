@@ -7,6 +7,7 @@ import (
 
 	"github.com/spf13/cobra"
 	"github.com/wardsec/ward"
+	"github.com/wardsec/ward/store"
 )
 
 func (e *env) userCmd() *cobra.Command {
@@ -23,17 +24,14 @@ func (e *env) userAddCmd() *cobra.Command {
 		Short: "Add a member",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			db, err := e.openStore(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer db.Close()
-			m.Role = ward.Role(role)
-			if err := db.CreateMember(cliContext(cmd.Context()), &m); err != nil {
-				return err
-			}
-			fmt.Fprintf(e.stdout, "member/%s created (%s, %s, %s)\n", m.Email, m.Role, m.TimeZone, m.WorkHours)
-			return nil
+			return e.withStore(cmd.Context(), func(db *store.DB) error {
+				m.Role = ward.Role(role)
+				if err := db.CreateMember(cliContext(cmd.Context()), &m); err != nil {
+					return err
+				}
+				fmt.Fprintf(e.stdout, "member/%s created (%s, %s, %s)\n", m.Email, m.Role, m.TimeZone, m.WorkHours)
+				return nil
+			})
 		},
 	}
 	cmd.Flags().StringVar(&m.Email, "email", "", "email address (unique)")
@@ -55,30 +53,27 @@ func (e *env) userListCmd() *cobra.Command {
 		Short: "List members",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			db, err := e.openStore(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer db.Close()
-			members, err := db.FindMembers(cmd.Context(), ward.MemberFilter{IncludeDisabled: all})
-			if err != nil {
-				return err
-			}
-			switch output {
-			case "json":
-				enc := json.NewEncoder(e.stdout)
-				enc.SetIndent("", "  ")
-				return enc.Encode(members)
-			case "table":
-				tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
-				fmt.Fprintln(tw, "EMAIL\tNAME\tROLE\tTIMEZONE\tWORKHOURS\tHOLIDAYS\tDISABLED")
-				for _, m := range members {
-					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%t\n", m.Email, m.Name, m.Role, m.TimeZone, m.WorkHours, m.Holidays, m.Disabled)
+			return e.withStore(cmd.Context(), func(db *store.DB) error {
+				members, err := db.FindMembers(cmd.Context(), ward.MemberFilter{IncludeDisabled: all})
+				if err != nil {
+					return err
 				}
-				return tw.Flush()
-			default:
-				return ward.Errorf(ward.EINVALID, "-o %q: want table or json", output)
-			}
+				switch output {
+				case "json":
+					enc := json.NewEncoder(e.stdout)
+					enc.SetIndent("", "  ")
+					return enc.Encode(members)
+				case "table":
+					tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
+					fmt.Fprintln(tw, "EMAIL\tNAME\tROLE\tTIMEZONE\tWORKHOURS\tHOLIDAYS\tDISABLED")
+					for _, m := range members {
+						fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%t\n", m.Email, m.Name, m.Role, m.TimeZone, m.WorkHours, m.Holidays, m.Disabled)
+					}
+					return tw.Flush()
+				default:
+					return ward.Errorf(ward.EINVALID, "-o %q: want table or json", output)
+				}
+			})
 		},
 	}
 	cmd.Flags().BoolVar(&all, "all", false, "include disabled members")
@@ -92,18 +87,15 @@ func (e *env) userDisableCmd() *cobra.Command {
 		Short: "Disable a member: their tokens stop working, their history stays",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			db, err := e.openStore(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer db.Close()
-			yes := true
-			m, err := db.UpdateMember(cliContext(cmd.Context()), args[0], ward.MemberUpdate{Disabled: &yes})
-			if err != nil {
-				return err
-			}
-			fmt.Fprintf(e.stdout, "member/%s disabled\n", m.Email)
-			return nil
+			return e.withStore(cmd.Context(), func(db *store.DB) error {
+				yes := true
+				m, err := db.UpdateMember(cliContext(cmd.Context()), args[0], ward.MemberUpdate{Disabled: &yes})
+				if err != nil {
+					return err
+				}
+				fmt.Fprintf(e.stdout, "member/%s disabled\n", m.Email)
+				return nil
+			})
 		},
 	}
 }
