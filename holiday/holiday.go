@@ -5,7 +5,6 @@ package holiday
 
 import (
 	"fmt"
-	"sort"
 	"strings"
 	"time"
 
@@ -134,16 +133,6 @@ var lists = map[string][]*cal.Holiday{
 	"UA":     ua.Holidays,
 	"US":     us.Holidays,
 	"ZA":     za.Holidays,
-}
-
-// Codes returns every accepted calendar code, sorted.
-func Codes() []string {
-	codes := make([]string, 0, len(lists))
-	for c := range lists {
-		codes = append(codes, c)
-	}
-	sort.Strings(codes)
-	return codes
 }
 
 // Normalize returns the canonical (upper-case) form of code, or an error
