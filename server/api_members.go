@@ -9,12 +9,7 @@ import (
 )
 
 func (s *Server) handleMe(w http.ResponseWriter, r *http.Request) {
-	m, err := s.cfg.Members.FindMemberByEmail(r.Context(), ward.ActorFromContext(r.Context()).Email)
-	if err != nil {
-		s.Error(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, m)
+	writeJSON(w, http.StatusOK, memberFromContext(r.Context()))
 }
 
 func (s *Server) handleMemberList(w http.ResponseWriter, r *http.Request) {

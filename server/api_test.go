@@ -1,13 +1,18 @@
 package server_test
 
 import (
+	"context"
 	"encoding/json"
+	"fmt"
+	"log/slog"
 	"net/http"
+	"net/http/httptest"
 	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/wardsec/ward"
+	"github.com/wardsec/ward/server"
 )
 
 func decodeJSON[T any](t *testing.T, body []byte) T {
@@ -157,3 +162,23 @@ func TestHealth(t *testing.T) {
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+// A client that hangs up mid-request is not a failure of ward's: it must
+// not be logged as an internal error.
+func TestClientGoneIsNotAnError(t *testing.T) {
+	var logs strings.Builder
+	s := server.New(server.Config{Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	rec := httptest.NewRecorder()
+	s.Error(rec, httptest.NewRequest("GET", "/api/v1/me", nil).WithContext(ctx), fmt.Errorf("find member: %w", context.Canceled))
+	if rec.Code != 499 || strings.Contains(logs.String(), "level=ERROR") {
+		t.Errorf("status %d, logs %q; want 499 and no error logged", rec.Code, logs.String())
+	}
+	// The same error while the client is still there is ours.
+	rec = httptest.NewRecorder()
+	s.Error(rec, httptest.NewRequest("GET", "/api/v1/me", nil), fmt.Errorf("find member: %w", context.Canceled))
+	if rec.Code != 500 || !strings.Contains(logs.String(), "level=ERROR") || strings.Contains(rec.Body.String(), "canceled") {
+		t.Errorf("status %d, body %s; want a 500 that shows no details, logged", rec.Code, rec.Body.String())
+	}
+}

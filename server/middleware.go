@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -111,6 +112,16 @@ func (s *Server) authenticated(next http.HandlerFunc) http.HandlerFunc {
 		if rec, ok := w.(*statusRecorder); ok {
 			rec.actor = actor.String()
 		}
-		next(w, r.WithContext(ward.NewContextWithActor(r.Context(), actor)))
+		ctx := context.WithValue(ward.NewContextWithActor(r.Context(), actor), memberKey{}, m)
+		next(w, r.WithContext(ctx))
 	}
+}
+
+type memberKey struct{}
+
+// memberFromContext returns the member that authenticated has put into the
+// context, so that handlers need not look the caller up again.
+func memberFromContext(ctx context.Context) *ward.Member {
+	m, _ := ctx.Value(memberKey{}).(*ward.Member)
+	return m
 }

@@ -2,6 +2,7 @@ package server
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -14,6 +15,9 @@ import (
 
 	"github.com/wardsec/ward"
 )
+
+// statusClientClosed is what is logged for a request whose client left.
+const statusClientClosed = 499
 
 var statusOf = map[string]int{
 	ward.EMALFORMED:    http.StatusBadRequest,
@@ -43,6 +47,12 @@ type errorDetail struct {
 // their details and shown only as "Internal error." with the request ID.
 func (s *Server) Error(w http.ResponseWriter, r *http.Request, err error) {
 	code := ward.ErrorCode(err)
+	if code == ward.EINTERNAL && r.Context().Err() != nil && errors.Is(err, context.Canceled) {
+		// The client hung up: nobody will read an answer, and nothing
+		// failed on our side. 499 is the status proxies log for this.
+		w.WriteHeader(statusClientClosed)
+		return
+	}
 	if code == ward.EINTERNAL || code == ward.EUNAVAILABLE {
 		s.cfg.Logger.LogAttrs(r.Context(), slog.LevelError, "request failed",
 			slog.String("request_id", ward.RequestIDFromContext(r.Context())), slog.String("error", err.Error()))

@@ -37,6 +37,7 @@ func (c *testClock) Advance(d time.Duration) {
 type testDB struct {
 	*DB
 	clock *testClock
+	dsn   string
 }
 
 // eachDB runs the test against SQLite and, when WARD_TEST_POSTGRES names a
@@ -54,7 +55,7 @@ func eachDB(t *testing.T, test func(t *testing.T, db testDB)) {
 	})
 }
 
-func openTestDB(t *testing.T, dsn string) testDB {
+func openTestDB(t testing.TB, dsn string) testDB {
 	t.Helper()
 	clock := &testClock{now: time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)}
 	db, err := Open(context.Background(), dsn, Options{Now: clock.Now, Holidays: holiday.Normalize})
@@ -65,7 +66,7 @@ func openTestDB(t *testing.T, dsn string) testDB {
 	if _, err := db.Migrate(context.Background()); err != nil {
 		t.Fatalf("migrate: %v", err)
 	}
-	return testDB{DB: db, clock: clock}
+	return testDB{DB: db, clock: clock, dsn: dsn}
 }
 
 // postgresSchema creates a schema of its own for the test on the server

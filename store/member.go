@@ -138,7 +138,11 @@ func (db *DB) UpdateMember(ctx context.Context, email string, upd ward.MemberUpd
 	if err := tx.audit(ctx, "member.update", "member/"+after.Email, diff); err != nil {
 		return nil, err
 	}
-	return &after, tx.commit()
+	if err := tx.commit(); err != nil {
+		return nil, err
+	}
+	db.auth.clear() // the member may have been disabled or changed role
+	return &after, nil
 }
 
 func (tx *Tx) updateMember(ctx context.Context, m *ward.Member) error {

@@ -39,6 +39,7 @@ type DB struct {
 	// when a read lock cannot be upgraded; readers run beside it in WAL
 	// mode. On PostgreSQL both are the same pool.
 	read, write *sql.DB
+	auth        authCache
 	now         func() time.Time
 	random      io.Reader
 	holidays    ward.HolidayChecker

@@ -48,5 +48,9 @@ func (db *DB) ApplyTeam(ctx context.Context, spec ward.TeamSpec, dryRun bool) ([
 			return nil, err
 		}
 	}
-	return changes, tx.commit()
+	if err := tx.commit(); err != nil {
+		return nil, err
+	}
+	db.auth.clear() // members may have been disabled or changed role
+	return changes, nil
 }

@@ -118,20 +118,16 @@ func (db *DB) Authenticate(ctx context.Context, secret string) (*ward.Member, *w
 	if !strings.HasPrefix(secret, TokenPrefix) {
 		return nil, nil, ward.Errorf(ward.EUNAUTHORIZED, "the token is not a ward token")
 	}
-	// One query fetches member and token: this runs on every API request.
-	var ts tokenScan
-	m, err := scanMember(db.queryRow(ctx, `SELECT `+memberColumns+`, tokens.id, tokens.name, tokens.created_at, tokens.expires_at,
-		tokens.last_used_at, tokens.revoked_at FROM `+tokensJoinMembers+` WHERE tokens.hash = ?`, hashSecret(secret)), ts.dest()...)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, nil, ward.Errorf(ward.EUNAUTHORIZED, "the token is unknown")
+	hash, now := hashSecret(secret), db.now()
+	e, cached := db.auth.get(hash, now)
+	if !cached {
+		var err error
+		if e, err = db.lookupToken(ctx, hash); err != nil {
+			return nil, nil, err
+		}
+		e.fetched = now
 	}
-	if err != nil {
-		return nil, nil, fmt.Errorf("authenticate: %w", err)
-	}
-	ts.t.Member = m.Email
-	t := ts.token()
-	now := db.now()
-	switch {
+	switch m, t := &e.member, &e.token; {
 	case t.RevokedAt != nil:
 		return nil, nil, ward.Errorf(ward.EUNAUTHORIZED, "the token was revoked")
 	case t.ExpiresAt != nil && !now.Before(*t.ExpiresAt):
@@ -139,13 +135,35 @@ func (db *DB) Authenticate(ctx context.Context, secret string) (*ward.Member, *w
 	case m.Disabled:
 		return nil, nil, ward.Errorf(ward.EUNAUTHORIZED, "the token's member is disabled")
 	}
-	if t.LastUsedAt == nil || now.Sub(*t.LastUsedAt) >= lastUsedGranularity {
-		if _, err := db.write.ExecContext(ctx, db.rebind(`UPDATE tokens SET last_used_at = ? WHERE id = ?`), micros(now), t.ID); err != nil {
+	if e.token.LastUsedAt == nil || now.Sub(*e.token.LastUsedAt) >= lastUsedGranularity {
+		if _, err := db.write.ExecContext(ctx, db.rebind(`UPDATE tokens SET last_used_at = ? WHERE id = ?`), micros(now), e.token.ID); err != nil {
 			return nil, nil, fmt.Errorf("authenticate: record use: %w", err)
 		}
-		t.LastUsedAt = &now
+		used := now.UTC().Truncate(time.Microsecond)
+		e.token.LastUsedAt = &used
+		cached = false
 	}
-	return m, t, nil
+	if !cached {
+		db.auth.put(hash, e)
+	}
+	// Copies, so that no caller can change what the cache holds.
+	m, t := e.member, e.token
+	return &m, &t, nil
+}
+
+// lookupToken fetches a token and its member in one query.
+func (db *DB) lookupToken(ctx context.Context, hash string) (authEntry, error) {
+	var ts tokenScan
+	m, err := scanMember(db.queryRow(ctx, `SELECT `+memberColumns+`, tokens.id, tokens.name, tokens.created_at, tokens.expires_at,
+		tokens.last_used_at, tokens.revoked_at FROM `+tokensJoinMembers+` WHERE tokens.hash = ?`, hash), ts.dest()...)
+	if errors.Is(err, sql.ErrNoRows) {
+		return authEntry{}, ward.Errorf(ward.EUNAUTHORIZED, "the token is unknown")
+	}
+	if err != nil {
+		return authEntry{}, fmt.Errorf("authenticate: %w", err)
+	}
+	ts.t.Member = m.Email
+	return authEntry{member: *m, token: *ts.token()}, nil
 }
 
 // FindTokens returns the tokens of the member with the email, or every
@@ -213,5 +231,9 @@ func (db *DB) RevokeToken(ctx context.Context, id int64) (*ward.Token, error) {
 	if err := tx.audit(ctx, "token.revoke", fmt.Sprintf("token/%d", id), ward.Diff{"revoked_at": {nil, tx.now}}); err != nil {
 		return nil, err
 	}
-	return t, tx.commit()
+	if err := tx.commit(); err != nil {
+		return nil, err
+	}
+	db.auth.clear()
+	return t, nil
 }
