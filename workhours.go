@@ -62,17 +62,18 @@ func ParseWorkHours(s string) (WorkHours, error) {
 
 func parseDayRange(s string) (first, last time.Weekday, err error) {
 	a, b, isRange := strings.Cut(s, "-")
-	if first, err = parseWeekday(a); err != nil {
+	if first, err = ParseWeekday(a); err != nil {
 		return 0, 0, err
 	}
 	if !isRange {
 		return first, first, nil
 	}
-	last, err = parseWeekday(b)
+	last, err = ParseWeekday(b)
 	return first, last, err
 }
 
-func parseWeekday(s string) (time.Weekday, error) {
+// ParseWeekday reads Mon, Tue, … Sun, in any case.
+func ParseWeekday(s string) (time.Weekday, error) {
 	for i, n := range weekdayNames {
 		if strings.EqualFold(s, n) {
 			return time.Weekday(i), nil
@@ -86,11 +87,11 @@ func parseSpan(s string) (Span, error) {
 	if !ok {
 		return Span{}, fmt.Errorf("time range %q: want HH:MM-HH:MM", s)
 	}
-	start, err := parseClock(a)
+	start, err := ParseClock(a)
 	if err != nil {
 		return Span{}, err
 	}
-	end, err := parseClock(b)
+	end, err := ParseClock(b)
 	if err != nil {
 		return Span{}, err
 	}
@@ -100,7 +101,9 @@ func parseSpan(s string) (Span, error) {
 	return Span{Start: start, End: end}, nil
 }
 
-func parseClock(s string) (int, error) {
+// ParseClock reads a wall-clock time HH:MM, from 00:00 to 24:00, as
+// minutes after midnight.
+func ParseClock(s string) (int, error) {
 	if len(s) != 5 || s[2] != ':' {
 		return 0, fmt.Errorf("time %q: want HH:MM", s)
 	}
