@@ -1,12 +1,27 @@
 package ward
 
-import "context"
+import (
+	"context"
+	"time"
+)
 
 // TeamSpec is the desired state of the team as a team file declares it.
 // Applying it creates and updates; it never deletes (disable a member with
 // disabled: true instead, so that history keeps its names).
 type TeamSpec struct {
-	Members []MemberSpec
+	Members   []MemberSpec
+	Rotations []RotationSpec
+}
+
+// RotationSpec declares an on-call rotation. Nil fields keep the
+// rotation's current value, or take the default when it is new.
+type RotationSpec struct {
+	Name              string         // [a-z0-9-], the key that finds it
+	Members           []string       // emails, in rotation order; nil keeps the current list
+	Shift             *time.Duration // default one week
+	Handoff           *string        // "Mon 09:00 America/Los_Angeles"; default "Mon 09:00 UTC"
+	Start             *string        // a date, 2006-01-02; required for a new rotation
+	BusinessHoursOnly *bool          // default true
 }
 
 // MemberSpec declares one member. Nil fields keep the member's current value,
