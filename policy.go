@@ -9,7 +9,7 @@ const (
 	EditOwnProfile                    // change one's own name, time zone, hours, holidays
 	ManageOwnTokens                   // create, list and revoke one's own API tokens
 	ManageTeam                        // add members, change roles, disable members
-	ManageAnyToken                    // list and revoke every member's tokens
+	ManageAnyToken                    // list and revoke every member's tokens; nobody creates them for others over the API
 	ReadAudit                         // read the audit log
 )
 

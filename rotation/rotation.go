@@ -345,3 +345,17 @@ func ParseHandoff(s string) (time.Weekday, int, *time.Location, error) {
 	loc, _ := time.LoadLocation(f[2]) // valid: checked just above
 	return day, minute, loc, nil
 }
+
+// ParseConfig reads a rotation's configuration as it is stored and
+// written in team files.
+func ParseConfig(shift time.Duration, handoff, start string, businessHoursOnly bool) (Config, error) {
+	day, minute, loc, err := ParseHandoff(handoff)
+	if err != nil {
+		return Config{}, err
+	}
+	s, err := time.Parse(time.DateOnly, start)
+	if err != nil {
+		return Config{}, fmt.Errorf("start %q: want a date such as 2026-01-05", start)
+	}
+	return Config{Shift: shift, HandoffWeekday: day, HandoffMinute: minute, Location: loc, Start: s, BusinessHoursOnly: businessHoursOnly}, nil
+}

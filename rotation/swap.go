@@ -65,3 +65,23 @@ func (r *Rotation) NextEpoch(at time.Time, members []string) Epoch {
 	}
 	return Epoch{FromShift: from, Members: members}
 }
+
+// NextEpochOf is NextEpoch for a rotation known only by its schedule, as
+// when a team file changes its members: nobody's hours matter for that.
+func NextEpochOf(cfg Config, epochs []Epoch, at time.Time, members []string) (Epoch, error) {
+	var people []Person
+	seen := map[string]bool{}
+	for _, e := range epochs {
+		for _, m := range e.Members {
+			if !seen[m] {
+				seen[m] = true
+				people = append(people, Person{Email: m, Location: time.UTC})
+			}
+		}
+	}
+	r, err := New(cfg, epochs, nil, people)
+	if err != nil {
+		return Epoch{}, err
+	}
+	return r.NextEpoch(at, members), nil
+}

@@ -85,8 +85,12 @@ func (s *Server) decode(w http.ResponseWriter, r *http.Request, v any) error {
 		return ward.Errorf(ward.ETOOLARGE, "the body is over the limit of %d bytes", s.cfg.MaxBody)
 	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.cfg.MaxBody))
+	var tooLarge *http.MaxBytesError
+	if errors.As(err, &tooLarge) {
+		return ward.Errorf(ward.ETOOLARGE, "the body is over the limit of %d bytes", s.cfg.MaxBody)
+	}
 	if err != nil {
-		return decodeError(err, s.cfg.MaxBody)
+		return fmt.Errorf("read the request body: %w", err)
 	}
 	// encoding/json would read null as an empty object; every body here is
 	// an object, so anything else is refused before it is decoded.
@@ -96,7 +100,7 @@ func (s *Server) decode(w http.ResponseWriter, r *http.Request, v any) error {
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
-		return decodeError(err, s.cfg.MaxBody)
+		return decodeError(err)
 	}
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
 		return ward.Errorf(ward.EMALFORMED, "the body holds more than one JSON value")
@@ -104,16 +108,13 @@ func (s *Server) decode(w http.ResponseWriter, r *http.Request, v any) error {
 	return nil
 }
 
-func decodeError(err error, limit int64) error {
+func decodeError(err error) error {
 	var (
-		tooLarge *http.MaxBytesError
-		syntax   *json.SyntaxError
-		typ      *json.UnmarshalTypeError
-		when     *time.ParseError
+		syntax *json.SyntaxError
+		typ    *json.UnmarshalTypeError
+		when   *time.ParseError
 	)
 	switch {
-	case errors.As(err, &tooLarge):
-		return ward.Errorf(ward.ETOOLARGE, "the body is over the limit of %d bytes", limit)
 	case errors.Is(err, io.EOF):
 		return ward.Errorf(ward.EMALFORMED, "the body is empty; send a JSON object")
 	case errors.Is(err, io.ErrUnexpectedEOF):
@@ -128,7 +129,9 @@ func decodeError(err error, limit int64) error {
 		// encoding/json has no typed error for unknown fields.
 		return ward.Errorf(ward.EMALFORMED, "unknown field %s", strings.TrimPrefix(err.Error(), "json: unknown field "))
 	default:
-		return ward.Errorf(ward.EMALFORMED, "the body could not be read: %v", err)
+		// Other decoding errors carry Go's names for things; the caller
+		// gets a plain message and the log keeps nothing of the body.
+		return ward.Errorf(ward.EMALFORMED, "the body does not match this endpoint's JSON: a value has the wrong type or form")
 	}
 }
 
@@ -142,6 +145,6 @@ func jsonType(goType string) string {
 	case "int", "int64":
 		return "integer"
 	default:
-		return fmt.Sprintf("%s (JSON)", goType)
+		return "another type"
 	}
 }

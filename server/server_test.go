@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -21,6 +22,7 @@ import (
 // and a token for each.
 type fixture struct {
 	t      testing.TB
+	clock  *clock
 	db     *store.DB
 	srv    *httptest.Server
 	tokens map[ward.Role]string
@@ -29,7 +31,8 @@ type fixture struct {
 func newFixture(t testing.TB) *fixture {
 	t.Helper()
 	ctx := ward.NewContextWithActor(context.Background(), ward.Actor{Kind: ward.ActorCLI, Email: "test", Role: ward.RoleAdmin})
-	db, err := store.Open(ctx, "sqlite:"+filepath.Join(t.TempDir(), "ward.db"), store.Options{Holidays: holiday.Normalize})
+	c := &clock{now: time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)}
+	db, err := store.Open(ctx, "sqlite:"+filepath.Join(t.TempDir(), "ward.db"), store.Options{Now: c.Now, Holidays: holiday.Normalize})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -37,7 +40,7 @@ func newFixture(t testing.TB) *fixture {
 	if _, err := db.Migrate(ctx); err != nil {
 		t.Fatal(err)
 	}
-	f := &fixture{t: t, db: db, tokens: map[ward.Role]string{}}
+	f := &fixture{t: t, clock: c, db: db, tokens: map[ward.Role]string{}}
 	for _, r := range []ward.Role{ward.RoleAdmin, ward.RoleResponder, ward.RoleTriager, ward.RoleViewer} {
 		m := ward.Member{Email: string(r) + "@example.org", Name: string(r), Role: r}
 		if err := db.CreateMember(ctx, &m); err != nil {
@@ -53,6 +56,24 @@ func newFixture(t testing.TB) *fixture {
 	f.srv = httptest.NewServer(s.Handler())
 	t.Cleanup(f.srv.Close)
 	return f
+}
+
+// clock is the store's clock, which tests move.
+type clock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func (c *clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+func (c *clock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = c.now.Add(d)
 }
 
 // do sends a request; token "" sends none, contentType "" sends none.
@@ -107,16 +128,11 @@ func TestBadInput(t *testing.T) {
 	f := newFixture(t)
 	admin, viewer, triager := f.tokens[ward.RoleAdmin], f.tokens[ward.RoleViewer], f.tokens[ward.RoleTriager]
 
-	exp := time.Now().Add(time.Hour)
-	_, expiring, err := f.db.CreateToken(ward.NewContextWithActor(context.Background(), ward.Actor{Kind: ward.ActorCLI, Role: ward.RoleAdmin}), "admin@example.org", "short", &exp)
-	if err != nil {
-		t.Fatal(err)
-	}
 	revokedTok, revoked, _ := f.db.CreateToken(context.Background(), "admin@example.org", "gone", nil)
 	if _, err := f.db.RevokeToken(context.Background(), revokedTok.ID); err != nil {
 		t.Fatal(err)
 	}
-	past := time.Now().Add(-time.Hour).UTC().Format(time.RFC3339)
+	past := f.clock.Now().Add(-time.Hour).Format(time.RFC3339)
 	goodMember := `{"email":"new@example.org","name":"New"}`
 	huge := `{"email":"big@example.org","name":"` + strings.Repeat("x", server.DefaultMaxBody) + `"}`
 
@@ -158,7 +174,9 @@ func TestBadInput(t *testing.T) {
 		{"triager changes a role", "PATCH", "/api/v1/members/viewer@example.org", triager, jsonType, `{"role":"admin"}`, 403, ward.EFORBIDDEN},
 		{"viewer promotes themself", "PATCH", "/api/v1/members/viewer@example.org", viewer, jsonType, `{"role":"admin"}`, 403, ward.EFORBIDDEN},
 		{"viewer reads the audit log", "GET", "/api/v1/audit", viewer, "", "", 403, ward.EFORBIDDEN},
-		{"triager makes a token for another", "POST", "/api/v1/tokens", triager, jsonType, `{"member":"admin@example.org"}`, 403, ward.EFORBIDDEN},
+		{"a token for another member, even by an admin", "POST", "/api/v1/tokens", admin, jsonType, `{"member":"viewer@example.org"}`, 400, ward.EMALFORMED},
+		{"a value of the wrong form", "POST", "/api/v1/tokens", admin, jsonType, `{"expires_at":{}}`, 400, ward.EMALFORMED},
+		{"triager lists another's tokens", "GET", "/api/v1/tokens?member=viewer@example.org", triager, "", "", 403, ward.EFORBIDDEN},
 		{"triager lists every token", "GET", "/api/v1/tokens?member=*", triager, "", "", 403, ward.EFORBIDDEN},
 		{"unknown member", "GET", "/api/v1/members/nobody@example.org", admin, "", "", 404, ward.ENOTFOUND},
 		{"update of an unknown member", "PATCH", "/api/v1/members/nobody@example.org", admin, jsonType, `{"name":"X"}`, 404, ward.ENOTFOUND},
@@ -193,23 +211,33 @@ func TestBadInput(t *testing.T) {
 	}
 
 	t.Run("an expired token", func(t *testing.T) {
-		resp, _ := f.do("GET", "/api/v1/me", expiring, "", "")
-		if resp.StatusCode != 200 {
-			t.Fatalf("before expiry: status %d", resp.StatusCode)
-		}
-		// The store's clock is real time here; the store tests cover expiry
-		// at exact instants. This checks the HTTP mapping of the error.
-		ctx := context.Background()
-		tok, s2, err := f.db.CreateToken(ctx, "admin@example.org", "x", ptr(time.Now().Add(50*time.Millisecond)))
-		if err != nil || tok == nil {
+		exp := f.clock.Now().Add(time.Hour)
+		_, secret, err := f.db.CreateToken(context.Background(), "admin@example.org", "short", &exp)
+		if err != nil {
 			t.Fatal(err)
 		}
-		time.Sleep(60 * time.Millisecond)
-		resp, body := f.do("GET", "/api/v1/me", s2, "", "")
+		if resp, _ := f.do("GET", "/api/v1/me", secret, "", ""); resp.StatusCode != 200 {
+			t.Fatalf("before expiry: status %d", resp.StatusCode)
+		}
+		f.clock.Advance(time.Hour)
+		resp, body := f.do("GET", "/api/v1/me", secret, "", "")
 		if resp.StatusCode != 401 || !strings.Contains(string(body), "expired") {
 			t.Errorf("expired token: status %d, body %s", resp.StatusCode, body)
 		}
 	})
+	t.Run("a chunked body over the limit", func(t *testing.T) {
+		// No Content-Length: the limit must hold while the body is read.
+		body := io.MultiReader(strings.NewReader(`{"name":"`), strings.NewReader(strings.Repeat("x", server.DefaultMaxBody)), strings.NewReader(`"}`))
+		req, _ := http.NewRequest("POST", f.srv.URL+"/api/v1/tokens", body)
+		req.Header.Set("Authorization", "Bearer "+admin)
+		req.Header.Set("Content-Type", jsonType)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != 413 || req.ContentLength != 0 {
+			t.Errorf("status %d (Content-Length %d), want 413 for a chunked body", resp.StatusCode, req.ContentLength)
+		}
+	})
 }
-
-func ptr[T any](v T) *T { return &v }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"math"
 
 	"github.com/wardsec/ward"
 )
@@ -30,10 +31,13 @@ func (db *DB) FindAuditEntries(ctx context.Context, f ward.AuditFilter) ([]*ward
 	if f.Limit <= 0 || f.Limit > 1000 {
 		f.Limit = 100
 	}
+	if f.Before <= 0 {
+		f.Before = math.MaxInt64
+	}
 	rows, err := db.query(ctx, `SELECT id, at, actor, action, object, diff, request_id FROM audit_log
-		WHERE (? = 0 OR id < ?) AND (? = '' OR actor = ?) AND (? = '' OR object = ?)
+		WHERE id < ? AND (? = '' OR actor = ?) AND (? = '' OR object = ?)
 		ORDER BY id DESC LIMIT ?`,
-		f.Before, f.Before, f.Actor, f.Actor, f.Object, f.Object, f.Limit)
+		f.Before, f.Actor, f.Actor, f.Object, f.Object, f.Limit)
 	if err != nil {
 		return nil, fmt.Errorf("find audit entries: %w", err)
 	}

@@ -23,6 +23,9 @@ const authCacheSize = 10_000
 type authCache struct {
 	mu      sync.RWMutex
 	entries map[string]authEntry
+	// gen counts clears. A lookup that began before a clear may have read
+	// what the clearing write changed; put refuses it.
+	gen uint64
 }
 
 type authEntry struct {
@@ -31,19 +34,26 @@ type authEntry struct {
 	fetched time.Time
 }
 
-func (c *authCache) get(hash string, now time.Time) (authEntry, bool) {
+// get returns the entry for hash if it is fresh, and the generation to
+// hand to put after a lookup in the database.
+func (c *authCache) get(hash string, now time.Time) (authEntry, uint64, bool) {
 	c.mu.RLock()
 	e, ok := c.entries[hash]
+	gen := c.gen
 	c.mu.RUnlock()
 	if !ok || now.Sub(e.fetched) >= AuthCacheTTL || now.Before(e.fetched) {
-		return authEntry{}, false
+		return authEntry{}, gen, false
 	}
-	return e, true
+	return e, gen, true
 }
 
-func (c *authCache) put(hash string, e authEntry) {
+// put keeps e unless the cache was cleared since generation gen.
+func (c *authCache) put(hash string, e authEntry, gen uint64) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if gen != c.gen {
+		return
+	}
 	if c.entries == nil || len(c.entries) >= authCacheSize {
 		c.entries = make(map[string]authEntry)
 	}
@@ -55,5 +65,38 @@ func (c *authCache) put(hash string, e authEntry) {
 func (c *authCache) clear() {
 	c.mu.Lock()
 	c.entries = nil
+	c.gen++
+	c.mu.Unlock()
+}
+
+// versionCache keeps the schedule version for AuthCacheTTL, on the same
+// terms as authCache: this process's writes clear it at once.
+type versionCache struct {
+	mu      sync.Mutex
+	version int64
+	fetched time.Time
+	valid   bool
+	gen     uint64
+}
+
+func (c *versionCache) get(now time.Time) (int64, uint64, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	fresh := c.valid && now.Sub(c.fetched) < AuthCacheTTL && !now.Before(c.fetched)
+	return c.version, c.gen, fresh
+}
+
+func (c *versionCache) put(v int64, now time.Time, gen uint64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if gen == c.gen {
+		c.version, c.fetched, c.valid = v, now, true
+	}
+}
+
+func (c *versionCache) clear() {
+	c.mu.Lock()
+	c.valid = false
+	c.gen++
 	c.mu.Unlock()
 }

@@ -4,7 +4,9 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/wardsec/ward"
 	"github.com/wardsec/ward/holiday"
@@ -64,6 +66,53 @@ func TestAuthCache(t *testing.T) {
 			_, _, err = db.Authenticate(ctx, s)
 			wantCode(t, err, ward.EUNAUTHORIZED)
 		})
+		t.Run("once RevokeToken returns, the token is refused, even with lookups racing it", func(t *testing.T) {
+			for round := range 20 {
+				tk, s, err := db.CreateToken(ctx, "ana@example.org", "", nil)
+				if err != nil {
+					t.Fatal(err)
+				}
+				var wg sync.WaitGroup
+				stop := make(chan struct{})
+				for range 4 {
+					wg.Add(1)
+					go func() {
+						defer wg.Done()
+						for {
+							select {
+							case <-stop:
+								return
+							default:
+								_, _, _ = db.Authenticate(ctx, s)
+							}
+						}
+					}()
+				}
+				if _, err := db.RevokeToken(ctx, tk.ID); err != nil {
+					t.Fatal(err)
+				}
+				_, _, err = db.Authenticate(ctx, s)
+				close(stop)
+				wg.Wait()
+				if ward.ErrorCode(err) != ward.EUNAUTHORIZED {
+					t.Fatalf("round %d: a revoked token authenticated: %v", round, err)
+				}
+			}
+		})
+		t.Run("a role change here takes effect at once", func(t *testing.T) {
+			mustCreate(t, db, ward.Member{Email: "cy@example.org", Name: "Cy", Role: ward.RoleAdmin})
+			_, s, _ := db.CreateToken(ctx, "cy@example.org", "", nil)
+			if m, _, err := db.Authenticate(ctx, s); err != nil || m.Role != ward.RoleAdmin {
+				t.Fatalf("before: %+v, %v", m, err)
+			}
+			viewer := ward.RoleViewer
+			if _, err := db.UpdateMember(ctx, "cy@example.org", ward.MemberUpdate{Role: &viewer}); err != nil {
+				t.Fatal(err)
+			}
+			if m, _, _ := db.Authenticate(ctx, s); m.Role != ward.RoleViewer {
+				t.Errorf("role after the change = %s, want viewer", m.Role)
+			}
+		})
 		t.Run("disabling a member here takes effect at once", func(t *testing.T) {
 			mustCreate(t, db, ward.Member{Email: "bo@example.org", Name: "Bo"})
 			_, s, _ := db.CreateToken(ctx, "bo@example.org", "", nil)
@@ -117,5 +166,26 @@ func BenchmarkCreateMember(b *testing.B) {
 		if err := db.CreateMember(ctx, &ward.Member{Email: fmt.Sprintf("m%d@example.org", i), Name: "M"}); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// A lookup that began before a clear must not put back what the clearing
+// write made stale.
+func TestAuthCacheDropsLookupsThatRacedAClear(t *testing.T) {
+	var c authCache
+	now := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+	_, gen, _ := c.get("h", now) // a lookup begins
+	c.clear()                    // a revocation commits
+	c.put("h", authEntry{fetched: now}, gen)
+	if _, _, ok := c.get("h", now); ok {
+		t.Error("an entry read before the clear was kept")
+	}
+	_, gen, _ = c.get("h", now)
+	c.put("h", authEntry{fetched: now}, gen)
+	if _, _, ok := c.get("h", now); !ok {
+		t.Error("an entry read after the clear was dropped")
+	}
+	if _, _, ok := c.get("h", now.Add(AuthCacheTTL)); ok {
+		t.Error("an entry outlived the TTL")
 	}
 }

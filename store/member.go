@@ -138,6 +138,9 @@ func (db *DB) UpdateMember(ctx context.Context, email string, upd ward.MemberUpd
 	if err := tx.audit(ctx, "member.update", "member/"+after.Email, diff); err != nil {
 		return nil, err
 	}
+	if err := tx.bumpSchedule(ctx); err != nil {
+		return nil, err
+	}
 	if err := tx.commit(); err != nil {
 		return nil, err
 	}

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"sync"
 	"testing"
 
@@ -156,6 +157,44 @@ func TestUpdateMember(t *testing.T) {
 			_, err = db.UpdateMember(ctx, "zed@example.org", ward.MemberUpdate{})
 			wantCode(t, err, ward.ENOTFOUND)
 		})
+	})
+}
+
+// Two admins demoting each other at once must not leave the team without
+// an admin, on either database: the check and the write are one step.
+func TestConcurrentDemotions(t *testing.T) {
+	eachDB(t, func(t *testing.T, db testDB) {
+		ctx := ctxAs(cli)
+		for round := range 20 {
+			a, b := fmt.Sprintf("a%d@example.org", round), fmt.Sprintf("b%d@example.org", round)
+			for _, e := range []string{a, b} {
+				mustCreate(t, db, ward.Member{Email: e, Name: e, Role: ward.RoleAdmin})
+			}
+			// Only these two are admins in this round.
+			if round > 0 {
+				for _, e := range []string{fmt.Sprintf("a%d@example.org", round-1), fmt.Sprintf("b%d@example.org", round-1)} {
+					viewer := ward.RoleViewer
+					_, _ = db.UpdateMember(ctx, e, ward.MemberUpdate{Role: &viewer})
+				}
+			}
+			var wg sync.WaitGroup
+			for _, e := range []string{a, b} {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					viewer := ward.RoleViewer
+					_, _ = db.UpdateMember(ctx, e, ward.MemberUpdate{Role: &viewer})
+				}()
+			}
+			wg.Wait()
+			admins, err := db.FindMembers(ctx, ward.MemberFilter{Role: ward.RoleAdmin})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(admins) == 0 {
+				t.Fatalf("round %d: the team has no admin left", round)
+			}
+		}
 	})
 }
 

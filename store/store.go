@@ -40,6 +40,7 @@ type DB struct {
 	// mode. On PostgreSQL both are the same pool.
 	read, write *sql.DB
 	auth        authCache
+	version     versionCache
 	now         func() time.Time
 	random      io.Reader
 	holidays    ward.HolidayChecker
@@ -179,7 +180,17 @@ type Tx struct {
 	tx  *sql.Tx
 	db  *DB
 	now time.Time
+	// scheduleChanged is set by writes that bump the schedule version, so
+	// that the commit clears the cached version.
+	scheduleChanged bool
 }
+
+// writeLock is the PostgreSQL advisory lock that every write transaction
+// holds, so that writes are serialised on PostgreSQL as SQLite serialises
+// them. Writes here are few; checks that read before they write (the last
+// admin, a schedule's version) then hold on both databases alike, without
+// a SERIALIZABLE retry loop.
+const writeLock = 0x77617264 // "ward"
 
 // begin starts a write transaction; callers defer tx.rollback() and end with
 // tx.commit().
@@ -188,6 +199,14 @@ func (db *DB) begin(ctx context.Context) (*Tx, error) {
 	if err != nil {
 		return nil, fmt.Errorf("begin transaction: %w", err)
 	}
+	if db.dialect == postgresDialect {
+		if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock($1)`, writeLock); err != nil {
+			_ = tx.Rollback()
+			return nil, fmt.Errorf("begin transaction: take the write lock: %w", err)
+		}
+	}
+	// The time is read after the lock, so that transactions' times follow
+	// their order.
 	return &Tx{tx: tx, db: db, now: db.now().UTC().Truncate(time.Microsecond)}, nil
 }
 
@@ -196,6 +215,9 @@ func (tx *Tx) rollback() { _ = tx.tx.Rollback() } // after a commit this is a ha
 func (tx *Tx) commit() error {
 	if err := tx.tx.Commit(); err != nil {
 		return fmt.Errorf("commit: %w", err)
+	}
+	if tx.scheduleChanged {
+		tx.db.version.clear()
 	}
 	return nil
 }

@@ -9,31 +9,36 @@ import (
 var _ ward.TeamService = (*DB)(nil)
 
 // ApplyTeam brings the team to the spec in one transaction and returns the
-// changes; with dryRun it rolls the transaction back, so the plan it shows is
-// computed against exactly what a real apply would see.
+// changes, members first, then rotations; with dryRun it writes nothing, and
+// the plan it shows is computed against exactly what a real apply would see.
 func (db *DB) ApplyTeam(ctx context.Context, spec ward.TeamSpec, dryRun bool) ([]ward.Change, error) {
 	tx, err := db.begin(ctx)
 	if err != nil {
 		return nil, err
 	}
 	defer tx.rollback()
-	current, err := tx.allMembers(ctx)
+	team, err := tx.allMembers(ctx)
 	if err != nil {
 		return nil, err
 	}
-	changes, err := ward.PlanTeam(current, spec, db.holidays)
+	changes, err := ward.PlanTeam(team, spec, db.holidays)
 	if err != nil {
 		return nil, err
 	}
 	next := make([]*ward.Member, len(changes))
 	for i, c := range changes {
 		next[i] = c.Member
+		team[c.Member.Email] = c.Member // as the rotations will see the team
 	}
 	if err := tx.keepAnAdmin(ctx, next...); err != nil {
 		return nil, err
 	}
+	rotationChanges, rotations, err := tx.planRotations(ctx, spec.Rotations, team)
+	if err != nil {
+		return nil, err
+	}
 	if dryRun {
-		return changes, nil
+		return append(changes, rotationChanges...), nil
 	}
 	for _, c := range changes {
 		if c.Action == "create" {
@@ -45,6 +50,22 @@ func (db *DB) ApplyTeam(ctx context.Context, spec ward.TeamSpec, dryRun bool) ([
 			return nil, err
 		}
 		if err := tx.audit(ctx, "member."+c.Action, c.Object, c.Diff); err != nil {
+			return nil, err
+		}
+	}
+	for i, r := range rotations {
+		if err := tx.writeRotation(ctx, r, team); err != nil {
+			return nil, err
+		}
+		c := rotationChanges[i]
+		if err := tx.audit(ctx, "rotation."+c.Action, c.Object, c.Diff); err != nil {
+			return nil, err
+		}
+	}
+	changes = append(changes, rotationChanges...)
+	if len(changes) > 0 {
+		// Members' names, hours and holidays show in schedules too.
+		if err := tx.bumpSchedule(ctx); err != nil {
 			return nil, err
 		}
 	}

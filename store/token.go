@@ -119,7 +119,7 @@ func (db *DB) Authenticate(ctx context.Context, secret string) (*ward.Member, *w
 		return nil, nil, ward.Errorf(ward.EUNAUTHORIZED, "the token is not a ward token")
 	}
 	hash, now := hashSecret(secret), db.now()
-	e, cached := db.auth.get(hash, now)
+	e, gen, cached := db.auth.get(hash, now)
 	if !cached {
 		var err error
 		if e, err = db.lookupToken(ctx, hash); err != nil {
@@ -144,7 +144,7 @@ func (db *DB) Authenticate(ctx context.Context, secret string) (*ward.Member, *w
 		cached = false
 	}
 	if !cached {
-		db.auth.put(hash, e)
+		db.auth.put(hash, e, gen)
 	}
 	// Copies, so that no caller can change what the cache holds.
 	m, t := e.member, e.token

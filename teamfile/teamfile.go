@@ -11,11 +11,19 @@
 //	    workhours: "Mon-Fri 09:00-17:00"
 //	    holidays: DE              # public-holiday calendar code; "" for none
 //	    disabled: false
+//	rotations:
+//	  - name: src                 # required; [a-z0-9-], as it appears in URLs
+//	    members: [ana@example.org, bo@example.org]   # in rotation order
+//	    shift: 168h               # a Go duration, 1h to 8760h
+//	    handoff: "Mon 09:00 America/Los_Angeles"     # weekday, time and zone
+//	    start: 2026-01-05         # the first shift starts at the handoff on or after this day
+//	    business_hours_only: true
 //
-// A key left out keeps the member's current value, or takes the default for
-// a new member; that is why every field but the email is a pointer in the
-// spec. Unknown keys are refused rather than ignored, so that a misspelt key
-// is not silently dropped from what gets applied.
+// A key left out keeps the member's or rotation's current value, or takes
+// the default for a new one; that is why every field but the email and the
+// rotation name is a pointer in the spec. Unknown keys are refused rather
+// than ignored, so that a misspelt key is not silently dropped from what
+// gets applied.
 package teamfile
 
 import (
@@ -28,8 +36,10 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/wardsec/ward"
+	"github.com/wardsec/ward/rotation"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -38,17 +48,30 @@ import (
 const maxErrors = 20
 
 var (
-	topKeys    = []string{"members"}
-	memberKeys = []string{"email", "name", "role", "timezone", "workhours", "holidays", "disabled"}
+	topKeys      = []string{"members", "rotations"}
+	memberKeys   = []string{"email", "name", "role", "timezone", "workhours", "holidays", "disabled"}
+	rotationKeys = []string{"name", "members", "shift", "handoff", "start", "business_hours_only"}
+
+	// rotationName is what a rotation may be called: it appears in URLs.
+	rotationName = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,62}$`)
+)
+
+// The bounds of a shift: rotation.New refuses less than an hour, and a
+// longer shift than a year is more likely a slip of the keyboard.
+const (
+	minShift = time.Hour
+	maxShift = 8760 * time.Hour
 )
 
 // Parse reads a team file. name is the file name used in error messages.
 // holidays checks the public-holiday calendar codes and must not be nil.
 //
 // Every value is checked as far as it can be without knowing the current
-// team: only a new member's missing name is left for ward.PlanTeam to
-// report. Emails are returned lower-case; the other values as written, less
-// surrounding space. On failure the error is EINVALID and its message has
+// team: a new member's missing name and a new rotation's missing start are
+// left for ward.PlanTeam to report, and a rotation member who is not under
+// members: may already be on the team, so the store checks that. Emails
+// are returned lower-case; a shift as its duration; the other values as
+// written, less surrounding space. On failure the error is EINVALID and its message has
 // one line per problem, "name:line: path: problem", in file order.
 func Parse(name string, data []byte, holidays ward.HolidayChecker) (ward.TeamSpec, error) {
 	p := &parser{name: name, data: data, holidays: holidays}
@@ -67,7 +90,8 @@ type parser struct {
 	data     []byte
 	holidays ward.HolidayChecker
 	errs     []lineError
-	emails   map[string]int // canonical email to the line that first gave it
+	emails   map[string]int // canonical email under members: to the line that first gave it
+	names    map[string]int // rotation name to the line that first gave it
 }
 
 var lineBreaks = strings.NewReplacer("\n", `\n`, "\r", `\r`, "\u0085", `\u0085`, "\u2028", `\u2028`, "\u2029", `\u2029`)
@@ -211,12 +235,16 @@ func (p *parser) team(n *yaml.Node) ward.TeamSpec {
 		return spec
 	}
 	if n.Kind != yaml.MappingNode {
-		p.errorf(n.Line, "", "want a mapping with the key members, got %s", describe(n))
+		p.errorf(n.Line, "", "want a mapping with the keys %s, got %s", strings.Join(topKeys, ", "), describe(n))
 		return spec
 	}
 	p.mapping(n, "", topKeys, func(key string, v *yaml.Node) {
-		// Only "members" is known at the top level.
-		spec.Members = p.members(v, key)
+		switch key {
+		case "members":
+			spec.Members = p.members(v, key)
+		case "rotations":
+			spec.Rotations = p.rotations(v, key)
+		}
 	})
 	return spec
 }
@@ -271,7 +299,7 @@ func (p *parser) member(n *yaml.Node, path string) ward.MemberSpec {
 		}
 		switch key {
 		case "email":
-			s.Email = p.email(value, v.Line, fpath)
+			s.Email = p.email(value, v.Line, fpath, p.emails)
 		case "name":
 			switch {
 			case value == "":
@@ -315,18 +343,186 @@ func (p *parser) member(n *yaml.Node, path string) ward.MemberSpec {
 	return s
 }
 
-func (p *parser) email(value string, line int, path string) string {
+// email returns the canonical form of an email, and records it in seen to
+// refuse it when it comes again.
+func (p *parser) email(value string, line int, path string, seen map[string]int) string {
 	email, err := ward.NormalizeEmail(value)
 	if err != nil {
 		p.errorf(line, path, "%q is not a plain address such as ana@example.org", value)
 		return ""
 	}
-	if first, ok := p.emails[email]; ok {
+	if first, ok := seen[email]; ok {
 		p.errorf(line, path, "%s is a duplicate of line %d (emails ignore case)", email, first)
 		return email
 	}
-	p.emails[email] = line
+	seen[email] = line
 	return email
+}
+
+func (p *parser) rotations(n *yaml.Node, path string) []ward.RotationSpec {
+	n = p.resolve(n, path)
+	if n == nil {
+		return nil
+	}
+	// As with members, every entry commented out is no rotations.
+	if n.Kind == yaml.ScalarNode && n.Tag == "!!null" {
+		return nil
+	}
+	if n.Kind != yaml.SequenceNode {
+		p.errorf(n.Line, path, "want a list of rotations, got %s", describe(n))
+		return nil
+	}
+	p.names = map[string]int{}
+	var specs []ward.RotationSpec
+	for i, item := range n.Content {
+		specs = append(specs, p.rotation(item, fmt.Sprintf("%s[%d]", path, i)))
+	}
+	return specs
+}
+
+// rotation returns the spec of one rotation; when it has errors, they are
+// reported and the spec is incomplete.
+func (p *parser) rotation(n *yaml.Node, path string) ward.RotationSpec {
+	var s ward.RotationSpec
+	n = p.resolve(n, path)
+	if n == nil {
+		return s
+	}
+	if n.Kind != yaml.MappingNode {
+		p.errorf(n.Line, path, "want a mapping with the keys %s, got %s", strings.Join(rotationKeys, ", "), describe(n))
+		return s
+	}
+	hasName := false
+	p.mapping(n, path, rotationKeys, func(key string, v *yaml.Node) {
+		fpath := path + "." + key
+		switch key {
+		case "name":
+			hasName = true
+			s.Name = p.rotationName(v, fpath)
+		case "members":
+			s.Members = p.rotationMembers(v, fpath)
+		case "shift":
+			s.Shift = p.shift(v, fpath)
+		case "handoff":
+			value, ok := p.str(v, fpath)
+			if !ok {
+				return
+			}
+			if _, _, _, err := rotation.ParseHandoff(value); err != nil {
+				p.errorf(v.Line, fpath, "%v", err)
+				return
+			}
+			s.Handoff = &value
+		case "start":
+			s.Start = p.date(v, fpath)
+		case "business_hours_only":
+			s.BusinessHoursOnly = p.boolean(v, fpath)
+		}
+	})
+	if !hasName {
+		p.errorf(n.Line, path, "name is required: it says which rotation this is")
+	}
+	return s
+}
+
+func (p *parser) rotationName(n *yaml.Node, path string) string {
+	value, ok := p.str(n, path)
+	if !ok {
+		return ""
+	}
+	if !rotationName.MatchString(value) {
+		p.errorf(n.Line, path, "%q is not a rotation name: 1 to 63 lower-case letters, digits and hyphens, not starting with a hyphen", value)
+		return ""
+	}
+	if first, ok := p.names[value]; ok {
+		p.errorf(n.Line, path, "%s is a duplicate of line %d", value, first)
+		return value
+	}
+	p.names[value] = n.Line
+	return value
+}
+
+// rotationMembers returns the emails of a rotation's members, in order and
+// never nil: a nil list would keep the current members instead.
+func (p *parser) rotationMembers(n *yaml.Node, path string) []string {
+	n = p.resolve(n, path)
+	if n == nil {
+		return nil
+	}
+	// "members:" with every entry commented out says the same as "[]".
+	if (n.Kind == yaml.ScalarNode && n.Tag == "!!null") || (n.Kind == yaml.SequenceNode && len(n.Content) == 0) {
+		p.errorf(n.Line, path, "a rotation needs at least one member; leave the key out to keep the current list")
+		return nil
+	}
+	if n.Kind != yaml.SequenceNode {
+		p.errorf(n.Line, path, "want a list of emails, got %s", describe(n))
+		return nil
+	}
+	seen := map[string]int{}
+	emails := []string{}
+	for i, item := range n.Content {
+		ipath := fmt.Sprintf("%s[%d]", path, i)
+		value, ok := p.str(item, ipath)
+		if !ok {
+			continue
+		}
+		if email := p.email(value, item.Line, ipath, seen); email != "" {
+			emails = append(emails, email)
+		}
+	}
+	return emails
+}
+
+// shift returns a Go duration such as 168h. A bare number is refused
+// rather than given a unit, as nobody would agree on which.
+func (p *parser) shift(n *yaml.Node, path string) *time.Duration {
+	n = p.resolve(n, path)
+	if n == nil {
+		return nil
+	}
+	if n.Kind == yaml.ScalarNode && (n.Tag == "!!int" || n.Tag == "!!float") {
+		p.errorf(n.Line, path, "the number %s has no unit; write a duration such as 168h", n.Value)
+		return nil
+	}
+	value, ok := p.str(n, path)
+	if !ok {
+		return nil
+	}
+	d, err := time.ParseDuration(value)
+	switch {
+	case err != nil:
+		p.errorf(n.Line, path, "%q is not a duration such as 168h (units h, m, s)", value)
+	case d < minShift:
+		p.errorf(n.Line, path, "%s is shorter than an hour", value)
+	case d > maxShift:
+		p.errorf(n.Line, path, "%s is longer than a year, 8760h", value)
+	default:
+		return &d
+	}
+	return nil
+}
+
+// date returns a civil date as written, 2006-01-02. An unquoted date is
+// a timestamp to YAML; its text is what counts, so quoted or not it reads
+// the same, and a time of day is refused rather than dropped.
+func (p *parser) date(n *yaml.Node, path string) *string {
+	n = p.resolve(n, path)
+	switch {
+	case n == nil:
+		return nil
+	case n.Kind == yaml.ScalarNode && n.Tag == "!!null":
+		p.errorf(n.Line, path, "no value; give one or leave the key out")
+		return nil
+	case n.Kind != yaml.ScalarNode || (n.Tag != "!!timestamp" && n.Tag != "!!str"):
+		p.errorf(n.Line, path, "want a date such as 2026-01-05, got %s", describe(n))
+		return nil
+	}
+	value := strings.TrimSpace(n.Value)
+	if _, err := time.Parse(time.DateOnly, value); err != nil {
+		p.errorf(n.Line, path, "%q is not a date such as 2026-01-05", value)
+		return nil
+	}
+	return &value
 }
 
 // mapping calls set for each known key of m in file order, and reports keys

@@ -8,10 +8,12 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/wardsec/ward"
 	"github.com/wardsec/ward/holiday"
+	"github.com/wardsec/ward/rotation"
 )
 
 func ptr[T any](v T) *T { return &v }
@@ -98,6 +100,81 @@ members:
 			{Email: "bo@example.org", MemberUpdate: ward.MemberUpdate{WorkHours: ptr("Mon-Fri 09:00-17:00")}},
 		}},
 	},
+	{
+		name: "rotations",
+		in: `members:
+  - {email: ana@example.org, name: Ana, role: responder, timezone: Europe/Berlin,
+     workhours: "Mon-Fri 09:00-17:00", holidays: DE}
+rotations:
+  - name: src
+    members: [Ana@Example.org, bo@example.org, chen@example.org]
+    shift: 168h
+    handoff: "Mon 09:00 America/Los_Angeles"
+    start: 2026-01-05
+    business_hours_only: true
+  - name: 24x7-weekend
+    members:
+      - bo@example.org
+      - " ana@example.org "
+    shift: 12h30m
+    handoff: " sat 00:00  UTC "
+    start: "2026-12-31"
+    business_hours_only: false
+  - name: 0day
+`,
+		want: ward.TeamSpec{
+			Members: []ward.MemberSpec{
+				{Email: "ana@example.org", MemberUpdate: ward.MemberUpdate{
+					Name:      ptr("Ana"),
+					Role:      ptr(ward.RoleResponder),
+					TimeZone:  ptr("Europe/Berlin"),
+					WorkHours: ptr("Mon-Fri 09:00-17:00"),
+					Holidays:  ptr("DE"),
+				}},
+			},
+			Rotations: []ward.RotationSpec{
+				{
+					Name:              "src",
+					Members:           []string{"ana@example.org", "bo@example.org", "chen@example.org"},
+					Shift:             ptr(168 * time.Hour),
+					Handoff:           ptr("Mon 09:00 America/Los_Angeles"),
+					Start:             ptr("2026-01-05"),
+					BusinessHoursOnly: ptr(true),
+				},
+				{
+					// Members need not be under members: the store
+					// checks that they are on the team.
+					Name:              "24x7-weekend",
+					Members:           []string{"bo@example.org", "ana@example.org"},
+					Shift:             ptr(12*time.Hour + 30*time.Minute),
+					Handoff:           ptr("sat 00:00  UTC"),
+					Start:             ptr("2026-12-31"),
+					BusinessHoursOnly: ptr(false),
+				},
+				// Every key left out keeps the current value.
+				{Name: "0day"},
+			},
+		},
+	},
+	{
+		name: "rotation bounds",
+		in: `rotations:
+  - name: ` + strings.Repeat("a", 63) + `
+    shift: 1h
+  - name: b
+    shift: 8760h
+    start: &day 2026-01-05
+  - name: c
+    start: *day
+`,
+		want: ward.TeamSpec{Rotations: []ward.RotationSpec{
+			{Name: strings.Repeat("a", 63), Shift: ptr(time.Hour)},
+			{Name: "b", Shift: ptr(8760 * time.Hour), Start: ptr("2026-01-05")},
+			{Name: "c", Start: ptr("2026-01-05")},
+		}},
+	},
+	{name: "rotations commented out", in: "members: []\nrotations:\n  # - name: src\n"},
+	{name: "empty rotations", in: "rotations: []\n"},
 	{name: "empty file", in: ""},
 	{name: "only comments", in: "# nobody yet\n\n# still nobody\n"},
 	{name: "null document", in: "~\n"},
@@ -193,10 +270,10 @@ var errorTests = []struct {
 	},
 	{
 		name: "unknown top-level keys",
-		in:   "members: []\nrotations: []\ntiers:\n  - name: first\n",
+		in:   "members: []\nrotations: []\ntiers:\n  - name: first\nrotation: []\n",
 		want: []string{
-			`team.yaml:2: unknown key "rotations" (known keys: members)`,
-			`team.yaml:3: unknown key "tiers" (known keys: members)`,
+			`team.yaml:3: unknown key "tiers" (known keys: members, rotations)`,
+			`team.yaml:5: unknown key "rotation" (known keys: members, rotations)`,
 		},
 	},
 	{
@@ -232,7 +309,7 @@ var errorTests = []struct {
 	{
 		name: "top level not a mapping",
 		in:   "- email: ana@example.org\n",
-		want: []string{"team.yaml:1: want a mapping with the key members, got a list"},
+		want: []string{"team.yaml:1: want a mapping with the keys members, rotations, got a list"},
 	},
 	{
 		name: "members not a list",
@@ -357,6 +434,181 @@ var errorTests = []struct {
 		want: []string{"team.yaml:4: members[1].email: ana@example.org is a duplicate of line 2"},
 	},
 	{
+		name: "rotations not a list",
+		in:   "rotations:\n  name: src\n",
+		want: []string{"team.yaml:2: rotations: want a list of rotations, got a mapping"},
+	},
+	{
+		name: "rotations given twice",
+		in:   "rotations: []\nmembers: []\nrotations: []\n",
+		want: []string{`team.yaml:3: key "rotations" given twice, first on line 1`},
+	},
+	{
+		name: "rotation not a mapping",
+		in:   "rotations:\n  - src\n",
+		want: []string{`team.yaml:2: rotations[0]: want a mapping with the keys name, members, shift, handoff, start, business_hours_only, got the string "src"`},
+	},
+	{
+		name: "alias of a rotation",
+		in:   "rotations:\n  - &src {name: src}\n  - *src\n",
+		want: []string{"team.yaml:3: rotations[1]: an alias (*src) may only name a single value"},
+	},
+	{
+		name: "unknown rotation key",
+		in:   "rotations:\n  - name: src\n    shift: 168h\n    handoff_at: Mon 09:00 UTC\n",
+		want: []string{`team.yaml:4: rotations[0]: unknown key "handoff_at" (known keys: name, members, shift, handoff, start, business_hours_only)`},
+	},
+	{
+		name: "rotation key given twice",
+		in:   "rotations:\n  - name: src\n    shift: 168h\n    shift: 24h\n",
+		want: []string{`team.yaml:4: rotations[0]: key "shift" given twice, first on line 3`},
+	},
+	{
+		name: "missing rotation name",
+		in:   "rotations:\n  - name: src\n  - shift: 168h\n    start: 2026-01-05\n",
+		want: []string{"team.yaml:3: rotations[1]: name is required: it says which rotation this is"},
+	},
+	{
+		name: "rotation name upper case",
+		in:   "rotations:\n  - name: SRC\n",
+		want: []string{`team.yaml:2: rotations[0].name: "SRC" is not a rotation name: 1 to 63 lower-case letters, digits and hyphens`},
+	},
+	{
+		name: "rotation name starts with a hyphen",
+		in:   "rotations:\n  - name: -src\n",
+		want: []string{`team.yaml:2: rotations[0].name: "-src" is not a rotation name`},
+	},
+	{
+		name: "rotation name with a space",
+		in:   "rotations:\n  - name: on call\n",
+		want: []string{`team.yaml:2: rotations[0].name: "on call" is not a rotation name`},
+	},
+	{
+		name: "rotation name too long",
+		in:   "rotations:\n  - name: " + strings.Repeat("a", 64) + "\n",
+		want: []string{`team.yaml:2: rotations[0].name: "aaaa`},
+	},
+	{
+		name: "empty rotation name",
+		in:   "rotations:\n  - name: \"\"\n",
+		want: []string{`team.yaml:2: rotations[0].name: "" is not a rotation name`},
+	},
+	{
+		name: "rotation name a number",
+		in:   "rotations:\n  - name: 24\n",
+		want: []string{"team.yaml:2: rotations[0].name: want a string, got the number 24; quote it if it is meant"},
+	},
+	{
+		name: "duplicate rotation name",
+		in:   "rotations:\n  - name: src\n    shift: 168h\n  - name: web\n  - name: src\n",
+		want: []string{"team.yaml:5: rotations[2].name: src is a duplicate of line 2"},
+	},
+	{
+		name: "rotation members not a list",
+		in:   "rotations:\n  - name: src\n    members: ana@example.org\n",
+		want: []string{`team.yaml:3: rotations[0].members: want a list of emails, got the string "ana@example.org"`},
+	},
+	{
+		name: "rotation members empty",
+		in:   "rotations:\n  - name: src\n    members: []\n",
+		want: []string{"team.yaml:3: rotations[0].members: a rotation needs at least one member"},
+	},
+	{
+		name: "rotation members commented out",
+		in:   "rotations:\n  - name: src\n    members:\n    # - ana@example.org\n    shift: 168h\n",
+		want: []string{"team.yaml:3: rotations[0].members: a rotation needs at least one member"},
+	},
+	{
+		name: "rotation member not an email",
+		in:   "rotations:\n  - name: src\n    members:\n      - ana@example.org\n      - Bo <bo@example.org>\n",
+		want: []string{`team.yaml:5: rotations[0].members[1]: "Bo <bo@example.org>" is not a plain address such as ana@example.org`},
+	},
+	{
+		name: "rotation member a mapping",
+		in:   "rotations:\n  - name: src\n    members:\n      - email: ana@example.org\n",
+		want: []string{"team.yaml:4: rotations[0].members[0]: want a string, got a mapping"},
+	},
+	{
+		name: "duplicate rotation member",
+		in:   "rotations:\n  - name: src\n    members:\n      - ana@example.org\n      - bo@example.org\n      - Ana@Example.org\n",
+		want: []string{"team.yaml:6: rotations[0].members[2]: ana@example.org is a duplicate of line 4 (emails ignore case)"},
+	},
+	{
+		name: "shift a bare number",
+		in:   "rotations:\n  - name: src\n    shift: 168\n",
+		want: []string{"team.yaml:3: rotations[0].shift: the number 168 has no unit; write a duration such as 168h"},
+	},
+	{
+		name: "shift a quoted number",
+		in:   "rotations:\n  - name: src\n    shift: \"168\"\n",
+		want: []string{`team.yaml:3: rotations[0].shift: "168" is not a duration such as 168h (units h, m, s)`},
+	},
+	{
+		name: "shift in days",
+		in:   "rotations:\n  - name: src\n    shift: 7d\n",
+		want: []string{`team.yaml:3: rotations[0].shift: "7d" is not a duration such as 168h`},
+	},
+	{
+		name: "shift too short",
+		in:   "rotations:\n  - name: src\n    shift: 59m59s\n",
+		want: []string{"team.yaml:3: rotations[0].shift: 59m59s is shorter than an hour"},
+	},
+	{
+		name: "shift negative",
+		in:   "rotations:\n  - name: src\n    shift: -168h\n",
+		want: []string{"team.yaml:3: rotations[0].shift: -168h is shorter than an hour"},
+	},
+	{
+		name: "shift too long",
+		in:   "rotations:\n  - name: src\n    shift: 8760h1s\n",
+		want: []string{"team.yaml:3: rotations[0].shift: 8760h1s is longer than a year, 8760h"},
+	},
+	{
+		name: "bad handoff zone",
+		in:   "rotations:\n  - name: src\n    handoff: Mon 09:00 Mars/Olympus\n",
+		want: []string{`team.yaml:3: rotations[0].handoff: handoff "Mon 09:00 Mars/Olympus": `},
+	},
+	{
+		name: "handoff without a zone",
+		in:   "rotations:\n  - name: src\n    handoff: Mon 09:00\n",
+		want: []string{`team.yaml:3: rotations[0].handoff: handoff "Mon 09:00": want weekday, time and zone`},
+	},
+	{
+		name: "handoff at 24:00",
+		in:   "rotations:\n  - name: src\n    handoff: Sun 24:00 UTC\n",
+		want: []string{`team.yaml:3: rotations[0].handoff: handoff "Sun 24:00 UTC": 24:00 is the next day's 00:00`},
+	},
+	{
+		name: "start without leading zeros",
+		in:   "rotations:\n  - name: src\n    start: 2026-1-5\n",
+		want: []string{`team.yaml:3: rotations[0].start: "2026-1-5" is not a date such as 2026-01-05`},
+	},
+	{
+		name: "start a datetime",
+		in:   "rotations:\n  - name: src\n    start: 2026-01-05T09:00:00Z\n",
+		want: []string{`team.yaml:3: rotations[0].start: "2026-01-05T09:00:00Z" is not a date such as 2026-01-05`},
+	},
+	{
+		name: "start a day that does not exist",
+		in:   "rotations:\n  - name: src\n    start: 2026-02-30\n",
+		want: []string{`team.yaml:3: rotations[0].start: "2026-02-30" is not a date such as 2026-01-05`},
+	},
+	{
+		name: "start a number",
+		in:   "rotations:\n  - name: src\n    start: 20260105\n",
+		want: []string{"team.yaml:3: rotations[0].start: want a date such as 2026-01-05, got the number 20260105"},
+	},
+	{
+		name: "start empty",
+		in:   "rotations:\n  - name: src\n    start:\n",
+		want: []string{"team.yaml:3: rotations[0].start: no value; give one or leave the key out"},
+	},
+	{
+		name: "business_hours_only not a boolean",
+		in:   "rotations:\n  - name: src\n    business_hours_only: yes\n",
+		want: []string{`team.yaml:3: rotations[0].business_hours_only: want true or false, got the string "yes"`},
+	},
+	{
 		name: "every error, in file order",
 		in: `members:
   - name: Ana
@@ -366,6 +618,11 @@ var errorTests = []struct {
     disabled: maybe
   - email: bo@example.org
 tiers: []
+rotations:
+  - name: Src
+    members: [bo@example.org, bo@example.org]
+    shift: 1
+  - start: 2026-13-01
 `,
 		want: []string{
 			"team.yaml:2: members[0]: email is required",
@@ -374,6 +631,12 @@ tiers: []
 			`team.yaml:6: members[1].disabled: want true or false, got the string "maybe"`,
 			"team.yaml:7: members[2].email: bo@example.org is a duplicate of line 4",
 			`team.yaml:8: unknown key "tiers"`,
+			`team.yaml:10: rotations[0].name: "Src" is not a rotation name`,
+			"team.yaml:11: rotations[0].members[1]: bo@example.org is a duplicate of line 11",
+			"team.yaml:12: rotations[0].shift: the number 1 has no unit",
+			// On one line, errors keep the order they were found in.
+			`team.yaml:13: rotations[1].start: "2026-13-01" is not a date`,
+			"team.yaml:13: rotations[1]: name is required",
 		},
 	},
 }
@@ -465,6 +728,34 @@ func TestParseExample(t *testing.T) {
 			t.Errorf("member %s as created: %v", ms.Email, err)
 		}
 	}
+	want := []ward.RotationSpec{{
+		Name:              "src",
+		Members:           []string{"ana.keller@example.org", "ben.carter@example.org", "chloe.wright@example.org"},
+		Shift:             ptr(168 * time.Hour),
+		Handoff:           ptr("Mon 09:00 America/Los_Angeles"),
+		Start:             ptr("2026-01-05"),
+		BusinessHoursOnly: ptr(true),
+	}}
+	if diff := cmp.Diff(want, spec.Rotations); diff != "" {
+		t.Errorf("rotations mismatch (-want +got):\n%s", diff)
+	}
+	// A rotation in the example is only of use if its members are on the
+	// team and may hold a shift.
+	members := map[string]ward.MemberSpec{}
+	for _, ms := range spec.Members {
+		members[ms.Email] = ms
+	}
+	for _, rs := range spec.Rotations {
+		for _, email := range rs.Members {
+			ms, ok := members[email]
+			switch {
+			case !ok:
+				t.Errorf("rotation %s: member %s is not under members:", rs.Name, email)
+			case *ms.Role != ward.RoleAdmin && *ms.Role != ward.RoleResponder:
+				t.Errorf("rotation %s: member %s is a %s", rs.Name, email, *ms.Role)
+			}
+		}
+	}
 }
 
 var errorLine = regexp.MustCompile(`^team\.yaml:(\d+): `)
@@ -503,7 +794,50 @@ func FuzzParse(f *testing.F) {
 				t.Fatalf("member %s, created: %v", ms.Email, err)
 			}
 		}
+		names := map[string]bool{}
+		for _, rs := range spec.Rotations {
+			checkFuzzRotation(t, rs)
+			if names[rs.Name] {
+				t.Fatalf("rotation %s given twice", rs.Name)
+			}
+			names[rs.Name] = true
+		}
 	})
+}
+
+// checkFuzzRotation checks that a rotation Parse accepted has every value
+// in the form the rest of ward reads.
+func checkFuzzRotation(t *testing.T, rs ward.RotationSpec) {
+	t.Helper()
+	if !rotationName.MatchString(rs.Name) {
+		t.Fatalf("rotation name %q does not match %s", rs.Name, rotationName)
+	}
+	if rs.Members != nil && len(rs.Members) == 0 {
+		t.Fatalf("rotation %s: an empty member list", rs.Name)
+	}
+	emails := map[string]bool{}
+	for _, m := range rs.Members {
+		if canon, err := ward.NormalizeEmail(m); err != nil || canon != m {
+			t.Fatalf("rotation %s: email %q is not canonical: NormalizeEmail = %q, %v", rs.Name, m, canon, err)
+		}
+		if emails[m] {
+			t.Fatalf("rotation %s: member %s given twice", rs.Name, m)
+		}
+		emails[m] = true
+	}
+	if rs.Shift != nil && (*rs.Shift < time.Hour || *rs.Shift > 8760*time.Hour) {
+		t.Fatalf("rotation %s: shift %s is out of bounds", rs.Name, *rs.Shift)
+	}
+	if rs.Handoff != nil {
+		if _, _, _, err := rotation.ParseHandoff(*rs.Handoff); err != nil {
+			t.Fatalf("rotation %s: %v", rs.Name, err)
+		}
+	}
+	if rs.Start != nil {
+		if _, err := time.Parse(time.DateOnly, *rs.Start); err != nil {
+			t.Fatalf("rotation %s: start: %v", rs.Name, err)
+		}
+	}
 }
 
 // checkFuzzError checks that every line of a failed parse's error names the

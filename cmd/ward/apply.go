@@ -38,12 +38,19 @@ file is applied in one transaction: one bad entry and nothing is written.`,
 			if err != nil {
 				return err
 			}
-			return e.withStore(cmd.Context(), func(db *store.DB) error {
+			open := e.withStore
+			if dryRun {
+				open = e.withExistingStore // a dry run writes nothing, not even a schema
+			}
+			return open(cmd.Context(), func(db *store.DB) error {
 				changes, err := db.ApplyTeam(cliContext(cmd.Context()), spec, dryRun)
-				if err != nil {
-					return fmt.Errorf("%s: %w", name, err)
+				if code := ward.ErrorCode(err); code != "" && code != ward.EINTERNAL {
+					return ward.Errorf(code, "%s: %s", name, ward.ErrorMessage(err))
 				}
-				return printChanges(e.stdout, changes, len(spec.Members), dryRun, output)
+				if err != nil {
+					return fmt.Errorf("apply %s: %w", name, err)
+				}
+				return printChanges(e.stdout, changes, len(spec.Members)+len(spec.Rotations), dryRun, output)
 			})
 		},
 	}

@@ -101,6 +101,7 @@ func TestApply(t *testing.T) {
 	c := newCLI(t)
 	example := filepath.Join("..", "..", "examples", "team.yaml")
 
+	c.ok("migrate")
 	dry := c.ok("apply", "-f", example, "--dry-run")
 	if !strings.Contains(dry, "member/ana.keller@example.org created (dry run)") {
 		t.Errorf("dry run printed %q", dry)
@@ -112,7 +113,7 @@ func TestApply(t *testing.T) {
 	if ms := c.members(); len(ms) != 5 {
 		t.Fatalf("apply wrote %d members, want 5", len(ms))
 	}
-	if out := c.ok("apply", "-f", example); out != "5 unchanged\n" {
+	if out := c.ok("apply", "-f", example); out != "6 unchanged\n" {
 		t.Errorf("second apply printed %q, want no change", out)
 	}
 
@@ -132,5 +133,41 @@ func TestApply(t *testing.T) {
 	}
 	if ms := c.members(); len(ms) != 5 {
 		t.Errorf("a bad file wrote members: %d, want 5", len(ms))
+	}
+}
+
+func TestApplyDryRunWritesNothing(t *testing.T) {
+	c := newCLI(t)
+	example := filepath.Join("..", "..", "examples", "team.yaml")
+	_, _, err := c.run("", "apply", "-f", example, "--dry-run")
+	if err == nil || !strings.Contains(ward.ErrorMessage(err), "does not exist") {
+		t.Errorf("dry run on a missing database: %v", err)
+	}
+	if _, statErr := os.Stat(strings.TrimPrefix(c.db, "sqlite:")); !os.IsNotExist(statErr) {
+		t.Errorf("the dry run created the database file: %v", statErr)
+	}
+}
+
+func TestApplyErrorsNameTheFile(t *testing.T) {
+	c := newCLI(t)
+	file := filepath.Join(t.TempDir(), "team.yaml")
+	if err := os.WriteFile(file, []byte("members:\n  - email: nameless@example.org\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, _, err := c.run("", "apply", "-f", file)
+	if msg := ward.ErrorMessage(err); !strings.HasPrefix(msg, file+": ") || !strings.Contains(msg, "name") {
+		t.Errorf("error %q: want it to start with the file name and name the field", msg)
+	}
+}
+
+func TestDemoRefusesATeamsDatabase(t *testing.T) {
+	c := newCLI(t)
+	c.ok("user", "add", "--email", "admin@example.org", "--name", "Admin", "--role", "admin")
+	_, _, err := c.run("", "serve", "--demo", "--addr", "127.0.0.1:0")
+	if err == nil || !strings.Contains(ward.ErrorMessage(err), "--demo needs an empty database") {
+		t.Errorf("serve --demo on a team's database: %v", err)
+	}
+	if out := c.ok("token", "list"); strings.Count(out, "\n") != 1 {
+		t.Errorf("--demo issued a token on a team's database:\n%s", out)
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"os/signal"
 	"os/user"
 	"runtime/debug"
+	"strings"
 	"syscall"
 
 	"github.com/spf13/cobra"
@@ -90,6 +91,29 @@ func (e *env) withStore(ctx context.Context, fn func(db *store.DB) error) error 
 		return err
 	}
 	defer db.Close()
+	return fn(db)
+}
+
+// withExistingStore runs fn on a database that exists and is up to date,
+// and changes nothing to get there: for commands that promise not to write.
+func (e *env) withExistingStore(ctx context.Context, fn func(db *store.DB) error) error {
+	if path, ok := strings.CutPrefix(e.db, "sqlite:"); ok {
+		if _, err := os.Stat(path); err != nil {
+			return ward.Errorf(ward.EINVALID, "database %s does not exist", e.db)
+		}
+	}
+	db, err := store.Open(ctx, e.db, store.Options{Holidays: holiday.Normalize})
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	pending, err := db.MigrationsPending(ctx)
+	if err != nil {
+		return err
+	}
+	if pending {
+		return ward.Errorf(ward.ECONFLICT, "database %s needs migrating first: ward migrate", store.RedactDSN(e.db))
+	}
 	return fn(db)
 }
 

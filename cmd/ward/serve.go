@@ -85,7 +85,7 @@ func (e *env) serve(ctx context.Context, f serveFlags) error {
 	defer db.Close()
 	var demoToken string
 	if f.demo {
-		if demoToken, err = seedDemo(cliContext(ctx), db); err != nil {
+		if demoToken, err = seedDemo(cliContext(ctx), db, e.db); err != nil {
 			return err
 		}
 	}

@@ -2,7 +2,7 @@
 -- Times are microseconds since the Unix epoch (see store.micros).
 CREATE TABLE members (
     id         BIGINT  GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-    email      TEXT    NOT NULL UNIQUE, -- lower-case: unique without regard to case
+    email      TEXT    COLLATE "C" NOT NULL UNIQUE, -- lower-case: unique without regard to case; sorted bytewise, as in SQLite
     name       TEXT    NOT NULL,
     role       TEXT    NOT NULL CHECK (role IN ('admin', 'responder', 'triager', 'viewer')),
     timezone   TEXT    NOT NULL,
@@ -31,7 +31,7 @@ CREATE TABLE audit_log (
     actor      TEXT   NOT NULL,
     action     TEXT   NOT NULL,
     object     TEXT   NOT NULL,
-    diff       JSONB  NOT NULL,
+    diff       TEXT   NOT NULL, -- JSON, byte for byte as written
     request_id TEXT   NOT NULL DEFAULT ''
 );
 CREATE INDEX audit_log_object ON audit_log (object, id);
@@ -47,6 +47,8 @@ $$;
 -- +goose StatementEnd
 CREATE TRIGGER audit_log_no_change BEFORE UPDATE OR DELETE ON audit_log
     FOR EACH ROW EXECUTE FUNCTION audit_log_append_only();
+CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON audit_log
+    FOR EACH STATEMENT EXECUTE FUNCTION audit_log_append_only();
 
 -- +goose Down
 DROP TABLE audit_log;
