@@ -11,6 +11,9 @@ const (
 	ManageTeam                        // add members, change roles, disable members
 	ManageAnyToken                    // list and revoke every member's tokens; nobody creates them for others over the API
 	ReadAudit                         // read the audit log
+	ReadSchedule                      // see rotations, who is on call, shifts and gaps; subscribe to calendars
+	EditSchedule                      // add and delete overrides, swap shifts, ask for and take cover, leave handoff notes
+	ManageRotations                   // create and change rotations; manage anyone's time off and calendar feeds
 )
 
 var minimumRole = map[Permission]Role{
@@ -20,6 +23,9 @@ var minimumRole = map[Permission]Role{
 	ManageTeam:      RoleAdmin,
 	ManageAnyToken:  RoleAdmin,
 	ReadAudit:       RoleAdmin,
+	ReadSchedule:    RoleViewer,
+	EditSchedule:    RoleTriager,
+	ManageRotations: RoleAdmin,
 }
 
 // Can reports whether the actor may do p. The command line and ward itself

@@ -13,15 +13,16 @@ func TestCan(t *testing.T) {
 	}{
 		{"ReadTeam", ward.ReadTeam}, {"EditOwnProfile", ward.EditOwnProfile}, {"ManageOwnTokens", ward.ManageOwnTokens},
 		{"ManageTeam", ward.ManageTeam}, {"ManageAnyToken", ward.ManageAnyToken}, {"ReadAudit", ward.ReadAudit},
+		{"ReadSchedule", ward.ReadSchedule}, {"EditSchedule", ward.EditSchedule}, {"ManageRotations", ward.ManageRotations},
 	}
 	// want[role] lists, in the order of perms, what each role may do.
-	want := map[ward.Role][6]bool{
-		ward.RoleAdmin:     {true, true, true, true, true, true},
-		ward.RoleResponder: {true, true, true, false, false, false},
-		ward.RoleTriager:   {true, true, true, false, false, false},
-		ward.RoleViewer:    {true, true, true, false, false, false},
-		"":                 {false, false, false, false, false, false},
-		"root":             {false, false, false, false, false, false},
+	want := map[ward.Role][9]bool{
+		ward.RoleAdmin:     {true, true, true, true, true, true, true, true, true},
+		ward.RoleResponder: {true, true, true, false, false, false, true, true, false},
+		ward.RoleTriager:   {true, true, true, false, false, false, true, true, false},
+		ward.RoleViewer:    {true, true, true, false, false, false, true, false, false},
+		"":                 {},
+		"root":             {},
 	}
 	for role, allowed := range want {
 		for i, p := range perms {

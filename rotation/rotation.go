@@ -168,6 +168,9 @@ func wallTime(day time.Time, minute int, loc *time.Location) time.Time {
 	return want.Add(-time.Duration(offset) * time.Second).In(loc)
 }
 
+// Config returns the rotation's configuration.
+func (r *Rotation) Config() Config { return r.cfg }
+
 // First returns the instant of the first handoff.
 func (r *Rotation) First() time.Time { return r.first }
 

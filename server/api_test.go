@@ -15,7 +15,7 @@ import (
 	"github.com/wardsec/ward/server"
 )
 
-func decodeJSON[T any](t *testing.T, body []byte) T {
+func decodeJSON[T any](t testing.TB, body []byte) T {
 	t.Helper()
 	var v T
 	if err := json.Unmarshal(body, &v); err != nil {

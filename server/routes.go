@@ -19,4 +19,33 @@ func (s *Server) registerRoutes() {
 	s.handle("DELETE /api/v1/tokens/{id}", s.authenticated(s.handleTokenRevoke))
 
 	s.handle("GET /api/v1/audit", s.authenticated(s.handleAuditList))
+
+	s.handle("GET /api/v1/rotations", s.authenticated(s.handleRotationList))
+	s.handle("POST /api/v1/rotations", s.authenticated(s.handleRotationCreate))
+	s.handle("GET /api/v1/rotations/{name}", s.authenticated(s.handleRotationView))
+	s.handle("PATCH /api/v1/rotations/{name}", s.authenticated(s.handleRotationUpdate))
+	s.handle("GET /api/v1/rotations/{name}/oncall", s.authenticated(s.handleOnCall))
+	s.handle("GET /api/v1/rotations/{name}/shifts", s.authenticated(s.handleShiftList))
+	s.handle("GET /api/v1/rotations/{name}/gaps", s.authenticated(s.handleGapList))
+	s.handle("GET /api/v1/rotations/{name}/overrides", s.authenticated(s.handleOverrideList))
+	s.handle("POST /api/v1/rotations/{name}/overrides", s.authenticated(s.handleOverrideCreate))
+	s.handle("DELETE /api/v1/rotations/{name}/overrides/{id}", s.authenticated(s.handleOverrideDelete))
+	s.handle("POST /api/v1/rotations/{name}/swaps", s.authenticated(s.handleSwapCreate))
+	s.handle("GET /api/v1/rotations/{name}/swap-requests", s.authenticated(s.handleSwapRequestList))
+	s.handle("POST /api/v1/rotations/{name}/swap-requests", s.authenticated(s.handleSwapRequestCreate))
+	s.handle("POST /api/v1/rotations/{name}/swap-requests/{id}/take", s.authenticated(s.handleSwapRequestTake))
+	s.handle("POST /api/v1/rotations/{name}/swap-requests/{id}/cancel", s.authenticated(s.handleSwapRequestCancel))
+	s.handle("GET /api/v1/rotations/{name}/handoff-notes", s.authenticated(s.handleHandoffNoteList))
+	s.handle("POST /api/v1/rotations/{name}/handoff-notes", s.authenticated(s.handleHandoffNoteCreate))
+
+	s.handle("GET /api/v1/members/{email}/time-off", s.authenticated(s.handleTimeOffList))
+	s.handle("POST /api/v1/members/{email}/time-off", s.authenticated(s.handleTimeOffCreate))
+	s.handle("DELETE /api/v1/members/{email}/time-off/{id}", s.authenticated(s.handleTimeOffDelete))
+
+	s.handle("GET /api/v1/calendar-feeds", s.authenticated(s.handleCalendarFeedList))
+	s.handle("POST /api/v1/calendar-feeds", s.authenticated(s.handleCalendarFeedCreate))
+	s.handle("DELETE /api/v1/calendar-feeds/{id}", s.authenticated(s.handleCalendarFeedRevoke))
+
+	// Calendar clients cannot sign in: the unguessable path is the key.
+	s.handle("GET /calendar/{file}", s.handleCalendar)
 }

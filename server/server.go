@@ -16,17 +16,22 @@ import (
 	"time"
 
 	"github.com/wardsec/ward"
+	"github.com/wardsec/ward/oncall"
 )
 
 // Config is everything the server needs; cmd/ward fills it in.
 type Config struct {
-	Members ward.MemberService
-	Tokens  ward.TokenService
-	Audit   ward.AuditService
-	Ready   func(context.Context) error // answers /readyz, typically the database ping
-	Logger  *slog.Logger
-	Version string
-	MaxBody int64 // request body limit in bytes; DefaultMaxBody when 0
+	Members   ward.MemberService
+	Tokens    ward.TokenService
+	Audit     ward.AuditService
+	Team      ward.TeamService
+	Rotations ward.RotationService
+	OnCall    *oncall.Service
+	Now       func() time.Time            // the clock; time.Now when nil
+	Ready     func(context.Context) error // answers /readyz, typically the database ping
+	Logger    *slog.Logger
+	Version   string
+	MaxBody   int64 // request body limit in bytes; DefaultMaxBody when 0
 }
 
 // DefaultMaxBody is the request body limit unless configured otherwise.
@@ -43,6 +48,9 @@ type Server struct {
 func New(cfg Config) *Server {
 	if cfg.MaxBody == 0 {
 		cfg.MaxBody = DefaultMaxBody
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
 	}
 	if cfg.Ready == nil {
 		cfg.Ready = func(context.Context) error { return nil }

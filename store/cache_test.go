@@ -49,12 +49,12 @@ func TestAuthCache(t *testing.T) {
 			if _, _, err := db.Authenticate(ctx, secret); err != nil {
 				t.Errorf("within the TTL the cached answer stands, got %v", err)
 			}
-			db.clock.Advance(AuthCacheTTL)
+			db.clock.Advance(CacheTTL)
 			_, _, err = db.Authenticate(ctx, secret)
 			wantCode(t, err, ward.EUNAUTHORIZED)
 		})
 		t.Run("expiry is checked on every use, cached or not", func(t *testing.T) {
-			exp := db.clock.Now().Add(AuthCacheTTL / 2)
+			exp := db.clock.Now().Add(CacheTTL / 2)
 			_, s, err := db.CreateToken(ctx, "ana@example.org", "", &exp)
 			if err != nil {
 				t.Fatal(err)
@@ -62,7 +62,7 @@ func TestAuthCache(t *testing.T) {
 			if _, _, err := db.Authenticate(ctx, s); err != nil {
 				t.Fatal(err)
 			}
-			db.clock.Advance(AuthCacheTTL / 2)
+			db.clock.Advance(CacheTTL / 2)
 			_, _, err = db.Authenticate(ctx, s)
 			wantCode(t, err, ward.EUNAUTHORIZED)
 		})
@@ -172,20 +172,20 @@ func BenchmarkCreateMember(b *testing.B) {
 // A lookup that began before a clear must not put back what the clearing
 // write made stale.
 func TestAuthCacheDropsLookupsThatRacedAClear(t *testing.T) {
-	var c authCache
+	var c cache[int]
 	now := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
 	_, gen, _ := c.get("h", now) // a lookup begins
 	c.clear()                    // a revocation commits
-	c.put("h", authEntry{fetched: now}, gen)
+	c.put("h", 1, now, gen)
 	if _, _, ok := c.get("h", now); ok {
 		t.Error("an entry read before the clear was kept")
 	}
 	_, gen, _ = c.get("h", now)
-	c.put("h", authEntry{fetched: now}, gen)
+	c.put("h", 2, now, gen)
 	if _, _, ok := c.get("h", now); !ok {
 		t.Error("an entry read after the clear was dropped")
 	}
-	if _, _, ok := c.get("h", now.Add(AuthCacheTTL)); ok {
+	if _, _, ok := c.get("h", now.Add(CacheTTL)); ok {
 		t.Error("an entry outlived the TTL")
 	}
 }

@@ -155,7 +155,7 @@ func (tx *Tx) planRotations(ctx context.Context, specs []ward.RotationSpec, team
 		before := current[spec.Name]
 		after, err := tx.planRotation(spec, before, team)
 		if err != nil {
-			return nil, nil, ward.Errorf(ward.EINVALID, "rotation %s: %s", spec.Name, ward.ErrorMessage(err))
+			return nil, nil, ward.Errorf(ward.ErrorCode(err), "rotation %s: %s", spec.Name, ward.ErrorMessage(err))
 		}
 		d := rotationDiff(before, after)
 		if len(d) == 0 {
@@ -362,14 +362,14 @@ func (tx *Tx) checkVersion(ctx context.Context, want int64) error {
 // cached for a second and cleared at once by this process's writes.
 func (db *DB) ScheduleVersion(ctx context.Context) (int64, error) {
 	now := db.now()
-	v, gen, ok := db.version.get(now)
+	v, gen, ok := db.version.get("", now)
 	if ok {
 		return v, nil
 	}
 	if err := db.queryRow(ctx, `SELECT version FROM schedule_version WHERE id = 1`).Scan(&v); err != nil {
 		return 0, fmt.Errorf("read schedule version: %w", err)
 	}
-	db.version.put(v, now, gen)
+	db.version.put("", v, now, gen)
 	return v, nil
 }
 
@@ -422,5 +422,12 @@ func (db *DB) LoadSchedule(ctx context.Context, name string) (*ward.Schedule, er
 		}
 	}
 	slices.SortFunc(s.People, func(a, b ward.Member) int { return strings.Compare(a.Email, b.Email) })
+	notes, err := findHandoffNotes(ctx, query, name, handoffNotesInSchedule)
+	if err != nil {
+		return nil, err
+	}
+	for _, n := range notes {
+		s.Handoffs = append(s.Handoffs, *n)
+	}
 	return s, nil
 }

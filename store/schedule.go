@@ -435,8 +435,15 @@ func (db *DB) CreateHandoffNote(ctx context.Context, n *ward.HandoffNote) error 
 		"rotation": {nil, n.Rotation}, "shift_start": {nil, n.ShiftStart}, "author": {nil, email}}); err != nil {
 		return err
 	}
+	if err := tx.bumpSchedule(ctx); err != nil { // schedules carry the latest notes
+		return err
+	}
 	return tx.commit()
 }
+
+// handoffNotesInSchedule is how many of the latest notes a schedule
+// carries: enough for the current shift and the ones around it.
+const handoffNotesInSchedule = 10
 
 // FindHandoffNotes returns a rotation's handoff notes, newest shift first.
 func (db *DB) FindHandoffNotes(ctx context.Context, name string, limit int) ([]*ward.HandoffNote, error) {
@@ -446,7 +453,11 @@ func (db *DB) FindHandoffNotes(ctx context.Context, name string, limit int) ([]*
 	if _, err := db.FindRotationByName(ctx, name); err != nil {
 		return nil, err
 	}
-	rows, err := db.query(ctx, `SELECT handoff_notes.id, rotations.name, handoff_notes.shift_start, members.email, handoff_notes.body, handoff_notes.created_at
+	return findHandoffNotes(ctx, db.query, name, limit)
+}
+
+func findHandoffNotes(ctx context.Context, query queryFunc, name string, limit int) ([]*ward.HandoffNote, error) {
+	rows, err := query(ctx, `SELECT handoff_notes.id, rotations.name, handoff_notes.shift_start, members.email, handoff_notes.body, handoff_notes.created_at
 		FROM handoff_notes JOIN rotations ON rotations.id = handoff_notes.rotation_id JOIN members ON members.id = handoff_notes.author_id
 		WHERE rotations.name = ? ORDER BY handoff_notes.shift_start DESC, handoff_notes.id DESC LIMIT ?`, name, limit)
 	if err != nil {
@@ -556,14 +567,21 @@ func (db *DB) FindCalendarFeeds(ctx context.Context, createdBy string) ([]*ward.
 // FindCalendarFeedBySecret returns ENOTFOUND for an unknown or revoked
 // secret: a feed URL that stopped working says no more than one that never
 // did.
+// Calendar clients poll; lookups are cached like token checks.
 func (db *DB) FindCalendarFeedBySecret(ctx context.Context, secret string) (*ward.CalendarFeed, error) {
-	f, err := scanFeed(db.queryRow(ctx, `SELECT `+feedColumns+` FROM `+feedJoin+` WHERE calendar_feeds.hash = ?`, hashSecret(secret)))
+	hash, now := hashSecret(secret), db.now()
+	hit, gen, ok := db.feeds.get(hash, now)
+	if ok {
+		return &hit, nil
+	}
+	f, err := scanFeed(db.queryRow(ctx, `SELECT `+feedColumns+` FROM `+feedJoin+` WHERE calendar_feeds.hash = ?`, hash))
 	if errors.Is(err, sql.ErrNoRows) || err == nil && f.RevokedAt != nil {
 		return nil, ward.Errorf(ward.ENOTFOUND, "no such calendar")
 	}
 	if err != nil {
 		return nil, fmt.Errorf("find calendar feed: %w", err)
 	}
+	db.feeds.put(hash, *f, now, gen)
 	return f, nil
 }
 
@@ -588,5 +606,9 @@ func (db *DB) RevokeCalendarFeed(ctx context.Context, id int64) (*ward.CalendarF
 	if err := tx.audit(ctx, "calendar_feed.revoke", fmt.Sprintf("calendar_feed/%d", id), ward.Diff{"revoked_at": {nil, tx.now}}); err != nil {
 		return nil, err
 	}
-	return f, tx.commit()
+	if err := tx.commit(); err != nil {
+		return nil, err
+	}
+	db.feeds.clear()
+	return f, nil
 }

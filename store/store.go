@@ -39,8 +39,9 @@ type DB struct {
 	// when a read lock cannot be upgraded; readers run beside it in WAL
 	// mode. On PostgreSQL both are the same pool.
 	read, write *sql.DB
-	auth        authCache
-	version     versionCache
+	auth        cache[authEntry]         // by token hash
+	feeds       cache[ward.CalendarFeed] // by feed secret hash
+	version     cache[int64]             // under the key ""
 	now         func() time.Time
 	random      io.Reader
 	holidays    ward.HolidayChecker

@@ -21,6 +21,12 @@ var _ ward.TokenService = (*DB)(nil)
 // recognise a leaked ward token.
 const TokenPrefix = "ward_"
 
+// authEntry is what authenticating a token read.
+type authEntry struct {
+	member ward.Member
+	token  ward.Token
+}
+
 // lastUsedGranularity bounds how often authenticating writes last_used_at:
 // a busy script must not turn every read into a write.
 const lastUsedGranularity = time.Minute
@@ -125,7 +131,6 @@ func (db *DB) Authenticate(ctx context.Context, secret string) (*ward.Member, *w
 		if e, err = db.lookupToken(ctx, hash); err != nil {
 			return nil, nil, err
 		}
-		e.fetched = now
 	}
 	switch m, t := &e.member, &e.token; {
 	case t.RevokedAt != nil:
@@ -144,7 +149,7 @@ func (db *DB) Authenticate(ctx context.Context, secret string) (*ward.Member, *w
 		cached = false
 	}
 	if !cached {
-		db.auth.put(hash, e, gen)
+		db.auth.put(hash, e, now, gen)
 	}
 	// Copies, so that no caller can change what the cache holds.
 	m, t := e.member, e.token

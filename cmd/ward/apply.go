@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"os"
@@ -80,9 +79,7 @@ func (e *env) readFile(file string) ([]byte, string, error) {
 // what changes, then a count of those left as they were.
 func printChanges(w io.Writer, changes []ward.Change, declared int, dryRun bool, output string) error {
 	if output == "json" {
-		enc := json.NewEncoder(w)
-		enc.SetIndent("", "  ")
-		return enc.Encode(struct {
+		return printJSON(w, struct {
 			DryRun  bool          `json:"dry_run"`
 			Changes []ward.Change `json:"changes"`
 		}{dryRun, changes})

@@ -171,3 +171,33 @@ func TestDemoRefusesATeamsDatabase(t *testing.T) {
 		t.Errorf("--demo issued a token on a team's database:\n%s", out)
 	}
 }
+
+func TestOnCallAndShifts(t *testing.T) {
+	c := newCLI(t)
+	c.ok("apply", "-f", filepath.Join("..", "..", "examples", "team.yaml"))
+	out := c.ok("oncall", "--rotation", "src", "--at", "2026-01-13T12:00:00Z")
+	// Shift 1 of src, from Monday 12 January 09:00 in Los Angeles, is Ben's.
+	if !strings.Contains(out, "Ben Carter <ben.carter@example.org>") || !strings.Contains(out, "Tue 2026-01-13 07:00 EST") || !strings.Contains(out, "false") {
+		t.Errorf("oncall printed:\n%s", out)
+	}
+	var answers []struct {
+		Assignee struct{ Email string }
+		OnDuty   bool `json:"on_duty"`
+		End      string
+	}
+	if err := json.Unmarshal([]byte(c.ok("oncall", "--at", "2026-01-13T16:00:00Z", "-o", "json")), &answers); err != nil {
+		t.Fatal(err)
+	}
+	if len(answers) != 1 || answers[0].Assignee.Email != "ben.carter@example.org" || !answers[0].OnDuty || answers[0].End != "2026-01-19T17:00:00Z" {
+		t.Errorf("oncall -o json = %+v", answers)
+	}
+	out = c.ok("shifts", "--rotation", "src", "--from", "2026-01-05", "--to", "2026-01-26")
+	for _, want := range []string{"2026-01-05T17:00:00Z  2026-01-12T17:00:00Z  Ana Keller", "Ben Carter", "Chloe Wright"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("shifts lack %q:\n%s", want, out)
+		}
+	}
+	if _, _, err := c.run("", "shifts", "--rotation", "src", "--from", "soon", "--to", "2026-01-26"); err == nil {
+		t.Error("shifts --from soon succeeded")
+	}
+}

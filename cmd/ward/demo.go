@@ -8,46 +8,100 @@ import (
 	"github.com/wardsec/ward"
 	"github.com/wardsec/ward/examples"
 	"github.com/wardsec/ward/holiday"
+	"github.com/wardsec/ward/oncall"
 	"github.com/wardsec/ward/store"
 	"github.com/wardsec/ward/teamfile"
 )
 
-// seedDemo loads the example team into an empty database and returns a
-// day-long API token for its first admin. A database with members in it is
-// refused: --demo must never mint a token for a real team's admin.
-func seedDemo(ctx context.Context, db *store.DB, dsn string) (string, error) {
+// demoSignIn is what the demo prints: a way in, and something to subscribe
+// to.
+type demoSignIn struct {
+	token    string
+	calendar string // path of the demo rotation's calendar feed
+}
+
+// seedDemo loads the example team into an empty database, with a little
+// of everything a team has on its rotation (an override, time off, an open
+// swap request, a handoff note), and returns a day-long API token for its
+// first admin. A database with members in it is refused: --demo must never
+// mint a token for a real team's admin.
+func seedDemo(ctx context.Context, db *store.DB, calendar *oncall.Service, dsn string) (*demoSignIn, error) {
 	existing, err := db.FindMembers(ctx, ward.MemberFilter{IncludeDisabled: true})
 	if err != nil {
-		return "", err
+		return nil, err
 	}
 	if len(existing) > 0 {
-		return "", ward.Errorf(ward.ECONFLICT, "--demo needs an empty database, and %s has members; leave out --db for a fresh temporary one", store.RedactDSN(dsn))
+		return nil, ward.Errorf(ward.ECONFLICT, "--demo needs an empty database, and %s has members; leave out --db for a fresh temporary one", store.RedactDSN(dsn))
 	}
 	spec, err := teamfile.Parse("examples/team.yaml", examples.Team, holiday.Normalize)
 	if err != nil {
-		return "", fmt.Errorf("demo team: %w", err)
+		return nil, fmt.Errorf("demo team: %w", err)
 	}
 	if _, err := db.ApplyTeam(ctx, spec, false); err != nil {
-		return "", fmt.Errorf("demo team: %w", err)
+		return nil, fmt.Errorf("demo team: %w", err)
+	}
+	if err := seedDemoSchedule(ctx, db, calendar, spec.Rotations[0].Name); err != nil {
+		return nil, fmt.Errorf("demo schedule: %w", err)
 	}
 	admins, err := db.FindMembers(ctx, ward.MemberFilter{Role: ward.RoleAdmin})
 	if err != nil {
-		return "", err
+		return nil, err
 	}
 	exp := time.Now().Add(24 * time.Hour)
-	_, secret, err := db.CreateToken(ctx, admins[0].Email, "demo", &exp)
-	return secret, err
+	_, token, err := db.CreateToken(ctx, admins[0].Email, "demo", &exp)
+	if err != nil {
+		return nil, err
+	}
+	feed, err := db.CreateCalendarFeed(ctx, &ward.CalendarFeed{Rotation: spec.Rotations[0].Name})
+	if err != nil {
+		return nil, err
+	}
+	return &demoSignIn{token: token, calendar: "/calendar/" + feed + ".ics"}, nil
 }
 
-func printDemoHelp(e *env, url, token string) {
+// seedDemoSchedule makes next week's on-call take a day off, covered by an
+// override, and has this week's on-call ask for cover of their next shift
+// and leave a handoff note.
+func seedDemoSchedule(ctx context.Context, db *store.DB, calendar *oncall.Service, rotation string) error {
+	now := time.Now()
+	current, err := calendar.OnCall(ctx, rotation, now)
+	if err != nil {
+		return err
+	}
+	next, err := calendar.OnCall(ctx, rotation, current.End)
+	if err != nil {
+		return err
+	}
+	dayOff := next.Start.Add(24 * time.Hour)
+	if err := db.CreateTimeOff(ctx, &ward.TimeOff{Member: next.Assignee.Email, Start: dayOff, End: dayOff.Add(24 * time.Hour), Reason: "dentist"}); err != nil {
+		return err
+	}
+	if _, err := calendar.AddOverride(ctx, rotation, ward.Override{Member: current.Assignee.Email, Start: dayOff, End: dayOff.Add(24 * time.Hour),
+		Reason: "covers " + next.Assignee.Name + "'s day off"}); err != nil {
+		return err
+	}
+	later, err := calendar.OnCall(ctx, rotation, next.End)
+	if err != nil {
+		return err
+	}
+	if _, err := calendar.RequestSwap(ctx, rotation, later.Assignee.Email, later.Start, time.Time{}, "at a conference that week"); err != nil {
+		return err
+	}
+	_, err = calendar.LeaveHandoffNote(ctx, rotation, current.Assignee.Email,
+		"Open: the report about the admission webhook bypass waits for the reporter's answer. Decided: it is a medium. Pending: file the tracking issue.")
+	return err
+}
+
+func printDemoHelp(e *env, url string, d *demoSignIn) {
 	fmt.Fprintf(e.stdout, `
 Demo mode: a sample security team is loaded (database %s).
 Sign in to the API with this token (valid for 24 hours):
 
   export WARD_TOKEN=%s
   curl -H "Authorization: Bearer $WARD_TOKEN" %s/api/v1/me
-  curl -H "Authorization: Bearer $WARD_TOKEN" %s/api/v1/members
+  curl -H "Authorization: Bearer $WARD_TOKEN" %s/api/v1/rotations/src/oncall
 
+Subscribe a calendar to the src rotation: %s%s
 The API is described at %s/api/v1/openapi.json. Stop with Ctrl-C.
-`, store.RedactDSN(e.db), token, url, url, url)
+`, store.RedactDSN(e.db), d.token, url, url, url, d.calendar, url)
 }

@@ -134,6 +134,15 @@ func TestServeDemo(t *testing.T) {
 	if code != 200 || strings.Count(body, `"email"`) != 5 {
 		t.Errorf("demo team: %d %s", code, body)
 	}
+	code, body = get(t, p.url+"/api/v1/rotations/src/oncall", token)
+	if code != 200 || !strings.Contains(body, `"handoff_note"`) {
+		t.Errorf("demo rotation: %d %s", code, body)
+	}
+	if m := regexp.MustCompile(`(/calendar/wardcal_\w+\.ics)`).FindStringSubmatch(p.output()); m == nil {
+		t.Errorf("no calendar feed in the demo output:\n%s", p.output())
+	} else if code, body := get(t, p.url+m[1], ""); code != 200 || !strings.Contains(body, "BEGIN:VEVENT") || !strings.Contains(body, "override") {
+		t.Errorf("demo calendar: %d %.300s", code, body)
+	}
 
 	if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)

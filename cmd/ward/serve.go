@@ -11,6 +11,7 @@ import (
 
 	"github.com/spf13/cobra"
 	"github.com/wardsec/ward"
+	"github.com/wardsec/ward/oncall"
 	"github.com/wardsec/ward/server"
 	"github.com/wardsec/ward/store"
 )
@@ -83,27 +84,31 @@ func (e *env) serve(ctx context.Context, f serveFlags) error {
 		return err
 	}
 	defer db.Close()
-	var demoToken string
+	calendar := oncall.New(db, time.Now)
+	var demo *demoSignIn
 	if f.demo {
-		if demoToken, err = seedDemo(cliContext(ctx), db, e.db); err != nil {
+		if demo, err = seedDemo(cliContext(ctx), db, calendar, e.db); err != nil {
 			return err
 		}
 	}
 	srv := server.New(server.Config{
-		Members: db,
-		Tokens:  db,
-		Audit:   db,
-		Ready:   db.Ping,
-		Logger:  logger,
-		Version: version,
-		MaxBody: f.maxBody,
+		Members:   db,
+		Tokens:    db,
+		Audit:     db,
+		Team:      db,
+		Rotations: db,
+		OnCall:    calendar,
+		Ready:     db.Ping,
+		Logger:    logger,
+		Version:   version,
+		MaxBody:   f.maxBody,
 	})
 	return srv.ListenAndServe(ctx, f.addr, f.grace, func(a net.Addr) {
 		url := "http://" + a.String()
 		logger.Info("listening", "url", url, "database", store.RedactDSN(e.db))
 		fmt.Fprintf(e.stdout, "ward is listening on %s\n", url)
-		if f.demo {
-			printDemoHelp(e, url, demoToken)
+		if demo != nil {
+			printDemoHelp(e, url, demo)
 		}
 	})
 }

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
 	"text/tabwriter"
 
@@ -60,9 +59,7 @@ func (e *env) userListCmd() *cobra.Command {
 				}
 				switch output {
 				case "json":
-					enc := json.NewEncoder(e.stdout)
-					enc.SetIndent("", "  ")
-					return enc.Encode(members)
+					return printJSON(e.stdout, members)
 				case "table":
 					tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
 					fmt.Fprintln(tw, "EMAIL\tNAME\tROLE\tTIMEZONE\tWORKHOURS\tHOLIDAYS\tDISABLED")
