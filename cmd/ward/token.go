@@ -85,7 +85,7 @@ func stamp(t *time.Time) string {
 func (e *env) tokenRevokeCmd() *cobra.Command {
 	return &cobra.Command{
 		Use:   "revoke ID",
-		Short: "Revoke a token; it stops working at once",
+		Short: "Revoke a token; running servers refuse it within a second",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			id, err := strconv.ParseInt(args[0], 10, 64)
