@@ -132,6 +132,11 @@ func (db *DB) UpdateMember(ctx context.Context, email string, upd ward.MemberUpd
 	if err := tx.keepAnAdmin(ctx, &after); err != nil {
 		return nil, err
 	}
+	if after.Disabled && !before.Disabled {
+		if err := tx.keepRotationsStaffed(ctx, map[string]*ward.Member{after.Email: &after}, nil); err != nil {
+			return nil, err
+		}
+	}
 	if err := tx.updateMember(ctx, &after); err != nil {
 		return nil, err
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"maps"
 	"regexp"
 	"slices"
 	"strings"
@@ -155,6 +156,9 @@ func (tx *Tx) planRotations(ctx context.Context, specs []ward.RotationSpec, team
 		before := current[spec.Name]
 		after, err := tx.planRotation(spec, before, team)
 		if err != nil {
+			if ward.ErrorCode(err) == ward.EINTERNAL {
+				return nil, nil, fmt.Errorf("rotation %s: %w", spec.Name, err)
+			}
 			return nil, nil, ward.Errorf(ward.ErrorCode(err), "rotation %s: %s", spec.Name, ward.ErrorMessage(err))
 		}
 		d := rotationDiff(before, after)
@@ -248,6 +252,30 @@ func (tx *Tx) planRotation(spec ward.RotationSpec, before *storedRotation, team 
 		after.epochs = append(slices.Clone(before.epochs), ward.Epoch{FromShift: e.FromShift, Members: e.Members, Offset: e.Offset})
 	}
 	return after, nil
+}
+
+// keepRotationsStaffed refuses to leave a disabled member in a rotation's
+// current list: the rotation would go on giving them shifts. planned are
+// rotations about to be written, which replace what is stored.
+func (tx *Tx) keepRotationsStaffed(ctx context.Context, team map[string]*ward.Member, planned []*storedRotation) error {
+	current, names, err := loadRotations(ctx, tx.query, "")
+	if err != nil {
+		return err
+	}
+	for _, r := range planned {
+		if current[r.Name] == nil {
+			names = append(names, r.Name)
+		}
+		current[r.Name] = r
+	}
+	for _, name := range names {
+		for _, email := range current[name].Members {
+			if m := team[email]; m != nil && m.Disabled {
+				return ward.Errorf(ward.ECONFLICT, "%s is in rotation %s: take them out of it before disabling them", email, name)
+			}
+		}
+	}
+	return nil
 }
 
 func firstHandoff(cfg rotation.Config) time.Time {
@@ -375,9 +403,13 @@ func (db *DB) ScheduleVersion(ctx context.Context) (int64, error) {
 
 // LoadSchedule returns everything the rotation's shifts are computed from.
 func (db *DB) LoadSchedule(ctx context.Context, name string) (*ward.Schedule, error) {
-	// One read transaction, so that the parts agree with each other and
-	// with the version.
-	tx, err := db.read.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	// One snapshot, so that the parts agree with each other and with the
+	// version: SQLite reads from one anyway, PostgreSQL needs asking.
+	opts := &sql.TxOptions{ReadOnly: true}
+	if db.dialect == postgresDialect {
+		opts.Isolation = sql.LevelRepeatableRead
+	}
+	tx, err := db.read.BeginTx(ctx, opts)
 	if err != nil {
 		return nil, fmt.Errorf("load schedule: %w", err)
 	}
@@ -405,7 +437,7 @@ func (db *DB) LoadSchedule(ctx context.Context, name string) (*ward.Schedule, er
 	for _, o := range s.Overrides {
 		emails[o.Member] = true
 	}
-	for email := range emails {
+	for _, email := range slices.Sorted(maps.Keys(emails)) {
 		m, err := findMemberByEmail(ctx, func(ctx context.Context, q string, args ...any) *sql.Row {
 			return tx.QueryRowContext(ctx, db.rebind(q), args...)
 		}, email)
@@ -421,7 +453,6 @@ func (db *DB) LoadSchedule(ctx context.Context, name string) (*ward.Schedule, er
 			s.TimeOff = append(s.TimeOff, *t)
 		}
 	}
-	slices.SortFunc(s.People, func(a, b ward.Member) int { return strings.Compare(a.Email, b.Email) })
 	notes, err := findHandoffNotes(ctx, query, name, handoffNotesInSchedule)
 	if err != nil {
 		return nil, err

@@ -37,6 +37,9 @@ func (db *DB) ApplyTeam(ctx context.Context, spec ward.TeamSpec, dryRun bool) ([
 	if err != nil {
 		return nil, err
 	}
+	if err := tx.keepRotationsStaffed(ctx, team, rotations); err != nil {
+		return nil, err
+	}
 	if dryRun {
 		return append(changes, rotationChanges...), nil
 	}
