@@ -245,7 +245,7 @@ func TestOpenAPIIsValid(t *testing.T) {
 	})
 
 	t.Run("security", func(t *testing.T) {
-		public := []string{"GET /healthz", "GET /readyz", "GET /api/v1/openapi.json"}
+		public := []string{"GET /healthz", "GET /readyz", "GET /api/v1/openapi.json", "GET /calendar/{file}"}
 		for _, key := range keys {
 			sec := ops[key].Security
 			isPublic := slices.Contains(public, key)
@@ -257,6 +257,51 @@ func TestOpenAPIIsValid(t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestOpenAPICalendarFeed holds the description of the calendar feed, the
+// one route that answers something other than JSON, to what it serves: an
+// iCalendar body with an ETag, 304 for a matching If-None-Match, no token.
+func TestOpenAPICalendarFeed(t *testing.T) {
+	const key = "GET /calendar/{file}"
+	doc := loadOpenAPI(t)
+	op, ok := operations(t, doc)[key]
+	if !ok {
+		t.Fatalf("%s is not documented", key)
+	}
+	var headers map[string]struct {
+		Headers map[string]json.RawMessage `json:"headers"`
+	}
+	var raw struct {
+		Responses json.RawMessage `json:"responses"`
+	}
+	if err := json.Unmarshal(doc.Paths["/calendar/{file}"]["get"], &raw); err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(raw.Responses, &headers); err != nil {
+		t.Fatal(err)
+	}
+	if got := slices.Sorted(maps.Keys(op.Responses["200"].Content)); !slices.Equal(got, []string{"text/calendar"}) {
+		t.Errorf("%s: 200 content types = %v, want only text/calendar", key, got)
+	}
+	if _, ok := op.Responses["304"]; !ok {
+		t.Errorf("%s documents no 304: a matching If-None-Match is answered so", key)
+	} else if len(op.Responses["304"].Content) != 0 {
+		t.Errorf("%s: a 304 has no body, but content is documented", key)
+	}
+	for _, status := range []string{"200", "304"} {
+		if _, ok := headers[status].Headers["ETag"]; !ok {
+			t.Errorf("%s: response %s documents no ETag header", key, status)
+		}
+	}
+
+	// The server must agree that no token is needed: without one the
+	// route answers its own 404, not the middleware's 401.
+	rec := httptest.NewRecorder()
+	New(Config{}).Handler().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/calendar/not-a-feed", nil))
+	if rec.Code != http.StatusNotFound {
+		t.Errorf("GET /calendar/not-a-feed without a token = %d, want 404", rec.Code)
+	}
 }
 
 // TestOpenAPIErrorCodes holds the documented error codes to the ones the
