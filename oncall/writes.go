@@ -80,8 +80,8 @@ func (s *Service) RequestSwap(ctx context.Context, name, requester string, start
 	if err := checkInRotation(c, start, end); err != nil {
 		return nil, err
 	}
-	if a, _ := c.rotation.At(start); a.Member != requester {
-		return nil, ward.Errorf(ward.EINVALID, "start: %s holds the rotation then, not you", a.Member)
+	if holder := otherHolder(c, requester, start, end); holder != "" {
+		return nil, ward.Errorf(ward.EINVALID, "end: %s holds part of that range, not you; ask for your own time only", holder)
 	}
 	r := &ward.SwapRequest{Rotation: name, Requester: requester, Start: start, End: end, Note: note}
 	if err := s.store.CreateSwapRequest(ctx, r); err != nil {
@@ -102,6 +102,12 @@ func (s *Service) TakeSwap(ctx context.Context, name string, id int64, taker str
 	}
 	if r.Requester == taker {
 		return nil, ward.Errorf(ward.ECONFLICT, "you asked for this cover; cancel the request instead")
+	}
+	if !r.End.After(s.now()) {
+		return nil, ward.Errorf(ward.ECONFLICT, "swap request %d is for time that has passed", id)
+	}
+	if holder := otherHolder(c, r.Requester, r.Start, r.End); holder != "" {
+		return nil, ward.Errorf(ward.ECONFLICT, "the schedule changed since the request: %s now holds part of it; ask %s to make a new one", holder, r.Requester)
 	}
 	return s.store.TakeSwapRequest(ctx, name, id, taker, c.version)
 }
@@ -130,4 +136,15 @@ func (s *Service) LeaveHandoffNote(ctx context.Context, name, author, body strin
 		return nil, err
 	}
 	return n, nil
+}
+
+// otherHolder returns someone other than member who holds part of
+// [start, end), or "" when member holds all of it.
+func otherHolder(c *computed, member string, start, end time.Time) string {
+	for _, seg := range c.rotation.Segments(start, end) {
+		if seg.Member != member {
+			return seg.Member
+		}
+	}
+	return ""
 }

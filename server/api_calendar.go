@@ -180,7 +180,7 @@ func (s *Server) handleCalendar(w http.ResponseWriter, r *http.Request) {
 	h.Set("Cache-Control", "private, max-age=300")
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("Referrer-Policy", "no-referrer")
-	if match := r.Header.Get("If-None-Match"); match != "" && strings.Contains(match, etag) {
+	if match := r.Header.Get("If-None-Match"); match == "*" || match != "" && strings.Contains(match, etag) {
 		w.WriteHeader(http.StatusNotModified)
 		return
 	}

@@ -125,6 +125,9 @@ func (s *Server) applyRotation(w http.ResponseWriter, r *http.Request, update bo
 	} else if _, err := s.cfg.Rotations.FindRotationByName(r.Context(), body.Name); err == nil {
 		s.Error(w, r, ward.Errorf(ward.ECONFLICT, "a rotation named %q exists; change it with PATCH", body.Name))
 		return
+	} else if ward.ErrorCode(err) != ward.ENOTFOUND {
+		s.Error(w, r, err)
+		return
 	}
 	spec, err := body.spec()
 	if err != nil {

@@ -158,11 +158,12 @@ func TestRotationBadInput(t *testing.T) {
 		{"shifts without a range", "GET", "/api/v1/rotations/src/shifts", ``, 422, "from"},
 		{"oncall at a bad time", "GET", "/api/v1/rotations/src/oncall?at=tomorrow", ``, 422, "at"},
 		{"unknown rotation", "GET", "/api/v1/rotations/nope/oncall", ``, 404, "nope"},
+		{"cover asked for someone else's time", "POST", "/api/v1/rotations/src/swap-requests", `{"start":"2026-03-09T09:00:00Z","end":"2026-03-20T00:00:00Z"}`, 422, "end"},
 		{"time off ending first", "POST", "/api/v1/members/triager@example.org/time-off", `{"start":"2026-04-15T00:00:00Z","end":"2026-04-14T00:00:00Z"}`, 422, "end"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			token, ct := admin, jsonType
-			if strings.Contains(tt.path, "/time-off") {
+			if strings.Contains(tt.path, "/time-off") || strings.Contains(tt.path, "/swap-requests") {
 				token = triager
 			}
 			if tt.method == "GET" {

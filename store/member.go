@@ -136,6 +136,9 @@ func (db *DB) UpdateMember(ctx context.Context, email string, upd ward.MemberUpd
 		if err := tx.keepRotationsStaffed(ctx, map[string]*ward.Member{after.Email: &after}, nil); err != nil {
 			return nil, err
 		}
+		if err := tx.revokeFeedsOf(ctx, &after); err != nil {
+			return nil, err
+		}
 	}
 	if err := tx.updateMember(ctx, &after); err != nil {
 		return nil, err
@@ -150,6 +153,7 @@ func (db *DB) UpdateMember(ctx context.Context, email string, upd ward.MemberUpd
 		return nil, err
 	}
 	db.auth.clear() // the member may have been disabled or changed role
+	db.feeds.clear()
 	return &after, nil
 }
 

@@ -336,10 +336,18 @@ func TestApplyTeamRotations(t *testing.T) {
 			wantCode(t, err, ward.ECONFLICT)
 			_, err = db.UpdateMember(ctx, "fay@example.org", ward.MemberUpdate{Disabled: ptr(true)})
 			wantCode(t, err, ward.ECONFLICT)
+			f := ward.CalendarFeed{Member: "fay@example.org"}
+			secret, err := db.CreateCalendarFeed(ctx, &f)
+			if err != nil {
+				t.Fatal(err)
+			}
 			s.Rotations = []ward.RotationSpec{{Name: "intake", Members: []string{emailAna}}}
 			if _, err := db.ApplyTeam(ctx, s, false); err != nil {
 				t.Errorf("disabling her while taking her out of intake: %v", err)
 			}
+			_, err = db.FindCalendarFeedBySecret(ctx, secret)
+			wantCode(t, err, ward.ENOTFOUND) // her feed went with her
+
 		})
 
 		t.Run("business hours can change once the rotation has begun", func(t *testing.T) {

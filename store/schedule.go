@@ -612,3 +612,14 @@ func (db *DB) RevokeCalendarFeed(ctx context.Context, id int64) (*ward.CalendarF
 	db.feeds.clear()
 	return f, nil
 }
+
+// revokeFeedsOf revokes the calendar feeds a member made or that show them,
+// when they are disabled: like their tokens, their feed URLs stop working.
+func (tx *Tx) revokeFeedsOf(ctx context.Context, m *ward.Member) error {
+	actor := ward.Actor{Kind: ward.ActorMember, Email: m.Email}
+	if _, err := tx.exec(ctx, `UPDATE calendar_feeds SET revoked_at = ? WHERE revoked_at IS NULL AND (member_id = ? OR created_by = ?)`,
+		micros(tx.now), m.ID, actor.String()); err != nil {
+		return fmt.Errorf("revoke calendar feeds of %s: %w", m.Email, err)
+	}
+	return nil
+}

@@ -49,6 +49,9 @@ func (db *DB) ApplyTeam(ctx context.Context, spec ward.TeamSpec, dryRun bool) ([
 		} else {
 			err = tx.updateMember(ctx, c.Member)
 		}
+		if err == nil && c.Member.Disabled {
+			err = tx.revokeFeedsOf(ctx, c.Member)
+		}
 		if err != nil {
 			return nil, err
 		}
@@ -76,5 +79,6 @@ func (db *DB) ApplyTeam(ctx context.Context, spec ward.TeamSpec, dryRun bool) ([
 		return nil, err
 	}
 	db.auth.clear() // members may have been disabled or changed role
+	db.feeds.clear()
 	return changes, nil
 }

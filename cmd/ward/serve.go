@@ -37,6 +37,7 @@ func (e *env) serveCmd() *cobra.Command {
 				if err != nil {
 					return fmt.Errorf("demo database: %w", err)
 				}
+				defer os.RemoveAll(dir) // a demo keeps nothing
 				e.db = "sqlite:" + filepath.Join(dir, "ward.db")
 			}
 			return e.serve(cmd.Context(), f)
