@@ -182,3 +182,18 @@ func TestClientGoneIsNotAnError(t *testing.T) {
 		t.Errorf("status %d, body %s; want a 500 that shows no details, logged", rec.Code, rec.Body.String())
 	}
 }
+
+func TestCVSSEndpoint(t *testing.T) {
+	f := newFixture(t)
+	resp, body := f.do("POST", "/api/v1/cvss", f.tokens[ward.RoleViewer], jsonType, `{"vector":"CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H"}`)
+	if resp.StatusCode != 200 || string(body) != `{"vector":"CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H","version":"3.1","score":9.8,"rating":"Critical"}`+"\n" {
+		t.Errorf("cvss: %d %s", resp.StatusCode, body)
+	}
+	resp, body = f.do("POST", "/api/v1/cvss", f.tokens[ward.RoleViewer], jsonType, `{"vector":"CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H"}`)
+	if e := decodeJSON[apiError](t, body); resp.StatusCode != 422 || !strings.Contains(e.Error.Message, `"A"`) {
+		t.Errorf("a vector without A: %d %s", resp.StatusCode, body)
+	}
+	if resp, _ := f.do("POST", "/api/v1/cvss", "", jsonType, `{"vector":"x"}`); resp.StatusCode != 401 {
+		t.Errorf("without a token: %d", resp.StatusCode)
+	}
+}

@@ -20,6 +20,8 @@ func (s *Server) registerRoutes() {
 
 	s.handle("GET /api/v1/audit", s.authenticated(s.handleAuditList))
 
+	s.handle("POST /api/v1/cvss", s.authenticated(s.handleCVSS))
+
 	s.handle("GET /api/v1/rotations", s.authenticated(s.handleRotationList))
 	s.handle("POST /api/v1/rotations", s.authenticated(s.handleRotationCreate))
 	s.handle("GET /api/v1/rotations/{name}", s.authenticated(s.handleRotationView))

@@ -201,3 +201,23 @@ func TestOnCallAndShifts(t *testing.T) {
 		t.Error("shifts --from soon succeeded")
 	}
 }
+
+func TestCVSS(t *testing.T) {
+	c := newCLI(t)
+	for vector, want := range map[string]string{
+		"CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H":                    "9.8 Critical\n",
+		"CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:N/A:N":                    "7.5 High\n",
+		"CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N": "9.3 Critical\n",
+	} {
+		if out := c.ok("cvss", vector); out != want {
+			t.Errorf("cvss %s = %q, want %q", vector, out, want)
+		}
+	}
+	_, _, err := c.run("", "cvss", "CVSS:3.1/AV:Q/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H")
+	if err == nil || !strings.Contains(ward.ErrorMessage(err), `"AV"`) {
+		t.Errorf("an invalid vector: %v; want an error naming AV", err)
+	}
+	if _, err := os.Stat(strings.TrimPrefix(c.db, "sqlite:")); !os.IsNotExist(err) {
+		t.Error("ward cvss opened the database")
+	}
+}
