@@ -1,0 +1,137 @@
+// Package workflow is a report's life as a pure state machine: values in, a
+// decision out. It does no I/O and reads no clock; the time of every action
+// is part of the request, so that every deadline can be tested at an exact
+// instant. Storing the report and its timeline, hiding spam from everyone
+// but admins, and checking that a named member exists are the caller's job.
+//
+// Apply takes a report and one request (an action, who takes it, when, and
+// its arguments) and returns the changed report and the timeline event, or
+// a *ward.Error and the report unchanged:
+//
+//   - EFORBIDDEN when the actor may never take the action (a viewer acts at
+//     all; a triager approves a bounty or makes a disclosure decision; the
+//     reporter takes a team action; a team member agrees or objects to
+//     disclosure for the reporter), or may not take it on this report
+//     (reopening spam is an admin's; the proposer approves their own bounty;
+//     a responder discloses over the reporter's objection);
+//   - ECONFLICT when the report's state does not allow the action (nor an
+//     awarded bounty a new proposal or approval), naming the state and the
+//     actions Allowed for the actor;
+//   - EINVALID when an argument is missing or bad, naming the field.
+//
+// Allowed(r, actor) is exactly the set of actions that Apply refuses with
+// neither EFORBIDDEN nor ECONFLICT: each of them succeeds with good
+// arguments. The time is an argument: a responder's disclose before the
+// reporter's month is out is Allowed, and refused as EINVALID (at) until
+// the month has passed.
+//
+// # States and actions
+//
+// The matrix gives the state after each action from each state; = means the
+// action is allowed and the state stays, - that it is refused. Columns, in
+// order: new, needs_info, invalid, duplicate, spam, triaged, tracked,
+// resolved, disclosure_requested, disclosed, do_not_disclose.
+//
+//	action               new  info inv  dup  spam tri  trk  res  req  disc dnd
+//	request_info         info -    -    -    -    -    -    -    -    -    -
+//	answer               -    new  -    -    -    -    -    -    -    -    -
+//	mark_invalid         inv  inv  -    -    -    -    -    -    -    -    -
+//	mark_duplicate       dup  dup  -    -    -    -    -    -    -    -    -
+//	mark_spam            spam spam -    -    -    -    -    -    -    -    -
+//	triage               tri  -    -    -    -    -    -    -    -    -    -
+//	track                -    -    -    -    -    trk  -    -    -    -    -
+//	resolve              -    -    -    -    -    res  res  -    -    -    -
+//	request_disclosure   -    -    -    -    -    -    -    req  req  -    -
+//	agree_disclosure     -    -    -    -    -    -    -    -    =    -    -
+//	object_disclosure    -    -    -    -    -    -    -    -    =    -    -
+//	disclose             -    -    -    -    -    -    -    -    disc -    -
+//	do_not_disclose      -    -    -    -    -    -    -    dnd  dnd  -    -
+//	reopen               -    -    new  new  new  -    -    trk* -    -    res
+//	assign               =    =    =    =    -    =    =    =    =    =    =
+//	set_commander        -    -    -    -    -    =    =    =    =    -    -
+//	comment              =    =    =    =    -    =    =    =    =    =    =
+//	set_severity         =    =    -    -    -    =    =    -    -    -    -
+//	propose_bounty       -    -    -    -    -    =b   =b   =b   =b   =b   =b
+//	approve_bounty       -    -    -    -    -    =b   =b   =b   =b   =b   =b
+//	label                =    =    =    =    -    =    =    =    =    =    =
+//
+//	trk*  reopening a resolved report takes it back to tracked when it has a
+//	      tracking issue, to triaged when it has none
+//	=b    propose_bounty until a bounty is awarded (a new proposal replaces a
+//	      pending one); approve_bounty while a proposal is pending
+//
+// Who may take each action; each role includes the ones below it (admin,
+// responder, triager), and a viewer may take none:
+//
+//	triager     request_info, answer, mark_invalid, mark_duplicate,
+//	            mark_spam, triage, track, resolve, reopen (from invalid,
+//	            duplicate, resolved), assign, set_commander, comment,
+//	            set_severity, propose_bounty, label
+//	responder   approve_bounty (not the proposer), request_disclosure,
+//	            disclose (not over the reporter's objection),
+//	            do_not_disclose, reopen (from do_not_disclose)
+//	admin       reopen (from spam); disclose early or over an objection,
+//	            with a reason
+//	reporter    comment (not in needs_info: there the reply is answer),
+//	            answer, agree_disclosure, object_disclosure
+//
+// The reporter acts through their private link, or ward relays their email
+// or bounty-platform message: either way the Actor has Reporter set. Their
+// comments are always reporter-visible. answer, agree_disclosure and
+// object_disclosure were added to the issue's actions for them.
+//
+// # Rules beyond the matrix
+//
+// needs_info holds a question to the reporter or a team-only note; an answer
+// moves the report back to new, whether the reporter gives it or a team
+// member records it (an answer from a teammate to a team-only question, or
+// one relayed by the bounty platform's triage team). A report waiting for an
+// answer may still be closed as invalid, duplicate or spam.
+//
+// triage needs a severity rating, set before or given in the request, and a
+// tier. The rating is one of None, Low, Medium, High or Critical; the CVSS
+// vector it was computed from is carried but not parsed here. set_severity
+// changes the rating, and the tier when one is given.
+//
+// track files the tracking issue: an https URL, and the label Tracked, which
+// stays while the report has a tracking issue. resolve needs the resolution
+// comment; a triaged report with no tracking issue may be resolved too.
+//
+// A bounty may be proposed and awarded at any point after triage, before or
+// after resolution. propose_bounty takes a positive amount in minor units
+// and an ISO 4217-style currency (three upper-case letters); it must equal
+// the entry of the tier's table for the rating, passed in the request,
+// unless the proposer gives a reason. approve_bounty by a responder other
+// than the proposer awards it; an awarded bounty is final. Both need an
+// actor with an email, so ward itself cannot be the second person.
+//
+// Disclosure decisions are a responder's: a triager cannot disclose, and we
+// read that as covering requesting a disclosure and deciding against one.
+// request_disclosure is full, or redacted with the passages to redact;
+// asking again (say, redacted after the reporter objected to full) replaces
+// the request and restarts the reporter's month. The reporter may agree or
+// object, and change their mind, until the report is disclosed. disclose is
+// allowed when the reporter agreed, or when they have not answered and the
+// month has passed (Deadline); otherwise, and over an objection, only by an
+// admin who gives a reason. do_not_disclose needs a justification, and
+// replaces a request if there is one.
+//
+// reopen: invalid, duplicate and spam go back to new (spam by an admin
+// only); resolved goes back to tracked or triaged; do_not_disclose goes back
+// to resolved, with the decision cleared, so that disclosure can be decided
+// again. A disclosure cannot be undone, so disclosed is final; the report
+// may still be assigned, labelled, commented on and given its bounty.
+//
+// # The reporter's month
+//
+// Deadline is one calendar month after the request, on the UTC calendar so
+// that the deadline is the same instant whatever zone the request time is
+// written in and a DST change moves nothing. time.AddDate normalises an
+// overflowing day (January 31 plus a month is March 3), which would give
+// the reporter more than a month; we clamp instead to the last day of the
+// next month: January 31 gives February 28, or February 29 in a leap year.
+//
+// Actions that change nothing (assigning the current assignee, adding a
+// label already there) still return their event, with no Changes. Request
+// fields that an action does not use are ignored.
+package workflow
