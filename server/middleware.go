@@ -68,12 +68,21 @@ func (s *Server) withLogging(next http.Handler) http.Handler {
 		s.cfg.Logger.LogAttrs(r.Context(), level, "request",
 			slog.String("request_id", ward.RequestIDFromContext(r.Context())),
 			slog.String("method", r.Method),
-			slog.String("path", r.URL.Path),
+			slog.String("path", loggedPath(r.URL.Path)),
 			slog.Int("status", rec.status),
 			slog.Duration("duration", time.Since(start)),
 			slog.String("actor", rec.actor),
 		)
 	})
+}
+
+// loggedPath is the path as the access log shows it: a calendar feed's path
+// is its secret, so only the route is logged.
+func loggedPath(path string) string {
+	if strings.HasPrefix(path, "/calendar/") {
+		return "/calendar/(secret)"
+	}
+	return path
 }
 
 func (s *Server) withRecovery(next http.Handler) http.Handler {

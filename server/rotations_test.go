@@ -2,13 +2,16 @@ package server_test
 
 import (
 	"io"
+	"log/slog"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/wardsec/ward"
 	"github.com/wardsec/ward/oncall"
+	"github.com/wardsec/ward/server"
 )
 
 // rotationFixture is the fixture with a weekly rotation "src" of the
@@ -229,5 +232,21 @@ func TestCalendarFeed(t *testing.T) {
 	}
 	if resp, _ := f.do("GET", "/calendar/wardcal_nothing.ics", "", "", ""); resp.StatusCode != 404 {
 		t.Errorf("unknown feed: %d", resp.StatusCode)
+	}
+}
+
+// A feed's URL is its credential: the access log must not keep it.
+func TestCalendarSecretNotLogged(t *testing.T) {
+	f := rotationFixture(t)
+	var logs strings.Builder
+	s := server.New(server.Config{Members: f.db, Tokens: f.db, Rotations: f.db, OnCall: oncall.New(f.db, f.clock.Now),
+		Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+	_, body := f.do("POST", "/api/v1/calendar-feeds", f.tokens[ward.RoleViewer], jsonType, `{"rotation":"src"}`)
+	path := decodeJSON[struct{ Path string }](t, body).Path
+	rec := httptest.NewRecorder()
+	s.Handler().ServeHTTP(rec, httptest.NewRequest("GET", path, nil))
+	secret := strings.TrimSuffix(strings.TrimPrefix(path, "/calendar/"), ".ics")
+	if rec.Code != 200 || strings.Contains(logs.String(), secret) || !strings.Contains(logs.String(), "/calendar/(secret)") {
+		t.Errorf("status %d; log:\n%s", rec.Code, logs.String())
 	}
 }
