@@ -11,6 +11,17 @@ import (
 type TeamSpec struct {
 	Members   []MemberSpec
 	Rotations []RotationSpec
+	Tiers     []TierSpec
+}
+
+// TierSpec declares a severity tier: the bounty a report of each CVSS
+// rating earns in it. Nil fields keep the tier's current value; a new tier
+// needs a currency and bounties.
+type TierSpec struct {
+	Name        string           // [a-z0-9-], the key that finds it
+	Description *string          // what belongs in the tier, for the triager choosing it
+	Currency    *string          // ISO 4217, such as USD
+	Bounties    map[string]int64 // rating (critical, high, medium, low) → amount in minor units; nil keeps the current table
 }
 
 // RotationSpec declares an on-call rotation. Nil fields keep the

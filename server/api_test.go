@@ -197,3 +197,20 @@ func TestCVSSEndpoint(t *testing.T) {
 		t.Errorf("without a token: %d", resp.StatusCode)
 	}
 }
+
+func TestTiersAPI(t *testing.T) {
+	f := newFixture(t)
+	spec := ward.TeamSpec{Tiers: []ward.TierSpec{{Name: "tier-1", Currency: ptr("USD"), Bounties: map[string]int64{"critical": 1_000_000}}}}
+	if _, err := f.db.ApplyTeam(context.Background(), spec, false); err != nil {
+		t.Fatal(err)
+	}
+	resp, body := f.do("GET", "/api/v1/tiers", f.tokens[ward.RoleViewer], "", "")
+	if resp.StatusCode != 200 || !strings.Contains(string(body), `"bounties":{"critical":1000000}`) {
+		t.Errorf("tiers: %d %s", resp.StatusCode, body)
+	}
+	if resp, _ := f.do("GET", "/api/v1/tiers/tier-9", f.tokens[ward.RoleViewer], "", ""); resp.StatusCode != 404 {
+		t.Errorf("unknown tier: %d", resp.StatusCode)
+	}
+}
+
+func ptr[T any](v T) *T { return &v }

@@ -21,6 +21,8 @@ func (s *Server) registerRoutes() {
 	s.handle("GET /api/v1/audit", s.authenticated(s.handleAuditList))
 
 	s.handle("POST /api/v1/cvss", s.authenticated(s.handleCVSS))
+	s.handle("GET /api/v1/tiers", s.authenticated(s.handleTierList))
+	s.handle("GET /api/v1/tiers/{name}", s.authenticated(s.handleTierView))
 
 	s.handle("GET /api/v1/rotations", s.authenticated(s.handleRotationList))
 	s.handle("POST /api/v1/rotations", s.authenticated(s.handleRotationCreate))

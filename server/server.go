@@ -26,6 +26,7 @@ type Config struct {
 	Audit     ward.AuditService
 	Team      ward.TeamService
 	Rotations ward.RotationService
+	Tiers     ward.TierService
 	OnCall    *oncall.Service
 	Now       func() time.Time            // the clock; time.Now when nil
 	Ready     func(context.Context) error // answers /readyz, typically the database ping

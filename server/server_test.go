@@ -53,7 +53,7 @@ func newFixture(t testing.TB) *fixture {
 		}
 		f.tokens[r] = secret
 	}
-	s := server.New(server.Config{Members: db, Tokens: db, Audit: db, Team: db, Rotations: db, OnCall: oncall.New(db, c.Now),
+	s := server.New(server.Config{Members: db, Tokens: db, Audit: db, Team: db, Rotations: db, Tiers: db, OnCall: oncall.New(db, c.Now),
 		Now: c.Now, Ready: db.Ping, MaxBody: server.DefaultMaxBody})
 	f.srv = httptest.NewServer(s.Handler())
 	t.Cleanup(f.srv.Close)

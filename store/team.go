@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"slices"
 
 	"github.com/wardsec/ward"
 )
@@ -9,7 +10,7 @@ import (
 var _ ward.TeamService = (*DB)(nil)
 
 // ApplyTeam brings the team to the spec in one transaction and returns the
-// changes, members first, then rotations; with dryRun it writes nothing, and
+// changes, members first, then rotations, then tiers; with dryRun it writes nothing, and
 // the plan it shows is computed against exactly what a real apply would see.
 func (db *DB) ApplyTeam(ctx context.Context, spec ward.TeamSpec, dryRun bool) ([]ward.Change, error) {
 	tx, err := db.begin(ctx)
@@ -40,8 +41,12 @@ func (db *DB) ApplyTeam(ctx context.Context, spec ward.TeamSpec, dryRun bool) ([
 	if err := tx.keepRotationsStaffed(ctx, team, rotations); err != nil {
 		return nil, err
 	}
+	tierChanges, tiers, err := tx.planTiers(ctx, spec.Tiers)
+	if err != nil {
+		return nil, err
+	}
 	if dryRun {
-		return append(changes, rotationChanges...), nil
+		return slices.Concat(changes, rotationChanges, tierChanges), nil
 	}
 	for _, c := range changes {
 		if c.Action == "create" {
@@ -68,8 +73,18 @@ func (db *DB) ApplyTeam(ctx context.Context, spec ward.TeamSpec, dryRun bool) ([
 			return nil, err
 		}
 	}
-	changes = append(changes, rotationChanges...)
-	if len(changes) > 0 {
+	for i, t := range tiers {
+		if err := tx.writeTier(ctx, t); err != nil {
+			return nil, err
+		}
+		c := tierChanges[i]
+		if err := tx.audit(ctx, "tier."+c.Action, c.Object, c.Diff); err != nil {
+			return nil, err
+		}
+	}
+	scheduleChanged := len(changes)+len(rotationChanges) > 0
+	changes = slices.Concat(changes, rotationChanges, tierChanges)
+	if scheduleChanged {
 		// Members' names, hours and holidays show in schedules too.
 		if err := tx.bumpSchedule(ctx); err != nil {
 			return nil, err

@@ -49,7 +49,7 @@ file is applied in one transaction: one bad entry and nothing is written.`,
 				if err != nil {
 					return fmt.Errorf("apply %s: %w", name, err)
 				}
-				return printChanges(e.stdout, changes, len(spec.Members)+len(spec.Rotations), dryRun, output)
+				return printChanges(e.stdout, changes, len(spec.Members)+len(spec.Rotations)+len(spec.Tiers), dryRun, output)
 			})
 		},
 	}

@@ -98,6 +98,7 @@ func (e *env) serve(ctx context.Context, f serveFlags) error {
 		Audit:     db,
 		Team:      db,
 		Rotations: db,
+		Tiers:     db,
 		OnCall:    calendar,
 		Ready:     db.Ping,
 		Logger:    logger,
