@@ -105,6 +105,7 @@ type Schedule struct {
 	Overrides []Override
 	People    []Member
 	TimeOff   []TimeOff
+	Handoffs  []HandoffNote // the latest, newest shift first
 	Version   int64
 }
 
