@@ -148,6 +148,8 @@ type RotationService interface {
 	// CreateCalendarFeed issues a feed and returns its secret.
 	CreateCalendarFeed(ctx context.Context, f *CalendarFeed) (string, error)
 	FindCalendarFeeds(ctx context.Context, createdBy string) ([]*CalendarFeed, error)
+	// FindCalendarFeedByID returns ENOTFOUND when no feed has the ID.
+	FindCalendarFeedByID(ctx context.Context, id int64) (*CalendarFeed, error)
 	// FindCalendarFeedBySecret returns ENOTFOUND for an unknown or revoked
 	// secret.
 	FindCalendarFeedBySecret(ctx context.Context, secret string) (*CalendarFeed, error)

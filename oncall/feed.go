@@ -151,10 +151,17 @@ func (c *computed) events(from, to time.Time, member string) []ical.Event {
 	return out
 }
 
-// changes returns how often overrides changed shift n, and when last.
+// changes returns how often shift n may have changed, and when last:
+// overrides over it, made and deleted, and member lists that took over
+// before it (the rotation's UpdatedAt is when the last one did).
 func (c *computed) changes(n int64) (int, time.Time) {
 	start, end := c.rotation.ShiftStart(n), c.rotation.ShiftStart(n+1)
 	seq, stamp := 0, c.schedule.Rotation.UpdatedAt
+	for _, e := range c.schedule.Epochs[1:] {
+		if e.FromShift <= n {
+			seq++
+		}
+	}
 	for _, o := range c.schedule.Overrides {
 		if !o.Start.Before(end) || !start.Before(o.End) {
 			continue

@@ -223,6 +223,13 @@ func TestSwap(t *testing.T) {
 			t.Errorf("Swap(%s, %s) = %v, want %q", tt.first, tt.second, err, tt.want)
 		}
 	}
+	// Ana covers a day of Chen's shift: swapping Bo's and Chen's shifts
+	// would take that cover away without anyone asking her.
+	covered := weekly(t, Override{ID: 1, Member: "ana", Range: Range{utc("2026-01-21T00:00:00Z"), utc("2026-01-22T00:00:00Z")}})
+	_, err = covered.Swap(utc("2026-01-12T17:00:00Z"), utc("2026-01-19T17:00:00Z"))
+	if want := "second: ana covers part of that shift (override 1); swap only shifts their holders hold whole, or change that override first"; err == nil || err.Error() != want {
+		t.Errorf("swap over someone's cover = %v, want %q", err, want)
+	}
 }
 
 func TestGaps(t *testing.T) {

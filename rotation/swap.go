@@ -9,7 +9,9 @@ import (
 // Swap returns the two overrides that exchange the shifts starting at first
 // and second: each holder takes the other's shift. Holders are as they stand
 // at each shift's start, overrides included. It fails when either instant is
-// not a shift's start, both name the same shift, or one member holds both.
+// not a shift's start, both name the same shift, one member holds both, or
+// someone else covers part of either: the swap's overrides would silently
+// take that cover away.
 func (r *Rotation) Swap(first, second time.Time) ([2]Override, error) {
 	a, err := r.shiftStartingAt(first, "first")
 	if err != nil {
@@ -24,6 +26,17 @@ func (r *Rotation) Swap(first, second time.Time) ([2]Override, error) {
 	}
 	if a.Member == b.Member {
 		return [2]Override{}, fmt.Errorf("second: %s holds both shifts; there is nothing to swap", a.Member)
+	}
+	for _, s := range []struct {
+		field string
+		a     Assignment
+	}{{"first", a}, {"second", b}} {
+		for _, seg := range r.Segments(s.a.ShiftStart, s.a.ShiftEnd) {
+			if seg.Member != s.a.Member {
+				return [2]Override{}, fmt.Errorf("%s: %s covers part of that shift (override %d); swap only shifts their holders hold whole, or change that override first",
+					s.field, seg.Member, seg.Override)
+			}
+		}
 	}
 	return [2]Override{
 		{Member: b.Member, Range: Range{a.ShiftStart, a.ShiftEnd}},

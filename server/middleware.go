@@ -76,13 +76,14 @@ func (s *Server) withLogging(next http.Handler) http.Handler {
 	})
 }
 
+// feedSecret matches a calendar feed's secret wherever a path holds one,
+// however the path is spelled (//calendar/, /x/../calendar/, /CALENDAR/).
+var feedSecret = regexp.MustCompile(`(?i)wardcal_[a-z0-9]*`)
+
 // loggedPath is the path as the access log shows it: a calendar feed's path
-// is its secret, so only the route is logged.
+// is its credential, so the secret is replaced.
 func loggedPath(path string) string {
-	if strings.HasPrefix(path, "/calendar/") {
-		return "/calendar/(secret)"
-	}
-	return path
+	return feedSecret.ReplaceAllString(path, "(secret)")
 }
 
 func (s *Server) withRecovery(next http.Handler) http.Handler {

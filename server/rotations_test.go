@@ -243,10 +243,68 @@ func TestCalendarSecretNotLogged(t *testing.T) {
 		Logger: slog.New(slog.NewTextHandler(&logs, nil))})
 	_, body := f.do("POST", "/api/v1/calendar-feeds", f.tokens[ward.RoleViewer], jsonType, `{"rotation":"src"}`)
 	path := decodeJSON[struct{ Path string }](t, body).Path
-	rec := httptest.NewRecorder()
-	s.Handler().ServeHTTP(rec, httptest.NewRequest("GET", path, nil))
 	secret := strings.TrimSuffix(strings.TrimPrefix(path, "/calendar/"), ".ics")
-	if rec.Code != 200 || strings.Contains(logs.String(), secret) || !strings.Contains(logs.String(), "/calendar/(secret)") {
-		t.Errorf("status %d; log:\n%s", rec.Code, logs.String())
+	for _, p := range []string{path, "/" + path, "/x/.." + path, strings.ToUpper(path)} {
+		rec := httptest.NewRecorder()
+		s.Handler().ServeHTTP(rec, httptest.NewRequest("GET", p, nil))
 	}
+	if strings.Contains(strings.ToLower(logs.String()), secret) || !strings.Contains(logs.String(), "/calendar/(secret).ics") {
+		t.Errorf("log:\n%s", logs.String())
+	}
+}
+
+// Who may do what, beyond the roles: a rotation's own members work it
+// whatever their role; personal data stays with its owner.
+func TestRotationPermissions(t *testing.T) {
+	f := rotationFixture(t)
+	admin, responder, triager, viewer := f.tokens[ward.RoleAdmin], f.tokens[ward.RoleResponder], f.tokens[ward.RoleTriager], f.tokens[ward.RoleViewer]
+	f.clock.Advance(15 * 24 * time.Hour) // 17 March, in shift 2: the viewer's
+
+	for _, tt := range []struct {
+		name, method, path, token, body string
+		status                          int
+	}{
+		{"a viewer in the rotation leaves a handoff note", "POST", "/api/v1/rotations/src/handoff-notes", viewer, `{"body":"all quiet"}`, 201},
+		{"a viewer in the rotation asks for cover of their shift", "POST", "/api/v1/rotations/src/swap-requests", viewer, `{"start":"2026-03-16T09:00:00Z"}`, 201},
+		{"a viewer lists another member's time off", "GET", "/api/v1/members/triager@example.org/time-off", viewer, ``, 403},
+		{"a viewer deletes another member's time off", "DELETE", "/api/v1/members/triager@example.org/time-off/1", viewer, ``, 403},
+		{"a responder makes a feed of another member", "POST", "/api/v1/calendar-feeds", responder, `{"member":"triager@example.org"}`, 403},
+		{"a viewer deletes an override", "DELETE", "/api/v1/rotations/src/overrides/1", viewer, ``, 403},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			ct := jsonType
+			if tt.body == "" {
+				ct = ""
+			}
+			if resp, body := f.do(tt.method, tt.path, tt.token, ct, tt.body); resp.StatusCode != tt.status {
+				t.Errorf("%d %s, want %d", resp.StatusCode, body, tt.status)
+			}
+		})
+	}
+	t.Run("only the requester or an admin cancels a request", func(t *testing.T) {
+		_, body := f.do("GET", "/api/v1/rotations/src/swap-requests?status=open", viewer, "", "")
+		open := decodeJSON[struct {
+			SwapRequests []ward.SwapRequest `json:"swap_requests"`
+		}](t, body).SwapRequests
+		if len(open) != 1 {
+			t.Fatalf("open requests: %s", body)
+		}
+		id := itoa(open[0].ID)
+		if resp, _ := f.do("POST", "/api/v1/rotations/src/swap-requests/"+id+"/cancel", triager, "", ""); resp.StatusCode != 403 {
+			t.Errorf("a triager cancels another's request: %d", resp.StatusCode)
+		}
+		if resp, _ := f.do("POST", "/api/v1/rotations/src/swap-requests/"+id+"/cancel", viewer, "", ""); resp.StatusCode != 200 {
+			t.Errorf("the requester cancels: %d", resp.StatusCode)
+		}
+	})
+	t.Run("the member a feed shows may revoke it; others may not know it", func(t *testing.T) {
+		_, body := f.do("POST", "/api/v1/calendar-feeds", admin, jsonType, `{"member":"viewer@example.org"}`)
+		id := itoa(decodeJSON[struct{ Feed ward.CalendarFeed }](t, body).Feed.ID)
+		if resp, _ := f.do("DELETE", "/api/v1/calendar-feeds/"+id, triager, "", ""); resp.StatusCode != 404 {
+			t.Errorf("a triager revokes someone else's feed: %d, want 404", resp.StatusCode)
+		}
+		if resp, _ := f.do("DELETE", "/api/v1/calendar-feeds/"+id, viewer, "", ""); resp.StatusCode != 200 {
+			t.Errorf("the member revokes the feed of their shifts: %d", resp.StatusCode)
+		}
+	})
 }

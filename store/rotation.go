@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"maps"
 	"regexp"
@@ -255,9 +256,26 @@ func (tx *Tx) planRotation(spec ward.RotationSpec, before *storedRotation, team 
 }
 
 // keepRotationsStaffed refuses to leave a disabled member in a rotation's
-// current list: the rotation would go on giving them shifts. planned are
-// rotations about to be written, which replace what is stored.
+// current list, or holding an override that has not ended: the rotation
+// would go on giving them shifts. planned are rotations about to be
+// written, which replace what is stored.
 func (tx *Tx) keepRotationsStaffed(ctx context.Context, team map[string]*ward.Member, planned []*storedRotation) error {
+	for email, m := range team {
+		if !m.Disabled {
+			continue
+		}
+		var id int64
+		var rotation string
+		err := tx.queryRow(ctx, `SELECT overrides.id, rotations.name FROM `+overridesJoin+`
+			WHERE members.email = ? AND overrides.deleted_at IS NULL AND overrides.ends_at > ? ORDER BY overrides.starts_at LIMIT 1`,
+			email, micros(tx.now)).Scan(&id, &rotation)
+		if err == nil {
+			return ward.Errorf(ward.ECONFLICT, "%s covers override %d of rotation %s, which has not ended: delete or reassign it before disabling them", email, id, rotation)
+		}
+		if !errors.Is(err, sql.ErrNoRows) {
+			return fmt.Errorf("find overrides of %s: %w", email, err)
+		}
+	}
 	current, names, err := loadRotations(ctx, tx.query, "")
 	if err != nil {
 		return err

@@ -585,6 +585,18 @@ func (db *DB) FindCalendarFeedBySecret(ctx context.Context, secret string) (*war
 	return f, nil
 }
 
+// FindCalendarFeedByID returns ENOTFOUND when no feed has the ID.
+func (db *DB) FindCalendarFeedByID(ctx context.Context, id int64) (*ward.CalendarFeed, error) {
+	f, err := scanFeed(db.queryRow(ctx, `SELECT `+feedColumns+` FROM `+feedJoin+` WHERE calendar_feeds.id = ?`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, ward.Errorf(ward.ENOTFOUND, "no calendar feed has the id %d", id)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("find calendar feed %d: %w", id, err)
+	}
+	return f, nil
+}
+
 // RevokeCalendarFeed stops a feed; revoking it again changes nothing.
 func (db *DB) RevokeCalendarFeed(ctx context.Context, id int64) (*ward.CalendarFeed, error) {
 	tx, err := db.begin(ctx)
@@ -596,8 +608,11 @@ func (db *DB) RevokeCalendarFeed(ctx context.Context, id int64) (*ward.CalendarF
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, ward.Errorf(ward.ENOTFOUND, "no calendar feed has the id %d", id)
 	}
-	if err != nil || f.RevokedAt != nil {
-		return f, err
+	if err != nil {
+		return nil, fmt.Errorf("revoke calendar feed %d: %w", id, err)
+	}
+	if f.RevokedAt != nil {
+		return f, nil
 	}
 	if _, err := tx.exec(ctx, `UPDATE calendar_feeds SET revoked_at = ? WHERE id = ?`, micros(tx.now), id); err != nil {
 		return nil, fmt.Errorf("revoke calendar feed %d: %w", id, err)
