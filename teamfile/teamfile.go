@@ -18,10 +18,18 @@
 //	    handoff: "Mon 09:00 America/Los_Angeles"     # weekday, time and zone
 //	    start: 2026-01-05         # the first shift starts at the handoff on or after this day
 //	    business_hours_only: true
+//	tiers:
+//	  - name: tier-1              # required; [a-z0-9-], as it appears in URLs
+//	    description: "Core components: kube-apiserver, etcd access, kubelet"
+//	    currency: USD             # ISO 4217 code, upper case
+//	    bounties:                 # in minor units: 1000000 is 10,000.00 USD
+//	      critical: 1000000       # critical, high, medium, low; a rating
+//	      high: 500000            # left out earns no bounty
 //
-// A key left out keeps the member's or rotation's current value, or takes
-// the default for a new one; that is why every field but the email and the
-// rotation name is a pointer in the spec. Unknown keys are refused rather
+// A key left out keeps the member's, rotation's or tier's current value, or
+// takes the default for a new one; that is why every field but the email
+// and the rotation and tier names is a pointer in the spec, and why a tier's
+// bounties are nil when the key is left out. Unknown keys are refused rather
 // than ignored, so that a misspelt key is not silently dropped from what
 // gets applied.
 package teamfile
@@ -48,12 +56,29 @@ import (
 const maxErrors = 20
 
 var (
-	topKeys      = []string{"members", "rotations"}
+	topKeys      = []string{"members", "rotations", "tiers"}
 	memberKeys   = []string{"email", "name", "role", "timezone", "workhours", "holidays", "disabled"}
 	rotationKeys = []string{"name", "members", "shift", "handoff", "start", "business_hours_only"}
+	tierKeys     = []string{"name", "description", "currency", "bounties"}
 
-	// rotationName is what a rotation may be called: it appears in URLs.
-	rotationName = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,62}$`)
+	// urlName is what a rotation or a tier may be called: it appears in
+	// URLs.
+	urlName = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,62}$`)
+
+	currencyCode = regexp.MustCompile(`^[A-Z]{3}$`)
+
+	// amount is how a bounty is written: YAML readers disagree on 010 (8
+	// or 10) and on 1_000, and 0x3e8 is no way to write money.
+	amount = regexp.MustCompile(`^(?:0|[1-9][0-9]*)$`)
+)
+
+const (
+	// maxDescription bounds a tier's description: it is shown to the
+	// triager choosing a tier, so a few sentences, not a policy.
+	maxDescription = 2000
+	// maxBounty bounds an amount in minor units; more is a slip of the
+	// keyboard, and it keeps sums of many bounties far from overflow.
+	maxBounty = 1_000_000_000_000
 )
 
 // The bounds of a shift: rotation.New refuses less than an hour, and a
@@ -68,7 +93,8 @@ const (
 //
 // Every value is checked as far as it can be without knowing the current
 // team: a new member's missing name and a new rotation's missing start are
-// left for ward.PlanTeam to report, and a rotation member who is not under
+// left for ward.PlanTeam to report, a new tier's missing currency or
+// bounties for the store, and a rotation member who is not under
 // members: may already be on the team, so the store checks that. Emails
 // are returned lower-case; a shift as its duration; the other values as
 // written, less surrounding space. On failure the error is EINVALID and its message has
@@ -86,12 +112,13 @@ func Parse(name string, data []byte, holidays ward.HolidayChecker) (ward.TeamSpe
 }
 
 type parser struct {
-	name     string
-	data     []byte
-	holidays ward.HolidayChecker
-	errs     []lineError
-	emails   map[string]int // canonical email under members: to the line that first gave it
-	names    map[string]int // rotation name to the line that first gave it
+	name          string
+	data          []byte
+	holidays      ward.HolidayChecker
+	errs          []lineError
+	emails        map[string]int // canonical email under members: to the line that first gave it
+	rotationNames map[string]int // rotation name to the line that first gave it
+	tierNames     map[string]int // tier name to the line that first gave it
 }
 
 var lineBreaks = strings.NewReplacer("\n", `\n`, "\r", `\r`, "\u0085", `\u0085`, "\u2028", `\u2028`, "\u2029", `\u2029`)
@@ -244,6 +271,8 @@ func (p *parser) team(n *yaml.Node) ward.TeamSpec {
 			spec.Members = p.members(v, key)
 		case "rotations":
 			spec.Rotations = p.rotations(v, key)
+		case "tiers":
+			spec.Tiers = p.tiers(v, key)
 		}
 	})
 	return spec
@@ -372,7 +401,7 @@ func (p *parser) rotations(n *yaml.Node, path string) []ward.RotationSpec {
 		p.errorf(n.Line, path, "want a list of rotations, got %s", describe(n))
 		return nil
 	}
-	p.names = map[string]int{}
+	p.rotationNames = map[string]int{}
 	var specs []ward.RotationSpec
 	for i, item := range n.Content {
 		specs = append(specs, p.rotation(item, fmt.Sprintf("%s[%d]", path, i)))
@@ -398,7 +427,7 @@ func (p *parser) rotation(n *yaml.Node, path string) ward.RotationSpec {
 		switch key {
 		case "name":
 			hasName = true
-			s.Name = p.rotationName(v, fpath)
+			s.Name = p.uniqueName(v, fpath, "rotation", p.rotationNames)
 		case "members":
 			s.Members = p.rotationMembers(v, fpath)
 		case "shift":
@@ -425,20 +454,22 @@ func (p *parser) rotation(n *yaml.Node, path string) ward.RotationSpec {
 	return s
 }
 
-func (p *parser) rotationName(n *yaml.Node, path string) string {
+// uniqueName returns the name of a rotation or tier (kind), and records it
+// in seen to refuse it when it comes again.
+func (p *parser) uniqueName(n *yaml.Node, path, kind string, seen map[string]int) string {
 	value, ok := p.str(n, path)
 	if !ok {
 		return ""
 	}
-	if !rotationName.MatchString(value) {
-		p.errorf(n.Line, path, "%q is not a rotation name: 1 to 63 lower-case letters, digits and hyphens, not starting with a hyphen", value)
+	if !urlName.MatchString(value) {
+		p.errorf(n.Line, path, "%q is not a %s name: 1 to 63 lower-case letters, digits and hyphens, not starting with a hyphen", value, kind)
 		return ""
 	}
-	if first, ok := p.names[value]; ok {
+	if first, ok := seen[value]; ok {
 		p.errorf(n.Line, path, "%s is a duplicate of line %d", value, first)
 		return value
 	}
-	p.names[value] = n.Line
+	seen[value] = n.Line
 	return value
 }
 
@@ -500,6 +531,144 @@ func (p *parser) shift(n *yaml.Node, path string) *time.Duration {
 		return &d
 	}
 	return nil
+}
+
+func (p *parser) tiers(n *yaml.Node, path string) []ward.TierSpec {
+	n = p.resolve(n, path)
+	if n == nil {
+		return nil
+	}
+	// As with members, every entry commented out is no tiers.
+	if n.Kind == yaml.ScalarNode && n.Tag == "!!null" {
+		return nil
+	}
+	if n.Kind != yaml.SequenceNode {
+		p.errorf(n.Line, path, "want a list of tiers, got %s", describe(n))
+		return nil
+	}
+	p.tierNames = map[string]int{}
+	var specs []ward.TierSpec
+	for i, item := range n.Content {
+		specs = append(specs, p.tier(item, fmt.Sprintf("%s[%d]", path, i)))
+	}
+	return specs
+}
+
+// tier returns the spec of one tier; when it has errors, they are reported
+// and the spec is incomplete.
+func (p *parser) tier(n *yaml.Node, path string) ward.TierSpec {
+	var s ward.TierSpec
+	n = p.resolve(n, path)
+	if n == nil {
+		return s
+	}
+	if n.Kind != yaml.MappingNode {
+		p.errorf(n.Line, path, "want a mapping with the keys %s, got %s", strings.Join(tierKeys, ", "), describe(n))
+		return s
+	}
+	hasName := false
+	p.mapping(n, path, tierKeys, func(key string, v *yaml.Node) {
+		fpath := path + "." + key
+		switch key {
+		case "name":
+			hasName = true
+			s.Name = p.uniqueName(v, fpath, "tier", p.tierNames)
+		case "description":
+			// Empty is allowed: it clears the description.
+			value, ok := p.str(v, fpath)
+			if !ok {
+				return
+			}
+			if len(value) > maxDescription {
+				p.errorf(v.Line, fpath, "longer than %d bytes", maxDescription)
+				return
+			}
+			s.Description = &value
+		case "currency":
+			s.Currency = p.currency(v, fpath)
+		case "bounties":
+			s.Bounties = p.bounties(v, fpath)
+		}
+	})
+	if !hasName {
+		p.errorf(n.Line, path, "name is required: it says which tier this is")
+	}
+	return s
+}
+
+func (p *parser) currency(n *yaml.Node, path string) *string {
+	value, ok := p.str(n, path)
+	if !ok {
+		return nil
+	}
+	if currencyCode.MatchString(value) {
+		return &value
+	}
+	// The lower-case code is refused rather than converted, as values are
+	// returned as written; the hint makes the fix one keystroke away.
+	// Three bytes that upper-case to three ASCII letters are ASCII letters.
+	if up := strings.ToUpper(value); len(value) == 3 && currencyCode.MatchString(up) {
+		p.errorf(n.Line, path, "%q is not a currency code: write it in upper case, %s", value, up)
+		return nil
+	}
+	p.errorf(n.Line, path, "%q is not a currency code: three upper-case letters of ISO 4217, such as USD", value)
+	return nil
+}
+
+// bounties returns a bounty table, never nil: a nil table would keep the
+// current one instead. A rating left out earns no bounty.
+func (p *parser) bounties(n *yaml.Node, path string) map[string]int64 {
+	n = p.resolve(n, path)
+	if n == nil {
+		return nil
+	}
+	// "bounties:" with every rating commented out says the same as "{}".
+	if (n.Kind == yaml.ScalarNode && n.Tag == "!!null") || (n.Kind == yaml.MappingNode && len(n.Content) == 0) {
+		p.errorf(n.Line, path, "a bounty table needs at least one rating; leave the key out to keep the current table")
+		return nil
+	}
+	if n.Kind != yaml.MappingNode {
+		p.errorf(n.Line, path, "want a mapping of ratings (%s) to amounts, got %s", strings.Join(ward.BountyRatings, ", "), describe(n))
+		return nil
+	}
+	table := map[string]int64{}
+	p.mapping(n, path, ward.BountyRatings, func(rating string, v *yaml.Node) {
+		if a, ok := p.amount(v, path+"."+rating); ok {
+			table[rating] = a
+		}
+	})
+	return table
+}
+
+// amount returns a bounty in minor units: a whole number from 0 to
+// maxBounty, written in plain decimal digits.
+func (p *parser) amount(n *yaml.Node, path string) (int64, bool) {
+	n = p.resolve(n, path)
+	switch {
+	case n == nil:
+		return 0, false
+	case n.Kind == yaml.ScalarNode && n.Tag == "!!null":
+		p.errorf(n.Line, path, "no value; give an amount, or leave the rating out for no bounty")
+		return 0, false
+	case n.Kind != yaml.ScalarNode || n.Tag != "!!int":
+		p.errorf(n.Line, path, "want a whole number of minor units, such as 1000000 for 10,000.00 USD, got %s", describe(n))
+		return 0, false
+	}
+	value := strings.TrimSpace(n.Value)
+	if strings.HasPrefix(value, "-") {
+		p.errorf(n.Line, path, "%s is negative; a bounty is 0 or more", value)
+		return 0, false
+	}
+	if !amount.MatchString(value) {
+		p.errorf(n.Line, path, "write %s in plain decimal digits without leading zeros, such as 1000000", value)
+		return 0, false
+	}
+	a, err := strconv.ParseInt(value, 10, 64)
+	if err != nil || a > maxBounty {
+		p.errorf(n.Line, path, "%s is more than %d, the most a bounty may be", value, int64(maxBounty))
+		return 0, false
+	}
+	return a, true
 }
 
 // date returns a civil date as written, 2006-01-02. An unquoted date is

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -173,6 +174,75 @@ rotations:
 			{Name: "c", Start: ptr("2026-01-05")},
 		}},
 	},
+	{
+		name: "tiers",
+		in: `tiers:
+  - name: tier-1
+    description: "Core components whose compromise takes the cluster: kube-apiserver, etcd access, kubelet"
+    currency: USD
+    bounties:            # amounts in minor units: 1000000 is 10,000.00 USD
+      critical: 1000000
+      high: 500000
+      medium: 250000
+      low: 100000
+  - name: tier-2
+    currency: " EUR "
+    bounties: {high: 50000, "critical": 0}
+  - name: docs
+    description: |
+      Documentation and examples.
+  - name: 3rd-party
+    description: ""
+`,
+		want: ward.TeamSpec{Tiers: []ward.TierSpec{
+			{
+				Name:        "tier-1",
+				Description: ptr("Core components whose compromise takes the cluster: kube-apiserver, etcd access, kubelet"),
+				Currency:    ptr("USD"),
+				Bounties:    map[string]int64{"critical": 1000000, "high": 500000, "medium": 250000, "low": 100000},
+			},
+			{
+				// A rating left out earns no bounty; 0 says so too.
+				Name:     "tier-2",
+				Currency: ptr("EUR"),
+				Bounties: map[string]int64{"critical": 0, "high": 50000},
+			},
+			{Name: "docs", Description: ptr("Documentation and examples.")},
+			// An empty description clears it; every other key left out
+			// keeps the current value.
+			{Name: "3rd-party", Description: ptr("")},
+		}},
+	},
+	{
+		name: "tier bounds",
+		in: `tiers:
+  - name: ` + strings.Repeat("t", 63) + `
+    description: ` + strings.Repeat("d", 2000) + `
+    bounties:
+      critical: 1000000000000
+      high: &high 500000
+      low: 0
+  - name: "0"
+    bounties: {high: *high, medium: !!int "1"}
+`,
+		want: ward.TeamSpec{Tiers: []ward.TierSpec{
+			{
+				Name:        strings.Repeat("t", 63),
+				Description: ptr(strings.Repeat("d", 2000)),
+				Bounties:    map[string]int64{"critical": 1000000000000, "high": 500000, "low": 0},
+			},
+			{Name: "0", Bounties: map[string]int64{"high": 500000, "medium": 1}},
+		}},
+	},
+	{
+		// Tier and rotation names are apart: a rotation may share a
+		// tier's name.
+		name: "tier named as a rotation",
+		in:   "rotations:\n  - name: src\ntiers:\n  - name: src\n",
+		want: ward.TeamSpec{Rotations: []ward.RotationSpec{{Name: "src"}}, Tiers: []ward.TierSpec{{Name: "src"}}},
+	},
+	{name: "tiers commented out", in: "tiers:\n  # - name: tier-1\n"},
+	{name: "empty tiers", in: "tiers: []\n"},
 	{name: "rotations commented out", in: "members: []\nrotations:\n  # - name: src\n"},
 	{name: "empty rotations", in: "rotations: []\n"},
 	{name: "empty file", in: ""},
@@ -270,10 +340,10 @@ var errorTests = []struct {
 	},
 	{
 		name: "unknown top-level keys",
-		in:   "members: []\nrotations: []\ntiers:\n  - name: first\nrotation: []\n",
+		in:   "members: []\nrotations: []\ntiers: []\ntier:\n  - name: first\nrotation: []\n",
 		want: []string{
-			`team.yaml:3: unknown key "tiers" (known keys: members, rotations)`,
-			`team.yaml:5: unknown key "rotation" (known keys: members, rotations)`,
+			`team.yaml:4: unknown key "tier" (known keys: members, rotations, tiers)`,
+			`team.yaml:6: unknown key "rotation" (known keys: members, rotations, tiers)`,
 		},
 	},
 	{
@@ -309,7 +379,7 @@ var errorTests = []struct {
 	{
 		name: "top level not a mapping",
 		in:   "- email: ana@example.org\n",
-		want: []string{"team.yaml:1: want a mapping with the keys members, rotations, got a list"},
+		want: []string{"team.yaml:1: want a mapping with the keys members, rotations, tiers, got a list"},
 	},
 	{
 		name: "members not a list",
@@ -609,6 +679,245 @@ var errorTests = []struct {
 		want: []string{`team.yaml:3: rotations[0].business_hours_only: want true or false, got the string "yes"`},
 	},
 	{
+		name: "tiers not a list",
+		in:   "tiers:\n  name: tier-1\n",
+		want: []string{"team.yaml:2: tiers: want a list of tiers, got a mapping"},
+	},
+	{
+		name: "tiers a string",
+		in:   "tiers: tier-1\n",
+		want: []string{`team.yaml:1: tiers: want a list of tiers, got the string "tier-1"`},
+	},
+	{
+		name: "tiers given twice",
+		in:   "tiers: []\nmembers: []\ntiers: []\n",
+		want: []string{`team.yaml:3: key "tiers" given twice, first on line 1`},
+	},
+	{
+		name: "tier not a mapping",
+		in:   "tiers:\n  - tier-1\n",
+		want: []string{`team.yaml:2: tiers[0]: want a mapping with the keys name, description, currency, bounties, got the string "tier-1"`},
+	},
+	{
+		name: "alias of a tier",
+		in:   "tiers:\n  - &t {name: tier-1}\n  - *t\n",
+		want: []string{"team.yaml:3: tiers[1]: an alias (*t) may only name a single value"},
+	},
+	{
+		name: "unknown tier key",
+		in:   "tiers:\n  - name: tier-1\n    currency: USD\n    bounty: {critical: 1}\n",
+		want: []string{`team.yaml:4: tiers[0]: unknown key "bounty" (known keys: name, description, currency, bounties)`},
+	},
+	{
+		name: "tier key given twice",
+		in:   "tiers:\n  - name: tier-1\n    currency: USD\n    currency: EUR\n",
+		want: []string{`team.yaml:4: tiers[0]: key "currency" given twice, first on line 3`},
+	},
+	{
+		name: "missing tier name",
+		in:   "tiers:\n  - name: tier-1\n  - currency: USD\n    bounties: {low: 100}\n",
+		want: []string{"team.yaml:3: tiers[1]: name is required: it says which tier this is"},
+	},
+	{
+		name: "tier name upper case",
+		in:   "tiers:\n  - name: Tier-1\n",
+		want: []string{`team.yaml:2: tiers[0].name: "Tier-1" is not a tier name: 1 to 63 lower-case letters, digits and hyphens, not starting with a hyphen`},
+	},
+	{
+		name: "tier name starts with a hyphen",
+		in:   "tiers:\n  - name: -1\n",
+		want: []string{"team.yaml:2: tiers[0].name: want a string, got the number -1"},
+	},
+	{
+		name: "tier name starts with a hyphen, quoted",
+		in:   "tiers:\n  - name: \"-1\"\n",
+		want: []string{`team.yaml:2: tiers[0].name: "-1" is not a tier name`},
+	},
+	{
+		name: "tier name with an underscore",
+		in:   "tiers:\n  - name: tier_1\n",
+		want: []string{`team.yaml:2: tiers[0].name: "tier_1" is not a tier name`},
+	},
+	{
+		name: "tier name too long",
+		in:   "tiers:\n  - name: " + strings.Repeat("t", 64) + "\n",
+		want: []string{`team.yaml:2: tiers[0].name: "tttt`},
+	},
+	{
+		name: "empty tier name",
+		in:   "tiers:\n  - name: \"\"\n",
+		want: []string{`team.yaml:2: tiers[0].name: "" is not a tier name`},
+	},
+	{
+		name: "duplicate tier name",
+		in:   "tiers:\n  - name: tier-1\n    currency: USD\n  - name: tier-2\n  - name: \" tier-1\"\n",
+		want: []string{"team.yaml:5: tiers[2].name: tier-1 is a duplicate of line 2"},
+	},
+	{
+		name: "description a number",
+		in:   "tiers:\n  - name: tier-1\n    description: 1\n",
+		want: []string{"team.yaml:3: tiers[0].description: want a string, got the number 1; quote it if it is meant"},
+	},
+	{
+		name: "description empty",
+		in:   "tiers:\n  - name: tier-1\n    description:\n",
+		want: []string{"team.yaml:3: tiers[0].description: no value; give one or leave the key out"},
+	},
+	{
+		name: "description too long",
+		in:   "tiers:\n  - name: tier-1\n    description: " + strings.Repeat("d", 2001) + "\n",
+		want: []string{"team.yaml:3: tiers[0].description: longer than 2000 bytes"},
+	},
+	{
+		name: "currency lower case",
+		in:   "tiers:\n  - name: tier-1\n    currency: usd\n",
+		want: []string{`team.yaml:3: tiers[0].currency: "usd" is not a currency code: write it in upper case, USD`},
+	},
+	{
+		name: "currency mixed case",
+		in:   "tiers:\n  - name: tier-1\n    currency: Eur\n",
+		want: []string{`team.yaml:3: tiers[0].currency: "Eur" is not a currency code: write it in upper case, EUR`},
+	},
+	{
+		// Upper-cased, the dotless i is an ASCII I; the hint would be
+		// wrong.
+		name: "currency with a letter that upper-cases to ASCII",
+		in:   "tiers:\n  - name: tier-1\n    currency: ısk\n",
+		want: []string{`team.yaml:3: tiers[0].currency: "ısk" is not a currency code: three upper-case letters of ISO 4217, such as USD`},
+	},
+	{
+		name: "currency a symbol",
+		in:   "tiers:\n  - name: tier-1\n    currency: $\n",
+		want: []string{`team.yaml:3: tiers[0].currency: "$" is not a currency code: three upper-case letters of ISO 4217, such as USD`},
+	},
+	{
+		name: "currency too long",
+		in:   "tiers:\n  - name: tier-1\n    currency: USDT\n",
+		want: []string{`team.yaml:3: tiers[0].currency: "USDT" is not a currency code: three upper-case letters`},
+	},
+	{
+		name: "currency a number",
+		in:   "tiers:\n  - name: tier-1\n    currency: 840\n",
+		want: []string{"team.yaml:3: tiers[0].currency: want a string, got the number 840; quote it if it is meant"},
+	},
+	{
+		name: "bounties a list",
+		in:   "tiers:\n  - name: tier-1\n    bounties: [1000000, 500000]\n",
+		want: []string{"team.yaml:3: tiers[0].bounties: want a mapping of ratings (critical, high, medium, low) to amounts, got a list"},
+	},
+	{
+		name: "bounties a number",
+		in:   "tiers:\n  - name: tier-1\n    bounties: 1000000\n",
+		want: []string{"team.yaml:3: tiers[0].bounties: want a mapping of ratings (critical, high, medium, low) to amounts, got the number 1000000"},
+	},
+	{
+		name: "bounties empty",
+		in:   "tiers:\n  - name: tier-1\n    bounties: {}\n",
+		want: []string{"team.yaml:3: tiers[0].bounties: a bounty table needs at least one rating; leave the key out to keep the current table"},
+	},
+	{
+		name: "bounties commented out",
+		in:   "tiers:\n  - name: tier-1\n    bounties:\n      # critical: 1000000\n    currency: USD\n",
+		want: []string{"team.yaml:3: tiers[0].bounties: a bounty table needs at least one rating"},
+	},
+	{
+		name: "unknown rating",
+		in:   "tiers:\n  - name: tier-1\n    bounties:\n      critical: 1000000\n      urgent: 2000000\n",
+		want: []string{`team.yaml:5: tiers[0].bounties: unknown key "urgent" (known keys: critical, high, medium, low)`},
+	},
+	{
+		name: "rating upper case",
+		in:   "tiers:\n  - name: tier-1\n    bounties:\n      Critical: 1000000\n",
+		want: []string{`team.yaml:4: tiers[0].bounties: unknown key "Critical" (known keys: critical, high, medium, low)`},
+	},
+	{
+		name: "rating given twice",
+		in:   "tiers:\n  - name: tier-1\n    bounties:\n      high: 500000\n      low: 100000\n      high: 600000\n",
+		want: []string{`team.yaml:6: tiers[0].bounties: key "high" given twice, first on line 4`},
+	},
+	{
+		name: "bounties merge key",
+		in:   "tiers:\n  - name: tier-1\n    bounties:\n      <<: {high: 500000}\n",
+		want: []string{"team.yaml:4: tiers[0].bounties: merge keys (<<) are not supported"},
+	},
+	{
+		name: "amount a float",
+		in:   "tiers:\n  - name: tier-1\n    bounties:\n      critical: 10000.50\n",
+		want: []string{"team.yaml:4: tiers[0].bounties.critical: want a whole number of minor units, such as 1000000 for 10,000.00 USD, got the number 10000.50"},
+	},
+	{
+		name: "amount a whole float",
+		in:   "tiers:\n  - name: tier-1\n    bounties:\n      critical: 1e6\n",
+		want: []string{"team.yaml:4: tiers[0].bounties.critical: want a whole number of minor units, such as 1000000 for 10,000.00 USD, got the number 1e6"},
+	},
+	{
+		name: "amount a quoted number",
+		in:   "tiers:\n  - name: tier-1\n    bounties:\n      high: \"500000\"\n",
+		want: []string{`team.yaml:4: tiers[0].bounties.high: want a whole number of minor units, such as 1000000 for 10,000.00 USD, got the string "500000"`},
+	},
+	{
+		name: "amount with a currency sign",
+		in:   "tiers:\n  - name: tier-1\n    bounties:\n      high: $5,000\n",
+		want: []string{`team.yaml:4: tiers[0].bounties.high: want a whole number of minor units, such as 1000000 for 10,000.00 USD, got the string "$5,000"`},
+	},
+	{
+		name: "amount a boolean",
+		in:   "tiers:\n  - name: tier-1\n    bounties:\n      low: false\n",
+		want: []string{"team.yaml:4: tiers[0].bounties.low: want a whole number of minor units, such as 1000000 for 10,000.00 USD, got the boolean false"},
+	},
+	{
+		name: "amount a list",
+		in:   "tiers:\n  - name: tier-1\n    bounties:\n      low: [100000]\n",
+		want: []string{"team.yaml:4: tiers[0].bounties.low: want a whole number of minor units, such as 1000000 for 10,000.00 USD, got a list"},
+	},
+	{
+		name: "amount empty",
+		in:   "tiers:\n  - name: tier-1\n    bounties:\n      medium:\n",
+		want: []string{"team.yaml:4: tiers[0].bounties.medium: no value; give an amount, or leave the rating out for no bounty"},
+	},
+	{
+		name: "amount negative",
+		in:   "tiers:\n  - name: tier-1\n    bounties:\n      low: -100000\n",
+		want: []string{"team.yaml:4: tiers[0].bounties.low: -100000 is negative; a bounty is 0 or more"},
+	},
+	{
+		name: "amount too large",
+		in:   "tiers:\n  - name: tier-1\n    bounties:\n      critical: 1000000000001\n",
+		want: []string{"team.yaml:4: tiers[0].bounties.critical: 1000000000001 is more than 1000000000000, the most a bounty may be"},
+	},
+	{
+		name: "amount beyond 64 bits",
+		in:   "tiers:\n  - name: tier-1\n    bounties:\n      critical: 18446744073709551616\n",
+		want: []string{"team.yaml:4: tiers[0].bounties.critical: want a whole number of minor units, such as 1000000 for 10,000.00 USD, got the number 18446744073709551616"},
+	},
+	{
+		name: "amount beyond int64",
+		in:   "tiers:\n  - name: tier-1\n    bounties:\n      critical: 9223372036854775808\n",
+		want: []string{"team.yaml:4: tiers[0].bounties.critical: 9223372036854775808 is more than 1000000000000, the most a bounty may be"},
+	},
+	{
+		// To YAML 1.1 readers, this one among them, 010 is 8; to YAML
+		// 1.2 readers it is 10.
+		name: "amount with a leading zero",
+		in:   "tiers:\n  - name: tier-1\n    bounties:\n      low: 010\n",
+		want: []string{"team.yaml:4: tiers[0].bounties.low: write 010 in plain decimal digits without leading zeros, such as 1000000"},
+	},
+	{
+		name: "amount in hexadecimal",
+		in:   "tiers:\n  - name: tier-1\n    bounties:\n      low: 0x186a0\n",
+		want: []string{"team.yaml:4: tiers[0].bounties.low: write 0x186a0 in plain decimal digits"},
+	},
+	{
+		name: "amount with digit separators",
+		in:   "tiers:\n  - name: tier-1\n    bounties:\n      low: 100_000\n",
+		want: []string{"team.yaml:4: tiers[0].bounties.low: write 100_000 in plain decimal digits"},
+	},
+	{
+		name: "amount with a plus sign",
+		in:   "tiers:\n  - name: tier-1\n    bounties:\n      low: +100000\n",
+		want: []string{"team.yaml:4: tiers[0].bounties.low: write +100000 in plain decimal digits"},
+	},
+	{
 		name: "every error, in file order",
 		in: `members:
   - name: Ana
@@ -617,12 +926,18 @@ var errorTests = []struct {
     role: boss
     disabled: maybe
   - email: bo@example.org
-tiers: []
+tier: []
 rotations:
   - name: Src
     members: [bo@example.org, bo@example.org]
     shift: 1
   - start: 2026-13-01
+tiers:
+  - name: t1
+    currency: usd
+    bounties: {critical: 1.5, urgent: 5}
+  - name: t1
+    description: [core]
 `,
 		want: []string{
 			"team.yaml:2: members[0]: email is required",
@@ -630,13 +945,18 @@ rotations:
 			`team.yaml:5: members[1].role: "boss" is not one of`,
 			`team.yaml:6: members[1].disabled: want true or false, got the string "maybe"`,
 			"team.yaml:7: members[2].email: bo@example.org is a duplicate of line 4",
-			`team.yaml:8: unknown key "tiers"`,
+			`team.yaml:8: unknown key "tier"`,
 			`team.yaml:10: rotations[0].name: "Src" is not a rotation name`,
 			"team.yaml:11: rotations[0].members[1]: bo@example.org is a duplicate of line 11",
 			"team.yaml:12: rotations[0].shift: the number 1 has no unit",
 			// On one line, errors keep the order they were found in.
 			`team.yaml:13: rotations[1].start: "2026-13-01" is not a date`,
 			"team.yaml:13: rotations[1]: name is required",
+			`team.yaml:16: tiers[0].currency: "usd" is not a currency code: write it in upper case, USD`,
+			"team.yaml:17: tiers[0].bounties.critical: want a whole number of minor units",
+			`team.yaml:17: tiers[0].bounties: unknown key "urgent"`,
+			"team.yaml:18: tiers[1].name: t1 is a duplicate of line 15",
+			"team.yaml:19: tiers[1].description: want a string, got a list",
 		},
 	},
 }
@@ -739,6 +1059,23 @@ func TestParseExample(t *testing.T) {
 	if diff := cmp.Diff(want, spec.Rotations); diff != "" {
 		t.Errorf("rotations mismatch (-want +got):\n%s", diff)
 	}
+	wantTiers := []ward.TierSpec{
+		{
+			Name:        "tier-1",
+			Description: ptr("Core components whose compromise takes the cluster: kube-apiserver, etcd access, kubelet"),
+			Currency:    ptr("USD"),
+			Bounties:    map[string]int64{"critical": 1000000, "high": 500000, "medium": 250000, "low": 100000},
+		},
+		{
+			Name:        "tier-2",
+			Description: ptr("Other components shipped in a release: kubectl, kube-proxy, the scheduler, official add-ons"),
+			Currency:    ptr("USD"),
+			Bounties:    map[string]int64{"critical": 500000, "high": 250000, "medium": 100000, "low": 25000},
+		},
+	}
+	if diff := cmp.Diff(wantTiers, spec.Tiers); diff != "" {
+		t.Errorf("tiers mismatch (-want +got):\n%s", diff)
+	}
 	// A rotation in the example is only of use if its members are on the
 	// team and may hold a shift.
 	members := map[string]ward.MemberSpec{}
@@ -770,6 +1107,24 @@ func FuzzParse(f *testing.F) {
 	for _, tt := range errorTests {
 		f.Add([]byte(tt.in))
 	}
+	// Amounts at and around the bounds, in the spellings YAML has for
+	// numbers, where the reader's idea of a number and ours could part.
+	f.Add([]byte(`tiers:
+  - name: a
+    currency: USD
+    bounties: {critical: 1000000000000, high: 999999999999, medium: 0, low: 1}
+  - name: b
+    bounties: {critical: 0o17, high: 0b11, medium: -0, low: 1_0}
+  - name: c
+    bounties: {critical: .5, high: 1.0e+3, medium: .inf, low: 0x7fffffffffffffff}
+  - name: d
+    description: &d x
+    currency: &c EUR
+    bounties: {critical: &n 5, high: *n}
+  - name: e
+    description: *d
+    currency: *c
+`))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		spec, err := Parse("team.yaml", data, holiday.Normalize)
 		if err != nil {
@@ -802,6 +1157,14 @@ func FuzzParse(f *testing.F) {
 			}
 			names[rs.Name] = true
 		}
+		tiers := map[string]bool{}
+		for _, ts := range spec.Tiers {
+			checkFuzzTier(t, ts)
+			if tiers[ts.Name] {
+				t.Fatalf("tier %s given twice", ts.Name)
+			}
+			tiers[ts.Name] = true
+		}
 	})
 }
 
@@ -809,8 +1172,8 @@ func FuzzParse(f *testing.F) {
 // in the form the rest of ward reads.
 func checkFuzzRotation(t *testing.T, rs ward.RotationSpec) {
 	t.Helper()
-	if !rotationName.MatchString(rs.Name) {
-		t.Fatalf("rotation name %q does not match %s", rs.Name, rotationName)
+	if !urlName.MatchString(rs.Name) {
+		t.Fatalf("rotation name %q does not match %s", rs.Name, urlName)
 	}
 	if rs.Members != nil && len(rs.Members) == 0 {
 		t.Fatalf("rotation %s: an empty member list", rs.Name)
@@ -836,6 +1199,32 @@ func checkFuzzRotation(t *testing.T, rs ward.RotationSpec) {
 	if rs.Start != nil {
 		if _, err := time.Parse(time.DateOnly, *rs.Start); err != nil {
 			t.Fatalf("rotation %s: start: %v", rs.Name, err)
+		}
+	}
+}
+
+// checkFuzzTier checks that a tier Parse accepted has every value in the
+// form the rest of ward reads.
+func checkFuzzTier(t *testing.T, ts ward.TierSpec) {
+	t.Helper()
+	if !urlName.MatchString(ts.Name) {
+		t.Fatalf("tier name %q does not match %s", ts.Name, urlName)
+	}
+	if ts.Description != nil && len(*ts.Description) > 2000 {
+		t.Fatalf("tier %s: description of %d bytes", ts.Name, len(*ts.Description))
+	}
+	if ts.Currency != nil && !regexp.MustCompile(`^[A-Z]{3}$`).MatchString(*ts.Currency) {
+		t.Fatalf("tier %s: currency %q is not three upper-case letters", ts.Name, *ts.Currency)
+	}
+	if ts.Bounties != nil && len(ts.Bounties) == 0 {
+		t.Fatalf("tier %s: an empty bounty table", ts.Name)
+	}
+	for rating, amount := range ts.Bounties {
+		if !slices.Contains(ward.BountyRatings, rating) {
+			t.Fatalf("tier %s: rating %q is not one of %v", ts.Name, rating, ward.BountyRatings)
+		}
+		if amount < 0 || amount > 1_000_000_000_000 {
+			t.Fatalf("tier %s: %s bounty %d is out of bounds", ts.Name, rating, amount)
 		}
 	}
 }

@@ -113,7 +113,7 @@ func TestApply(t *testing.T) {
 	if ms := c.members(); len(ms) != 5 {
 		t.Fatalf("apply wrote %d members, want 5", len(ms))
 	}
-	if out := c.ok("apply", "-f", example); out != "6 unchanged\n" {
+	if out := c.ok("apply", "-f", example); out != "8 unchanged\n" {
 		t.Errorf("second apply printed %q, want no change", out)
 	}
 
