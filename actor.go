@@ -5,10 +5,9 @@ import "context"
 // Actor is who makes a change: a signed-in member, the local command line, or
 // ward itself. The audit log records it with every write.
 type Actor struct {
-	Kind     string // ActorMember, ActorCLI or ActorSystem
-	MemberID int64  // set for ActorMember
-	Email    string // the member's email, or the OS user for ActorCLI
-	Role     Role   // the member's role; the CLI and the system act as admins
+	Kind  string // ActorMember, ActorCLI or ActorSystem
+	Email string // the member's email, or the OS user for ActorCLI
+	Role  Role   // the member's role; the CLI and the system act as admins
 }
 
 // Kinds of actor.

@@ -95,10 +95,7 @@ func (m *Member) Normalize(holidays HolidayChecker) error {
 // ValidTimeZone returns an EINVALID error unless name is an IANA time zone.
 // "Local" is refused: it means different things on different machines.
 func ValidTimeZone(name string) error {
-	if name == "Local" || name == "" {
-		return Errorf(EINVALID, "timezone: %q is not an IANA time zone such as Europe/Berlin", name)
-	}
-	if _, err := time.LoadLocation(name); err != nil {
+	if _, err := time.LoadLocation(name); name == "Local" || name == "" || err != nil {
 		return Errorf(EINVALID, "timezone: %q is not an IANA time zone such as Europe/Berlin", name)
 	}
 	return nil

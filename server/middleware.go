@@ -118,7 +118,7 @@ func (s *Server) authenticated(next http.HandlerFunc) http.HandlerFunc {
 			s.Error(w, r, err)
 			return
 		}
-		actor := ward.Actor{Kind: ward.ActorMember, MemberID: m.ID, Email: m.Email, Role: m.Role}
+		actor := ward.Actor{Kind: ward.ActorMember, Email: m.Email, Role: m.Role}
 		if rec, ok := w.(*statusRecorder); ok {
 			rec.actor = actor.String()
 		}

@@ -79,6 +79,18 @@ func TestApplyTeam(t *testing.T) {
 			_, err = db.FindMemberByEmail(ctx, "cy@example.org")
 			wantCode(t, err, ward.ENOTFOUND)
 		})
+		t.Run("a write that fails midway rolls back the writes before it", func(t *testing.T) {
+			// The second entry passes planning but its insert collides
+			// with the first: the first must not stay written.
+			twice := ward.TeamSpec{Members: []ward.MemberSpec{
+				{Email: "gus@example.org", MemberUpdate: ward.MemberUpdate{Name: ptr("Gus")}},
+				{Email: "GUS@example.org", MemberUpdate: ward.MemberUpdate{Name: ptr("Gus again")}},
+			}}
+			_, err := db.ApplyTeam(ctx, twice, false)
+			wantCode(t, err, ward.ECONFLICT)
+			_, err = db.FindMemberByEmail(ctx, "gus@example.org")
+			wantCode(t, err, ward.ENOTFOUND)
+		})
 		t.Run("a new member needs a name", func(t *testing.T) {
 			_, err := db.ApplyTeam(ctx, ward.TeamSpec{Members: []ward.MemberSpec{{Email: "eve@example.org"}}}, false)
 			wantCode(t, err, ward.EINVALID)

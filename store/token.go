@@ -98,8 +98,9 @@ type tokenScan struct {
 	expires, used, revoked sql.NullInt64
 }
 
-// dest lists the scan targets of tokenColumns after the email, which the
-// caller scans itself.
+// dest lists the scan targets of a token's own columns, in the order of
+// tokenColumns without the member's email, which callers place themselves:
+// Authenticate reads the member's columns first, scanToken the email.
 func (s *tokenScan) dest() []any {
 	return []any{&s.t.ID, &s.t.Name, &s.created, &s.expires, &s.used, &s.revoked}
 }
