@@ -254,3 +254,42 @@ func BenchmarkAt(b *testing.B) {
 		i++
 	}
 }
+
+// A rotation whose zone changes its clocks gives every local day the same
+// holder as the same rotation in a zone that never does: DST moves the
+// instants of the handoffs, never who holds which day.
+func TestPropertySameDaysAcrossDST(t *testing.T) {
+	rng := rand.New(rand.NewPCG(37, 41))
+	dstZones := []string{"America/Los_Angeles", "Europe/Berlin", "Australia/Lord_Howe", "Pacific/Chatham", "America/St_Johns"}
+	for range 100 {
+		loc := zone(t, dstZones[rng.IntN(len(dstZones))])
+		people := []Person{person(t, "a", "UTC", "", ""), person(t, "b", "UTC", "", ""), person(t, "c", "UTC", "", "")}
+		cfg := Config{Shift: time.Duration(1+rng.IntN(14)) * 24 * time.Hour, HandoffWeekday: time.Weekday(rng.IntN(7)),
+			HandoffMinute: 6*60 + rng.IntN(12*60), Location: loc, Start: time.Date(2026, time.Month(1+rng.IntN(12)), 1+rng.IntN(28), 0, 0, 0, 0, time.UTC)}
+		withDST, err := New(cfg, []Epoch{{Members: []string{"a", "b", "c"}}}, nil, people)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cfg.Location = time.UTC
+		without, err := New(cfg, []Epoch{{Members: []string{"a", "b", "c"}}}, nil, people)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Probe each day a minute before and after the handoff's wall time
+		// (kept between 06:00 and 18:00, away from any clock change): a
+		// handoff that drifted by an hour would show.
+		first := withDST.First().In(loc)
+		for d := range 3 * 365 {
+			for _, minute := range []int{cfg.HandoffMinute - 1, cfg.HandoffMinute + 1} {
+				day := time.Date(first.Year(), first.Month(), first.Day()+d, minute/60, minute%60, 0, 0, time.UTC)
+				local := time.Date(day.Year(), day.Month(), day.Day(), minute/60, minute%60, 0, 0, loc)
+				a, okA := withDST.At(local)
+				b, okB := without.At(day)
+				if okA != okB || a.Member != b.Member || a.Shift != b.Shift {
+					t.Fatalf("%s, %s: %s local held by %s (shift %d) with DST, %s (shift %d) without",
+						loc, cfg, day.Format("2006-01-02 15:04"), a.Member, a.Shift, b.Member, b.Shift)
+				}
+			}
+		}
+	}
+}
