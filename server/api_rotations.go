@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"net/http"
 	"slices"
 	"strconv"
@@ -183,52 +184,46 @@ func (s *Server) handleOnCall(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, oc)
 }
 
-// window reads the from and to of a range query.
-func window(r *http.Request) (time.Time, time.Time, error) {
+// overRange answers a range query on the rotation in the path: it checks
+// the caller may read schedules, reads from and to, and calls compute. On
+// failure it has answered, and returns false.
+func overRange[T any](s *Server, w http.ResponseWriter, r *http.Request,
+	compute func(context.Context, string, time.Time, time.Time) ([]T, error)) ([]T, bool) {
+	if !s.require(w, r, ward.ReadSchedule) {
+		return nil, false
+	}
 	from, err := queryTime(r, "from", time.Time{})
 	if err != nil {
-		return from, from, err
+		s.Error(w, r, err)
+		return nil, false
 	}
 	to, err := queryTime(r, "to", time.Time{})
-	return from, to, err
+	if err != nil {
+		s.Error(w, r, err)
+		return nil, false
+	}
+	out, err := compute(r.Context(), r.PathValue("name"), from, to)
+	if err != nil {
+		s.Error(w, r, err)
+		return nil, false
+	}
+	return out, true
 }
 
 func (s *Server) handleShiftList(w http.ResponseWriter, r *http.Request) {
-	if !s.require(w, r, ward.ReadSchedule) {
-		return
+	if shifts, ok := overRange(s, w, r, s.cfg.OnCall.Shifts); ok {
+		writeJSON(w, http.StatusOK, struct {
+			Shifts []oncall.Shift `json:"shifts"`
+		}{shifts})
 	}
-	from, to, err := window(r)
-	if err != nil {
-		s.Error(w, r, err)
-		return
-	}
-	shifts, err := s.cfg.OnCall.Shifts(r.Context(), r.PathValue("name"), from, to)
-	if err != nil {
-		s.Error(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, struct {
-		Shifts []oncall.Shift `json:"shifts"`
-	}{shifts})
 }
 
 func (s *Server) handleGapList(w http.ResponseWriter, r *http.Request) {
-	if !s.require(w, r, ward.ReadSchedule) {
-		return
+	if gaps, ok := overRange(s, w, r, s.cfg.OnCall.Gaps); ok {
+		writeJSON(w, http.StatusOK, struct {
+			Gaps []oncall.Gap `json:"gaps"`
+		}{gaps})
 	}
-	from, to, err := window(r)
-	if err != nil {
-		s.Error(w, r, err)
-		return
-	}
-	gaps, err := s.cfg.OnCall.Gaps(r.Context(), r.PathValue("name"), from, to)
-	if err != nil {
-		s.Error(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, struct {
-		Gaps []oncall.Gap `json:"gaps"`
-	}{gaps})
 }
 
 func (s *Server) handleOverrideList(w http.ResponseWriter, r *http.Request) {

@@ -41,20 +41,14 @@ func (db *DB) FindAuditEntries(ctx context.Context, f ward.AuditFilter) ([]*ward
 	if err != nil {
 		return nil, fmt.Errorf("find audit entries: %w", err)
 	}
-	defer rows.Close()
-	entries := []*ward.AuditEntry{}
-	for rows.Next() {
+	return collect(rows, "audit entries", func(row scanner) (*ward.AuditEntry, error) {
 		var e ward.AuditEntry
 		var at int64
 		var diff string
-		if err := rows.Scan(&e.ID, &at, &e.Actor, &e.Action, &e.Object, &diff, &e.RequestID); err != nil {
-			return nil, fmt.Errorf("scan audit entry: %w", err)
+		if err := row.Scan(&e.ID, &at, &e.Actor, &e.Action, &e.Object, &diff, &e.RequestID); err != nil {
+			return nil, err
 		}
 		e.At, e.Diff = fromMicros(at), json.RawMessage(diff)
-		entries = append(entries, &e)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("read audit entries: %w", err)
-	}
-	return entries, nil
+		return &e, nil
+	})
 }

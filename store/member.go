@@ -60,19 +60,7 @@ func (db *DB) FindMembers(ctx context.Context, f ward.MemberFilter) ([]*ward.Mem
 }
 
 func collectMembers(rows *sql.Rows) ([]*ward.Member, error) {
-	defer rows.Close()
-	members := []*ward.Member{}
-	for rows.Next() {
-		m, err := scanMember(rows)
-		if err != nil {
-			return nil, fmt.Errorf("scan member: %w", err)
-		}
-		members = append(members, m)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("read members: %w", err)
-	}
-	return members, nil
+	return collect(rows, "members", func(row scanner) (*ward.Member, error) { return scanMember(row) })
 }
 
 // CreateMember normalises m, stores it and sets its ID and times. A taken

@@ -61,19 +61,7 @@ func findOverrides(ctx context.Context, query queryFunc, rotationID int64) ([]wa
 	if err != nil {
 		return nil, fmt.Errorf("find overrides: %w", err)
 	}
-	defer rows.Close()
-	var out []ward.Override
-	for rows.Next() {
-		o, err := scanOverride(rows)
-		if err != nil {
-			return nil, fmt.Errorf("scan override: %w", err)
-		}
-		out = append(out, o)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("read overrides: %w", err)
-	}
-	return out, nil
+	return collect(rows, "overrides", scanOverride)
 }
 
 // CreateOverrides stores the overrides in one transaction, or none; the
@@ -162,21 +150,15 @@ func findTimeOff(ctx context.Context, query queryFunc, email string) ([]*ward.Ti
 	if err != nil {
 		return nil, fmt.Errorf("find time off: %w", err)
 	}
-	defer rows.Close()
-	out := []*ward.TimeOff{}
-	for rows.Next() {
+	return collect(rows, "time off", func(row scanner) (*ward.TimeOff, error) {
 		var t ward.TimeOff
 		var start, end, created int64
-		if err := rows.Scan(&t.ID, &t.Member, &start, &end, &t.Reason, &created); err != nil {
-			return nil, fmt.Errorf("scan time off: %w", err)
+		if err := row.Scan(&t.ID, &t.Member, &start, &end, &t.Reason, &created); err != nil {
+			return nil, err
 		}
 		t.Start, t.End, t.CreatedAt = fromMicros(start), fromMicros(end), fromMicros(created)
-		out = append(out, &t)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("read time off: %w", err)
-	}
-	return out, nil
+		return &t, nil
+	})
 }
 
 // FindTimeOff returns the member's time off, earliest first.
@@ -301,19 +283,7 @@ func (db *DB) FindSwapRequests(ctx context.Context, name, status string) ([]*war
 	if err != nil {
 		return nil, fmt.Errorf("find swap requests: %w", err)
 	}
-	defer rows.Close()
-	out := []*ward.SwapRequest{}
-	for rows.Next() {
-		r, err := scanSwap(rows)
-		if err != nil {
-			return nil, fmt.Errorf("scan swap request: %w", err)
-		}
-		out = append(out, r)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("read swap requests: %w", err)
-	}
-	return out, nil
+	return collect(rows, "swap requests", scanSwap)
 }
 
 // FindSwapRequestByID returns ENOTFOUND unless the rotation has the request.
@@ -463,21 +433,15 @@ func findHandoffNotes(ctx context.Context, query queryFunc, name string, limit i
 	if err != nil {
 		return nil, fmt.Errorf("find handoff notes: %w", err)
 	}
-	defer rows.Close()
-	out := []*ward.HandoffNote{}
-	for rows.Next() {
+	return collect(rows, "handoff notes", func(row scanner) (*ward.HandoffNote, error) {
 		var n ward.HandoffNote
 		var shift, created int64
-		if err := rows.Scan(&n.ID, &n.Rotation, &shift, &n.Author, &n.Body, &created); err != nil {
-			return nil, fmt.Errorf("scan handoff note: %w", err)
+		if err := row.Scan(&n.ID, &n.Rotation, &shift, &n.Author, &n.Body, &created); err != nil {
+			return nil, err
 		}
 		n.ShiftStart, n.CreatedAt = fromMicros(shift), fromMicros(created)
-		out = append(out, &n)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("read handoff notes: %w", err)
-	}
-	return out, nil
+		return &n, nil
+	})
 }
 
 // FeedPrefix starts every calendar feed secret.
@@ -549,19 +513,7 @@ func (db *DB) FindCalendarFeeds(ctx context.Context, createdBy string) ([]*ward.
 	if err != nil {
 		return nil, fmt.Errorf("find calendar feeds: %w", err)
 	}
-	defer rows.Close()
-	out := []*ward.CalendarFeed{}
-	for rows.Next() {
-		f, err := scanFeed(rows)
-		if err != nil {
-			return nil, fmt.Errorf("scan calendar feed: %w", err)
-		}
-		out = append(out, f)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("read calendar feeds: %w", err)
-	}
-	return out, nil
+	return collect(rows, "calendar feeds", scanFeed)
 }
 
 // FindCalendarFeedBySecret returns ENOTFOUND for an unknown or revoked

@@ -235,6 +235,24 @@ func (tx *Tx) query(ctx context.Context, query string, args ...any) (*sql.Rows, 
 	return tx.tx.QueryContext(ctx, tx.db.rebind(query), args...)
 }
 
+// collect scans every row with scan, then closes rows; what names the rows
+// in errors.
+func collect[T any](rows *sql.Rows, what string, scan func(scanner) (T, error)) ([]T, error) {
+	defer rows.Close()
+	out := []T{}
+	for rows.Next() {
+		v, err := scan(rows)
+		if err != nil {
+			return nil, fmt.Errorf("scan %s: %w", what, err)
+		}
+		out = append(out, v)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("read %s: %w", what, err)
+	}
+	return out, nil
+}
+
 // isUniqueViolation reports whether err is a unique-constraint violation,
 // matched by the drivers' error codes.
 func isUniqueViolation(err error) bool {

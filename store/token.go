@@ -188,19 +188,7 @@ func (db *DB) FindTokens(ctx context.Context, email string) ([]*ward.Token, erro
 	if err != nil {
 		return nil, fmt.Errorf("find tokens: %w", err)
 	}
-	defer rows.Close()
-	tokens := []*ward.Token{}
-	for rows.Next() {
-		t, err := scanToken(rows)
-		if err != nil {
-			return nil, fmt.Errorf("scan token: %w", err)
-		}
-		tokens = append(tokens, t)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("read tokens: %w", err)
-	}
-	return tokens, nil
+	return collect(rows, "tokens", scanToken)
 }
 
 // FindTokenByID returns ENOTFOUND when no token has the ID.
