@@ -279,23 +279,25 @@ func (p *parser) team(n *yaml.Node) ward.TeamSpec {
 }
 
 func (p *parser) members(n *yaml.Node, path string) []ward.MemberSpec {
+	p.emails = map[string]int{}
+	return entries(p, n, path, "members", p.member)
+}
+
+// entries reads a list of entries with item. A key with every entry
+// commented out ("members:" and nothing under it) means none, as an empty
+// file does.
+func entries[T any](p *parser, n *yaml.Node, path, what string, item func(*yaml.Node, string) T) []T {
 	n = p.resolve(n, path)
-	if n == nil {
-		return nil
-	}
-	// "members:" with every entry commented out is an empty team, as an
-	// empty file is.
-	if n.Kind == yaml.ScalarNode && n.Tag == "!!null" {
+	if n == nil || n.Kind == yaml.ScalarNode && n.Tag == "!!null" {
 		return nil
 	}
 	if n.Kind != yaml.SequenceNode {
-		p.errorf(n.Line, path, "want a list of members, got %s", describe(n))
+		p.errorf(n.Line, path, "want a list of %s, got %s", what, describe(n))
 		return nil
 	}
-	p.emails = map[string]int{}
-	var specs []ward.MemberSpec
-	for i, item := range n.Content {
-		specs = append(specs, p.member(item, fmt.Sprintf("%s[%d]", path, i)))
+	var specs []T
+	for i, e := range n.Content {
+		specs = append(specs, item(e, fmt.Sprintf("%s[%d]", path, i)))
 	}
 	return specs
 }
@@ -389,24 +391,8 @@ func (p *parser) email(value string, line int, path string, seen map[string]int)
 }
 
 func (p *parser) rotations(n *yaml.Node, path string) []ward.RotationSpec {
-	n = p.resolve(n, path)
-	if n == nil {
-		return nil
-	}
-	// As with members, every entry commented out is no rotations.
-	if n.Kind == yaml.ScalarNode && n.Tag == "!!null" {
-		return nil
-	}
-	if n.Kind != yaml.SequenceNode {
-		p.errorf(n.Line, path, "want a list of rotations, got %s", describe(n))
-		return nil
-	}
 	p.rotationNames = map[string]int{}
-	var specs []ward.RotationSpec
-	for i, item := range n.Content {
-		specs = append(specs, p.rotation(item, fmt.Sprintf("%s[%d]", path, i)))
-	}
-	return specs
+	return entries(p, n, path, "rotations", p.rotation)
 }
 
 // rotation returns the spec of one rotation; when it has errors, they are
@@ -534,24 +520,8 @@ func (p *parser) shift(n *yaml.Node, path string) *time.Duration {
 }
 
 func (p *parser) tiers(n *yaml.Node, path string) []ward.TierSpec {
-	n = p.resolve(n, path)
-	if n == nil {
-		return nil
-	}
-	// As with members, every entry commented out is no tiers.
-	if n.Kind == yaml.ScalarNode && n.Tag == "!!null" {
-		return nil
-	}
-	if n.Kind != yaml.SequenceNode {
-		p.errorf(n.Line, path, "want a list of tiers, got %s", describe(n))
-		return nil
-	}
 	p.tierNames = map[string]int{}
-	var specs []ward.TierSpec
-	for i, item := range n.Content {
-		specs = append(specs, p.tier(item, fmt.Sprintf("%s[%d]", path, i)))
-	}
-	return specs
+	return entries(p, n, path, "tiers", p.tier)
 }
 
 // tier returns the spec of one tier; when it has errors, they are reported
