@@ -15,6 +15,7 @@ type Rotation struct {
 	Handoff           string    `json:"handoff"` // "Mon 09:00 America/Los_Angeles"
 	Start             string    `json:"start"`   // 2006-01-02
 	BusinessHoursOnly bool      `json:"business_hours_only"`
+	Revision          int64     `json:"-"` // counts changes of its member lists, which may move any future shift
 	CreatedAt         time.Time `json:"created_at"`
 	UpdatedAt         time.Time `json:"updated_at"`
 }
@@ -96,6 +97,13 @@ type CalendarFeed struct {
 	RevokedAt *time.Time `json:"revoked_at,omitempty"`
 }
 
+// CalendarFeedFilter selects calendar feeds: those made by CreatedBy (an
+// Actor.String()) or showing Member's shifts; the zero value selects all.
+type CalendarFeedFilter struct {
+	CreatedBy string
+	Member    string
+}
+
 // Schedule is everything needed to compute a rotation's shifts: its
 // configuration, member lists, overrides (deleted ones too), and its
 // members with their time off. Version changes whenever any of it may have.
@@ -147,9 +155,7 @@ type RotationService interface {
 
 	// CreateCalendarFeed issues a feed and returns its secret.
 	CreateCalendarFeed(ctx context.Context, f *CalendarFeed) (string, error)
-	FindCalendarFeeds(ctx context.Context, createdBy string) ([]*CalendarFeed, error)
-	// FindCalendarFeedByID returns ENOTFOUND when no feed has the ID.
-	FindCalendarFeedByID(ctx context.Context, id int64) (*CalendarFeed, error)
+	FindCalendarFeeds(ctx context.Context, f CalendarFeedFilter) ([]*CalendarFeed, error)
 	// FindCalendarFeedBySecret returns ENOTFOUND for an unknown or revoked
 	// secret.
 	FindCalendarFeedBySecret(ctx context.Context, secret string) (*CalendarFeed, error)

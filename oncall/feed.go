@@ -82,11 +82,13 @@ func (s *Service) calendar(ctx context.Context, f *ward.CalendarFeed, now time.T
 		}
 	}
 	var version int64
+	loaded := make([]*computed, 0, len(names))
 	for _, name := range names {
 		c, err := s.load(ctx, name)
 		if err != nil {
 			return cal, 0, err
 		}
+		loaded = append(loaded, c)
 		version = max(version, c.version)
 		if f.Member == "" {
 			cal.Name = "ward: " + name + " on-call"
@@ -99,8 +101,7 @@ func (s *Service) calendar(ctx context.Context, f *ward.CalendarFeed, now time.T
 		cal.Name = "ward: " + f.Member + " on call"
 		cal.Description = "The on-call shifts of " + f.Member + ", from ward"
 		cal.TimeZone = "UTC"
-		for _, name := range names {
-			c, _ := s.load(ctx, name) // loaded just above
+		for _, c := range loaded {
 			if p := c.rotation.Person(f.Member); p != nil {
 				cal.TimeZone = p.Location.String()
 				break
@@ -139,12 +140,10 @@ func (c *computed) events(from, to time.Time, member string) []ical.Event {
 			Categories:  []string{"on-call"},
 		}
 		if seg.Override != 0 {
+			// The override's reason stays out: feed links travel into
+			// personal and outside calendars, and reasons can be personal.
 			e.Categories = append(e.Categories, "override")
-			for _, o := range c.schedule.Overrides {
-				if o.ID == seg.Override && o.Reason != "" {
-					e.Description += " Override: " + o.Reason
-				}
-			}
+			e.Description += " (cover)"
 		}
 		out = append(out, e)
 	}
@@ -152,16 +151,13 @@ func (c *computed) events(from, to time.Time, member string) []ical.Event {
 }
 
 // changes returns how often shift n may have changed, and when last:
-// overrides over it, made and deleted, and member lists that took over
-// before it (the rotation's UpdatedAt is when the last one did).
+// overrides over it, made and deleted, and every change of the rotation,
+// which may have moved any shift (the rotation's UpdatedAt is when the
+// last one did). Counting too many is harmless: a higher SEQUENCE only
+// tells calendars to take the event as it now is.
 func (c *computed) changes(n int64) (int, time.Time) {
 	start, end := c.rotation.ShiftStart(n), c.rotation.ShiftStart(n+1)
-	seq, stamp := 0, c.schedule.Rotation.UpdatedAt
-	for _, e := range c.schedule.Epochs[1:] {
-		if e.FromShift <= n {
-			seq++
-		}
-	}
+	seq, stamp := int(c.schedule.Rotation.Revision), c.schedule.Rotation.UpdatedAt
 	for _, o := range c.schedule.Overrides {
 		if !o.Start.Before(end) || !start.Before(o.End) {
 			continue

@@ -9,6 +9,7 @@ package oncall
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sync"
 	"time"
 
@@ -275,4 +276,25 @@ func (s *Service) Schedule(ctx context.Context, name string) (*ward.Schedule, er
 		return nil, err
 	}
 	return c.schedule, nil
+}
+
+// Works reports whether the member works the rotation from now on: is in
+// its member list, or holds any of it within a year (the rest of a shift
+// after leaving the list, or an override). They may then ask for cover,
+// take it and leave handoff notes, whatever their role.
+func (s *Service) Works(ctx context.Context, name, email string) (bool, error) {
+	c, err := s.load(ctx, name)
+	if err != nil {
+		return false, err
+	}
+	if slices.Contains(c.schedule.Rotation.Members, email) {
+		return true, nil
+	}
+	now := s.now()
+	for _, seg := range c.rotation.Segments(now, now.Add(366*24*time.Hour)) {
+		if seg.Member == email {
+			return true, nil
+		}
+	}
+	return false, nil
 }

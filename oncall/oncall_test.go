@@ -2,6 +2,7 @@ package oncall_test
 
 import (
 	"context"
+	"fmt"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -227,6 +228,22 @@ func BenchmarkFeedCold(b *testing.B) {
 		cold := oncall.New(db, func() time.Time { return time.Date(2026, 3, 4, 12, 0, 0, 0, time.UTC) })
 		if _, _, err := cold.Feed(ctx, secret); err != nil {
 			b.Fatal(err)
+		}
+	}
+}
+
+// Two member changes within one shift replace one member list: the
+// rotation's revision still counts both, so calendars see each.
+func TestSequenceCountsMemberChanges(t *testing.T) {
+	db, svc, _, ctx := setup(t)
+	get := feed(t, db, svc, ctx, ward.CalendarFeed{Rotation: "src"})
+	for i, members := range [][]string{{"bo@example.org", "ana@example.org"}, {"cy@example.org", "ana@example.org", "bo@example.org"}} {
+		if _, err := db.ApplyTeam(ctx, ward.TeamSpec{Rotations: []ward.RotationSpec{{Name: "src", Members: members}}}, false); err != nil {
+			t.Fatal(err)
+		}
+		ics, _ := get()
+		if want := fmt.Sprint(i + 1); !sequenceOf(ics, "src-3@ward", want) {
+			t.Errorf("after change %d, shift 3's SEQUENCE is not %s", i+1, want)
 		}
 	}
 }

@@ -100,6 +100,9 @@ func (s *Service) TakeSwap(ctx context.Context, name string, id int64, taker str
 	if err != nil {
 		return nil, err
 	}
+	if r.Status != ward.SwapOpen {
+		return nil, ward.Errorf(ward.ECONFLICT, "swap request %d is %s, not open", id, r.Status)
+	}
 	if r.Requester == taker {
 		return nil, ward.Errorf(ward.ECONFLICT, "you asked for this cover; cancel the request instead")
 	}

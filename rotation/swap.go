@@ -31,10 +31,14 @@ func (r *Rotation) Swap(first, second time.Time) ([2]Override, error) {
 		field string
 		a     Assignment
 	}{{"first", a}, {"second", b}} {
-		for _, seg := range r.Segments(s.a.ShiftStart, s.a.ShiftEnd) {
-			if seg.Member != s.a.Member {
-				return [2]Override{}, fmt.Errorf("%s: %s covers part of that shift (override %d); swap only shifts their holders hold whole, or change that override first",
-					s.field, seg.Member, seg.Override)
+		segs := r.Segments(s.a.ShiftStart, s.a.ShiftEnd)
+		if len(segs) > 1 {
+			// Some override cuts the shift; name it, wherever it is.
+			for _, seg := range segs {
+				if seg.Override != 0 {
+					return [2]Override{}, fmt.Errorf("%s: %s covers part of that shift (override %d); swap only shifts their holders hold whole, or change that override first",
+						s.field, seg.Member, seg.Override)
+				}
 			}
 		}
 	}

@@ -83,20 +83,21 @@ func (s *Server) handleTimeOffDelete(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusNoContent)
 }
 
-// handleCalendarFeedList lists the caller's feeds; an admin may ask for
-// everyone's with ?all=true.
+// handleCalendarFeedList lists the caller's feeds, those they made and
+// those of their shifts; an admin may ask for everyone's with ?all=true.
 func (s *Server) handleCalendarFeedList(w http.ResponseWriter, r *http.Request) {
 	if !s.require(w, r, ward.ReadSchedule) {
 		return
 	}
-	by := ward.ActorFromContext(r.Context()).String()
+	actor := ward.ActorFromContext(r.Context())
+	filter := ward.CalendarFeedFilter{CreatedBy: actor.String(), Member: actor.Email}
 	if r.URL.Query().Get("all") == "true" {
 		if !s.require(w, r, ward.ManageRotations) {
 			return
 		}
-		by = ""
+		filter = ward.CalendarFeedFilter{}
 	}
-	feeds, err := s.cfg.Rotations.FindCalendarFeeds(r.Context(), by)
+	feeds, err := s.cfg.Rotations.FindCalendarFeeds(r.Context(), filter)
 	if err != nil {
 		s.Error(w, r, err)
 		return
@@ -148,7 +149,9 @@ func (s *Server) handleCalendarFeedRevoke(w http.ResponseWriter, r *http.Request
 		s.Error(w, r, err)
 		return
 	}
-	mine, err := s.cfg.Rotations.FindCalendarFeeds(r.Context(), actor.String())
+	// One's own feeds are those one made and those of one's own shifts,
+	// whoever made them.
+	mine, err := s.cfg.Rotations.FindCalendarFeeds(r.Context(), ward.CalendarFeedFilter{CreatedBy: actor.String(), Member: actor.Email})
 	if err != nil {
 		s.Error(w, r, err)
 		return
@@ -156,9 +159,6 @@ func (s *Server) handleCalendarFeedRevoke(w http.ResponseWriter, r *http.Request
 	owned := false
 	for _, f := range mine {
 		owned = owned || f.ID == id
-	}
-	if f, err := s.cfg.Rotations.FindCalendarFeedByID(r.Context(), id); err == nil && f.Member == actor.Email {
-		owned = true // the feed of one's own shifts is one's own, whoever made it
 	}
 	if !owned && !ward.Can(actor, ward.ManageRotations) {
 		s.Error(w, r, ward.Errorf(ward.ENOTFOUND, "no calendar feed has the id %d", id))

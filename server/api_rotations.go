@@ -3,7 +3,6 @@ package server
 import (
 	"context"
 	"net/http"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -23,16 +22,19 @@ func (s *Server) require(w http.ResponseWriter, r *http.Request, p ward.Permissi
 
 // mayWork answers 403 and returns false unless the caller may ask for cover,
 // take it or leave handoff notes on the rotation: anyone who may edit
-// schedules, and the rotation's own members whatever their role.
+// schedules, and whoever works the rotation (oncall.Service.Works) whatever
+// their role.
 func (s *Server) mayWork(w http.ResponseWriter, r *http.Request) bool {
 	actor := ward.ActorFromContext(r.Context())
 	if ward.Can(actor, ward.EditSchedule) {
 		return true
 	}
-	if rot, err := s.cfg.Rotations.FindRotationByName(r.Context(), r.PathValue("name")); err == nil && slices.Contains(rot.Members, actor.Email) {
-		return true
+	works, err := s.cfg.OnCall.Works(r.Context(), r.PathValue("name"), actor.Email)
+	if err != nil {
+		s.Error(w, r, err)
+		return false
 	}
-	return s.require(w, r, ward.EditSchedule)
+	return works || s.require(w, r, ward.EditSchedule)
 }
 
 // queryTime reads an RFC 3339 time from the query; a missing one is def,

@@ -281,6 +281,15 @@ func TestRotationPermissions(t *testing.T) {
 			}
 		})
 	}
+	t.Run("a viewer taken out of the list still works the shift they hold", func(t *testing.T) {
+		resp, body := f.do("PATCH", "/api/v1/rotations/src", admin, jsonType, `{"members":["responder@example.org","triager@example.org"]}`)
+		if resp.StatusCode != 200 {
+			t.Fatalf("change members: %d %s", resp.StatusCode, body)
+		}
+		if resp, body := f.do("POST", "/api/v1/rotations/src/handoff-notes", viewer, jsonType, `{"body":"handing over"}`); resp.StatusCode != 201 {
+			t.Errorf("the outgoing viewer's note: %d %s", resp.StatusCode, body)
+		}
+	})
 	t.Run("only the requester or an admin cancels a request", func(t *testing.T) {
 		_, body := f.do("GET", "/api/v1/rotations/src/swap-requests?status=open", viewer, "", "")
 		open := decodeJSON[struct {

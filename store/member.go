@@ -121,7 +121,7 @@ func (db *DB) UpdateMember(ctx context.Context, email string, upd ward.MemberUpd
 		return nil, err
 	}
 	if after.Disabled && !before.Disabled {
-		if err := tx.keepRotationsStaffed(ctx, map[string]*ward.Member{after.Email: &after}, nil); err != nil {
+		if err := tx.keepRotationsStaffed(ctx, []string{after.Email}, nil); err != nil {
 			return nil, err
 		}
 		if err := tx.revokeFeedsOf(ctx, &after); err != nil {

@@ -27,7 +27,7 @@ const (
 )
 
 const rotationColumns = `rotations.id, rotations.name, rotations.shift_seconds, rotations.handoff, rotations.start_date,
-	rotations.business_hours_only, rotations.created_at, rotations.updated_at`
+	rotations.business_hours_only, rotations.revision, rotations.created_at, rotations.updated_at`
 
 // storedRotation is a rotation with its member lists, as the store keeps it.
 type storedRotation struct {
@@ -58,7 +58,7 @@ func loadRotations(ctx context.Context, query queryFunc, name string) (map[strin
 	for rows.Next() {
 		var r storedRotation
 		var shift, created, updated int64
-		if err := rows.Scan(&r.ID, &r.Name, &shift, &r.Handoff, &r.Start, &r.BusinessHoursOnly, &created, &updated); err != nil {
+		if err := rows.Scan(&r.ID, &r.Name, &shift, &r.Handoff, &r.Start, &r.BusinessHoursOnly, &r.Revision, &created, &updated); err != nil {
 			rows.Close()
 			return nil, nil, fmt.Errorf("scan rotation: %w", err)
 		}
@@ -255,15 +255,17 @@ func (tx *Tx) planRotation(spec ward.RotationSpec, before *storedRotation, team 
 	return after, nil
 }
 
-// keepRotationsStaffed refuses to leave a disabled member in a rotation's
-// current list, or holding an override that has not ended: the rotation
-// would go on giving them shifts. planned are rotations about to be
-// written, which replace what is stored.
-func (tx *Tx) keepRotationsStaffed(ctx context.Context, team map[string]*ward.Member, planned []*storedRotation) error {
-	for email, m := range team {
-		if !m.Disabled {
-			continue
-		}
+// keepRotationsStaffed refuses to disable members whom a rotation would
+// go on giving time: in a member list from now on, holding the shift in
+// progress (a new list only takes over at the next handoff), or covering an
+// override that has not ended. disabling are the members being disabled
+// now; planned are rotations about to be written, which replace what is
+// stored.
+func (tx *Tx) keepRotationsStaffed(ctx context.Context, disabling []string, planned []*storedRotation) error {
+	if len(disabling) == 0 {
+		return nil
+	}
+	for _, email := range disabling {
 		var id int64
 		var rotation string
 		err := tx.queryRow(ctx, `SELECT overrides.id, rotations.name FROM `+overridesJoin+`
@@ -287,13 +289,62 @@ func (tx *Tx) keepRotationsStaffed(ctx context.Context, team map[string]*ward.Me
 		current[r.Name] = r
 	}
 	for _, name := range names {
-		for _, email := range current[name].Members {
-			if m := team[email]; m != nil && m.Disabled {
+		r := current[name]
+		holders, err := tx.restOfShift(ctx, r)
+		if err != nil {
+			return err
+		}
+		for _, email := range disabling {
+			if slices.Contains(r.Members, email) {
 				return ward.Errorf(ward.ECONFLICT, "%s is in rotation %s: take them out of it before disabling them", email, name)
+			}
+			if holders[email] {
+				return ward.Errorf(ward.ECONFLICT, "%s holds part of the shift of rotation %s in progress: add an override for the rest of it before disabling them", email, name)
 			}
 		}
 	}
 	return nil
+}
+
+// restOfShift returns who holds some of the rotation's shift in progress
+// from now to its end, overrides included.
+func (tx *Tx) restOfShift(ctx context.Context, r *storedRotation) (map[string]bool, error) {
+	cfg, err := r.config()
+	if err != nil {
+		return nil, err
+	}
+	var overrides []rotation.Override
+	if r.ID != 0 {
+		stored, err := findOverrides(ctx, tx.query, r.ID)
+		if err != nil {
+			return nil, err
+		}
+		for _, o := range stored {
+			if o.DeletedAt == nil {
+				overrides = append(overrides, rotation.Override{ID: o.ID, Member: o.Member, Range: rotation.Range{Start: o.Start, End: o.End}})
+			}
+		}
+	}
+	people := map[string]rotation.Person{}
+	for _, e := range r.epochs {
+		for _, m := range e.Members {
+			people[m] = rotation.Person{Email: m, Location: time.UTC}
+		}
+	}
+	for _, o := range overrides {
+		people[o.Member] = rotation.Person{Email: o.Member, Location: time.UTC}
+	}
+	calc, err := rotation.New(cfg, toRotationEpochs(r.epochs), overrides, slices.Collect(maps.Values(people)))
+	if err != nil {
+		return nil, fmt.Errorf("rotation %s: %w", r.Name, err)
+	}
+	holders := map[string]bool{}
+	if a, ok := calc.At(tx.now); ok {
+		for _, seg := range calc.Segments(tx.now, a.ShiftEnd) {
+			holders[seg.Member] = true
+		}
+	}
+	return holders, nil
 }
 
 func firstHandoff(cfg rotation.Config) time.Time {
@@ -345,8 +396,8 @@ func (tx *Tx) writeRotation(ctx context.Context, r *storedRotation, team map[str
 		if err != nil {
 			return fmt.Errorf("insert rotation %s: %w", r.Name, err)
 		}
-	} else if _, err := tx.exec(ctx, `UPDATE rotations SET shift_seconds = ?, handoff = ?, start_date = ?, business_hours_only = ?, updated_at = ?
-		WHERE id = ?`, int64(shift/time.Second), r.Handoff, r.Start, r.BusinessHoursOnly, micros(tx.now), r.ID); err != nil {
+	} else if _, err := tx.exec(ctx, `UPDATE rotations SET shift_seconds = ?, handoff = ?, start_date = ?, business_hours_only = ?,
+		revision = revision + 1, updated_at = ? WHERE id = ?`, int64(shift/time.Second), r.Handoff, r.Start, r.BusinessHoursOnly, micros(tx.now), r.ID); err != nil {
 		return fmt.Errorf("update rotation %s: %w", r.Name, err)
 	}
 	r.UpdatedAt = tx.now

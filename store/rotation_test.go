@@ -342,8 +342,22 @@ func TestApplyTeamRotations(t *testing.T) {
 				t.Fatal(err)
 			}
 			s.Rotations = []ward.RotationSpec{{Name: "intake", Members: []string{emailAna}}}
+			// Out of the list, she still holds the shift in progress: a new
+			// list only takes over at the next handoff.
+			_, err = db.ApplyTeam(ctx, s, false)
+			wantCode(t, err, ward.ECONFLICT)
+			sched := loadSchedule(t, db, "intake")
+			far := db.clock.Now().Add(30 * 24 * time.Hour)
+			if _, err := db.CreateOverrides(ctx, "intake", sched.Version, []ward.Override{{Member: emailDee, Start: db.clock.Now(), End: far}}); err != nil {
+				t.Fatal(err)
+			}
 			if _, err := db.ApplyTeam(ctx, s, false); err != nil {
-				t.Errorf("disabling her while taking her out of intake: %v", err)
+				t.Errorf("disabling her once covered and out of intake: %v", err)
+			}
+			// Dee now covers an override that has not ended.
+			_, err = db.UpdateMember(ctx, emailDee, ward.MemberUpdate{Disabled: ptr(true)})
+			if wantCode(t, err, ward.ECONFLICT); !strings.Contains(ward.ErrorMessage(err), "covers override") {
+				t.Errorf("disabling the cover: %v", err)
 			}
 			_, err = db.FindCalendarFeedBySecret(ctx, secret)
 			wantCode(t, err, ward.ENOTFOUND) // her feed went with her
@@ -1201,7 +1215,7 @@ func TestScheduleRecords(t *testing.T) {
 						wantCode(t, err, ward.EINVALID)
 					})
 				}
-				if all, _ := db.FindCalendarFeeds(ctx, ""); len(all) != 2 {
+				if all, _ := db.FindCalendarFeeds(ctx, ward.CalendarFeedFilter{}); len(all) != 2 {
 					t.Errorf("feeds = %d, want 2", len(all))
 				}
 			})
@@ -1229,7 +1243,7 @@ func TestScheduleRecords(t *testing.T) {
 					"":                       {memberFeed, rotFeed},
 					"member:ana@example.org": {},
 				} {
-					got, err := db.FindCalendarFeeds(ctx, creator)
+					got, err := db.FindCalendarFeeds(ctx, ward.CalendarFeedFilter{CreatedBy: creator})
 					if err != nil {
 						t.Fatal(err)
 					}
@@ -1265,7 +1279,7 @@ func TestScheduleRecords(t *testing.T) {
 				if diff := cmp.Diff([]string{"calendar_feed.revoke", "calendar_feed.create"}, auditActions(t, db, fmt.Sprintf("calendar_feed/%d", rotFeed.ID))); diff != "" {
 					t.Errorf("audit actions (-want +got):\n%s", diff)
 				}
-				listed, _ := db.FindCalendarFeeds(ctx, "cli:root")
+				listed, _ := db.FindCalendarFeeds(ctx, ward.CalendarFeedFilter{CreatedBy: "cli:root"})
 				if len(listed) != 1 || listed[0].RevokedAt == nil || !listed[0].RevokedAt.Equal(revoked) {
 					t.Errorf("listed = %+v, want the feed marked revoked", listed)
 				}

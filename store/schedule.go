@@ -506,10 +506,12 @@ func (db *DB) CreateCalendarFeed(ctx context.Context, f *ward.CalendarFeed) (str
 	return secret, tx.commit()
 }
 
-// FindCalendarFeeds returns the feeds a caller made, or every feed when
-// createdBy is "", newest first.
-func (db *DB) FindCalendarFeeds(ctx context.Context, createdBy string) ([]*ward.CalendarFeed, error) {
-	rows, err := db.query(ctx, `SELECT `+feedColumns+` FROM `+feedJoin+` WHERE ? = '' OR calendar_feeds.created_by = ? ORDER BY calendar_feeds.id DESC`, createdBy, createdBy)
+// FindCalendarFeeds returns the feeds that the filter selects, newest
+// first.
+func (db *DB) FindCalendarFeeds(ctx context.Context, f ward.CalendarFeedFilter) ([]*ward.CalendarFeed, error) {
+	rows, err := db.query(ctx, `SELECT `+feedColumns+` FROM `+feedJoin+`
+		WHERE (? = '' AND ? = '') OR calendar_feeds.created_by = ? OR members.email = ? ORDER BY calendar_feeds.id DESC`,
+		f.CreatedBy, f.Member, f.CreatedBy, f.Member)
 	if err != nil {
 		return nil, fmt.Errorf("find calendar feeds: %w", err)
 	}
@@ -534,18 +536,6 @@ func (db *DB) FindCalendarFeedBySecret(ctx context.Context, secret string) (*war
 		return nil, fmt.Errorf("find calendar feed: %w", err)
 	}
 	db.feeds.put(hash, *f, now, gen)
-	return f, nil
-}
-
-// FindCalendarFeedByID returns ENOTFOUND when no feed has the ID.
-func (db *DB) FindCalendarFeedByID(ctx context.Context, id int64) (*ward.CalendarFeed, error) {
-	f, err := scanFeed(db.queryRow(ctx, `SELECT `+feedColumns+` FROM `+feedJoin+` WHERE calendar_feeds.id = ?`, id))
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, ward.Errorf(ward.ENOTFOUND, "no calendar feed has the id %d", id)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("find calendar feed %d: %w", id, err)
-	}
 	return f, nil
 }
 
@@ -584,9 +574,22 @@ func (db *DB) RevokeCalendarFeed(ctx context.Context, id int64) (*ward.CalendarF
 // when they are disabled: like their tokens, their feed URLs stop working.
 func (tx *Tx) revokeFeedsOf(ctx context.Context, m *ward.Member) error {
 	actor := ward.Actor{Kind: ward.ActorMember, Email: m.Email}
-	if _, err := tx.exec(ctx, `UPDATE calendar_feeds SET revoked_at = ? WHERE revoked_at IS NULL AND (member_id = ? OR created_by = ?)`,
-		micros(tx.now), m.ID, actor.String()); err != nil {
+	rows, err := tx.query(ctx, `UPDATE calendar_feeds SET revoked_at = ? WHERE revoked_at IS NULL AND (member_id = ? OR created_by = ?) RETURNING id`,
+		micros(tx.now), m.ID, actor.String())
+	if err != nil {
 		return fmt.Errorf("revoke calendar feeds of %s: %w", m.Email, err)
+	}
+	ids, err := collect(rows, "revoked calendar feeds", func(row scanner) (int64, error) {
+		var id int64
+		return id, row.Scan(&id)
+	})
+	if err != nil {
+		return err
+	}
+	for _, id := range ids {
+		if err := tx.audit(ctx, "calendar_feed.revoke", fmt.Sprintf("calendar_feed/%d", id), ward.Diff{"revoked_at": {nil, tx.now}, "because": {nil, m.Email + " was disabled"}}); err != nil {
+			return err
+		}
 	}
 	return nil
 }

@@ -38,7 +38,13 @@ func (db *DB) ApplyTeam(ctx context.Context, spec ward.TeamSpec, dryRun bool) ([
 	if err != nil {
 		return nil, err
 	}
-	if err := tx.keepRotationsStaffed(ctx, team, rotations); err != nil {
+	var disabling []string
+	for _, c := range changes {
+		if d, ok := c.Diff["disabled"]; ok && d[1] == true && d[0] == false {
+			disabling = append(disabling, c.Member.Email)
+		}
+	}
+	if err := tx.keepRotationsStaffed(ctx, disabling, rotations); err != nil {
 		return nil, err
 	}
 	tierChanges, tiers, err := tx.planTiers(ctx, spec.Tiers)

@@ -15,6 +15,7 @@ CREATE TABLE rotations (
     handoff             TEXT    NOT NULL,
     start_date          TEXT    NOT NULL,
     business_hours_only BOOLEAN NOT NULL,
+    revision            BIGINT  NOT NULL DEFAULT 0, -- counts member-list changes, for calendar SEQUENCE
     created_at          BIGINT  NOT NULL,
     updated_at          BIGINT  NOT NULL
 );

@@ -15,6 +15,7 @@ CREATE TABLE rotations (
     handoff             TEXT    NOT NULL,
     start_date          TEXT    NOT NULL,
     business_hours_only INTEGER NOT NULL CHECK (business_hours_only IN (0, 1)),
+    revision            INTEGER NOT NULL DEFAULT 0, -- counts member-list changes, for calendar SEQUENCE
     created_at          INTEGER NOT NULL,
     updated_at          INTEGER NOT NULL
 );
