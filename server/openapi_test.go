@@ -245,6 +245,17 @@ func TestOpenAPIIsValid(t *testing.T) {
 	})
 
 	t.Run("security", func(t *testing.T) {
+		// Operations that say nothing inherit the document's security:
+		// without it, every one of them would read as public.
+		var global struct {
+			Security []map[string][]string `json:"security"`
+		}
+		if err := json.Unmarshal(openAPI, &global); err != nil {
+			t.Fatal(err)
+		}
+		if len(global.Security) == 0 || len(global.Security[0]) == 0 {
+			t.Fatalf("the document has no global security requirement: %+v", global.Security)
+		}
 		public := []string{"GET /healthz", "GET /readyz", "GET /api/v1/openapi.json", "GET /calendar/{file}"}
 		for _, key := range keys {
 			sec := ops[key].Security
