@@ -6,7 +6,6 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -14,31 +13,15 @@ import (
 	"github.com/wardsec/ward/holiday"
 	"github.com/wardsec/ward/oncall"
 	"github.com/wardsec/ward/store"
+	"github.com/wardsec/ward/wardtest"
 )
-
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *clock) Set(t time.Time) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = t
-}
 
 func ptr[T any](v T) *T { return &v }
 
 // setup is a store with two rotations sharing a member, and a service.
-func setup(t testing.TB) (*store.DB, *oncall.Service, *clock, context.Context) {
+func setup(t testing.TB) (*store.DB, *oncall.Service, *wardtest.Clock, context.Context) {
 	t.Helper()
-	c := &clock{now: time.Date(2026, 3, 4, 12, 0, 0, 0, time.UTC)}
+	c := wardtest.NewClock(time.Date(2026, 3, 4, 12, 0, 0, 0, time.UTC))
 	ctx := ward.NewContextWithActor(context.Background(), ward.Actor{Kind: ward.ActorCLI, Email: "test", Role: ward.RoleAdmin})
 	db, err := store.Open(ctx, "sqlite:"+filepath.Join(t.TempDir(), "ward.db"), store.Options{Now: c.Now, Holidays: holiday.Normalize})
 	if err != nil {

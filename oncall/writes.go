@@ -34,9 +34,6 @@ func (s *Service) AddOverride(ctx context.Context, name string, o ward.Override)
 	if err := checkInRotation(c, o.Start, o.End); err != nil {
 		return nil, err
 	}
-	if len(o.Reason) > 1000 {
-		return nil, ward.Errorf(ward.EINVALID, "reason: longer than 1000 bytes")
-	}
 	out, err := s.store.CreateOverrides(ctx, name, c.version, []ward.Override{o})
 	if err != nil {
 		return nil, err

@@ -162,6 +162,7 @@ func TestRotationBadInput(t *testing.T) {
 		{"oncall at a bad time", "GET", "/api/v1/rotations/src/oncall?at=tomorrow", ``, 422, "at"},
 		{"unknown rotation", "GET", "/api/v1/rotations/nope/oncall", ``, 404, "nope"},
 		{"cover asked for someone else's time", "POST", "/api/v1/rotations/src/swap-requests", `{"start":"2026-03-09T09:00:00Z","end":"2026-03-20T00:00:00Z"}`, 422, "end"},
+		{"a novel for a reason", "POST", "/api/v1/members/triager@example.org/time-off", `{"start":"2026-04-14T00:00:00Z","end":"2026-04-15T00:00:00Z","reason":"` + strings.Repeat("x", 1001) + `"}`, 422, "reason"},
 		{"time off ending first", "POST", "/api/v1/members/triager@example.org/time-off", `{"start":"2026-04-15T00:00:00Z","end":"2026-04-14T00:00:00Z"}`, 422, "end"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {

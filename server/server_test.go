@@ -8,7 +8,6 @@ import (
 	"net/http/httptest"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -17,13 +16,14 @@ import (
 	"github.com/wardsec/ward/oncall"
 	"github.com/wardsec/ward/server"
 	"github.com/wardsec/ward/store"
+	"github.com/wardsec/ward/wardtest"
 )
 
 // fixture is a server on a real SQLite store with one member of each role
 // and a token for each.
 type fixture struct {
 	t      testing.TB
-	clock  *clock
+	clock  *wardtest.Clock
 	db     *store.DB
 	srv    *httptest.Server
 	tokens map[ward.Role]string
@@ -32,7 +32,7 @@ type fixture struct {
 func newFixture(t testing.TB) *fixture {
 	t.Helper()
 	ctx := ward.NewContextWithActor(context.Background(), ward.Actor{Kind: ward.ActorCLI, Email: "test", Role: ward.RoleAdmin})
-	c := &clock{now: time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)}
+	c := wardtest.NewClock(time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC))
 	db, err := store.Open(ctx, "sqlite:"+filepath.Join(t.TempDir(), "ward.db"), store.Options{Now: c.Now, Holidays: holiday.Normalize})
 	if err != nil {
 		t.Fatal(err)
@@ -58,24 +58,6 @@ func newFixture(t testing.TB) *fixture {
 	f.srv = httptest.NewServer(s.Handler())
 	t.Cleanup(f.srv.Close)
 	return f
-}
-
-// clock is the store's clock, which tests move.
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
 }
 
 // do sends a request; token "" sends none, contentType "" sends none.

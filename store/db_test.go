@@ -8,35 +8,17 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/wardsec/ward/holiday"
+	"github.com/wardsec/ward/wardtest"
 )
-
-// testClock is a clock that tests set and advance.
-type testClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *testClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *testClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
 
 // testDB is a migrated store of one backend with its clock.
 type testDB struct {
 	*DB
-	clock *testClock
+	clock *wardtest.Clock
 	dsn   string
 }
 
@@ -57,7 +39,7 @@ func eachDB(t *testing.T, test func(t *testing.T, db testDB)) {
 
 func openTestDB(t testing.TB, dsn string) testDB {
 	t.Helper()
-	clock := &testClock{now: time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)}
+	clock := wardtest.NewClock(time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC))
 	db, err := Open(context.Background(), dsn, Options{Now: clock.Now, Holidays: holiday.Normalize})
 	if err != nil {
 		t.Fatalf("open %s: %v", RedactDSN(dsn), err)

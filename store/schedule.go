@@ -28,6 +28,18 @@ func (tx *Tx) memberIDFor(ctx context.Context, field, email string) (int64, stri
 	return m.ID, m.Email, nil
 }
 
+// maxNote bounds the free text that comes with overrides, time off and swap
+// requests.
+const maxNote = 1000
+
+// checkNote refuses free text over maxNote bytes, naming the field.
+func checkNote(field, text string) error {
+	if len(text) > maxNote {
+		return ward.Errorf(ward.EINVALID, "%s: longer than %d bytes", field, maxNote)
+	}
+	return nil
+}
+
 func checkRange(start, end time.Time) error {
 	if start.IsZero() || end.IsZero() {
 		return ward.Errorf(ward.EINVALID, "start and end: both are required")
@@ -96,6 +108,9 @@ func (db *DB) CreateOverrides(ctx context.Context, name string, version int64, o
 
 func (tx *Tx) insertOverride(ctx context.Context, rotationID int64, o ward.Override) (ward.Override, error) {
 	if err := checkRange(o.Start, o.End); err != nil {
+		return o, err
+	}
+	if err := checkNote("reason", o.Reason); err != nil {
 		return o, err
 	}
 	mid, email, err := tx.memberIDFor(ctx, "member", o.Member)
@@ -175,6 +190,9 @@ func (db *DB) CreateTimeOff(ctx context.Context, t *ward.TimeOff) error {
 	if err := checkRange(t.Start, t.End); err != nil {
 		return err
 	}
+	if err := checkNote("reason", t.Reason); err != nil {
+		return err
+	}
 	tx, err := db.begin(ctx)
 	if err != nil {
 		return err
@@ -244,6 +262,9 @@ func scanSwap(row scanner) (*ward.SwapRequest, error) {
 // CreateSwapRequest records a member's request for cover.
 func (db *DB) CreateSwapRequest(ctx context.Context, r *ward.SwapRequest) error {
 	if err := checkRange(r.Start, r.End); err != nil {
+		return err
+	}
+	if err := checkNote("note", r.Note); err != nil {
 		return err
 	}
 	tx, err := db.begin(ctx)
