@@ -14,6 +14,8 @@ const (
 	ReadSchedule                      // see rotations, who is on call, shifts and gaps; subscribe to calendars
 	EditSchedule                      // add and delete overrides, swap shifts, ask for and take cover, leave handoff notes
 	ManageRotations                   // create and change rotations; manage anyone's time off and calendar feeds
+	ReadReports                       // see reports and their timelines (spam only as an admin)
+	FileReports                       // file reports through the API, as integrations and scripts do
 )
 
 var minimumRole = map[Permission]Role{
@@ -26,6 +28,8 @@ var minimumRole = map[Permission]Role{
 	ReadSchedule:    RoleViewer,
 	EditSchedule:    RoleTriager,
 	ManageRotations: RoleAdmin,
+	ReadReports:     RoleViewer,
+	FileReports:     RoleTriager,
 }
 
 // Can reports whether the actor may do p. The command line and ward itself

@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/wardsec/ward"
 )
@@ -91,6 +92,11 @@ func (s *Server) decode(w http.ResponseWriter, r *http.Request, v any) error {
 	}
 	if err != nil {
 		return fmt.Errorf("read the request body: %w", err)
+	}
+	// encoding/json would quietly turn invalid UTF-8 into U+FFFD, changing
+	// what the sender wrote; JSON must be UTF-8, so say so instead.
+	if !utf8.Valid(body) {
+		return ward.Errorf(ward.EMALFORMED, "the body is not valid UTF-8")
 	}
 	// encoding/json would read null as an empty object; every body here is
 	// an object, so anything else is refused before it is decoded.

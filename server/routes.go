@@ -20,6 +20,11 @@ func (s *Server) registerRoutes() {
 
 	s.handle("GET /api/v1/audit", s.authenticated(s.handleAuditList))
 
+	s.handle("GET /api/v1/reports", s.authenticated(s.handleReportList))
+	s.handle("POST /api/v1/reports", s.authenticated(s.handleReportCreate))
+	s.handle("GET /api/v1/reports/{id}", s.authenticated(s.handleReportView))
+	s.handle("GET /api/v1/reports/{id}/timeline", s.authenticated(s.handleReportTimeline))
+
 	s.handle("POST /api/v1/cvss", s.authenticated(s.handleCVSS))
 	s.handle("GET /api/v1/tiers", s.authenticated(s.handleTierList))
 	s.handle("GET /api/v1/tiers/{name}", s.authenticated(s.handleTierView))

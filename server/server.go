@@ -27,6 +27,7 @@ type Config struct {
 	Team      ward.TeamService
 	Rotations ward.RotationService
 	Tiers     ward.TierService
+	Reports   ward.ReportService
 	OnCall    *oncall.Service
 	Now       func() time.Time            // the clock; time.Now when nil
 	Ready     func(context.Context) error // answers /readyz, typically the database ping

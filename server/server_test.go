@@ -24,6 +24,7 @@ import (
 type fixture struct {
 	t      testing.TB
 	clock  *wardtest.Clock
+	path   string // the SQLite file
 	db     *store.DB
 	srv    *httptest.Server
 	tokens map[ward.Role]string
@@ -33,7 +34,8 @@ func newFixture(t testing.TB) *fixture {
 	t.Helper()
 	ctx := ward.NewContextWithActor(context.Background(), ward.Actor{Kind: ward.ActorCLI, Email: "test", Role: ward.RoleAdmin})
 	c := wardtest.NewClock(time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC))
-	db, err := store.Open(ctx, "sqlite:"+filepath.Join(t.TempDir(), "ward.db"), store.Options{Now: c.Now, Holidays: holiday.Normalize})
+	path := filepath.Join(t.TempDir(), "ward.db")
+	db, err := store.Open(ctx, "sqlite:"+path, store.Options{Now: c.Now, Holidays: holiday.Normalize})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -41,7 +43,7 @@ func newFixture(t testing.TB) *fixture {
 	if _, err := db.Migrate(ctx); err != nil {
 		t.Fatal(err)
 	}
-	f := &fixture{t: t, clock: c, db: db, tokens: map[ward.Role]string{}}
+	f := &fixture{t: t, clock: c, path: path, db: db, tokens: map[ward.Role]string{}}
 	for _, r := range []ward.Role{ward.RoleAdmin, ward.RoleResponder, ward.RoleTriager, ward.RoleViewer} {
 		m := ward.Member{Email: string(r) + "@example.org", Name: string(r), Role: r}
 		if err := db.CreateMember(ctx, &m); err != nil {
@@ -53,7 +55,7 @@ func newFixture(t testing.TB) *fixture {
 		}
 		f.tokens[r] = secret
 	}
-	s := server.New(server.Config{Members: db, Tokens: db, Audit: db, Team: db, Rotations: db, Tiers: db, OnCall: oncall.New(db, c.Now),
+	s := server.New(server.Config{Members: db, Tokens: db, Audit: db, Team: db, Rotations: db, Tiers: db, Reports: db, OnCall: oncall.New(db, c.Now),
 		Now: c.Now, Ready: db.Ping, MaxBody: server.DefaultMaxBody})
 	f.srv = httptest.NewServer(s.Handler())
 	t.Cleanup(f.srv.Close)

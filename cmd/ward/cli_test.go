@@ -7,10 +7,13 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/wardsec/ward"
+	"github.com/wardsec/ward/holiday"
+	"github.com/wardsec/ward/store"
 )
 
 // cli runs ward in-process, as the binary would, against one database.
@@ -219,5 +222,29 @@ func TestCVSS(t *testing.T) {
 	}
 	if _, err := os.Stat(strings.TrimPrefix(c.db, "sqlite:")); !os.IsNotExist(err) {
 		t.Error("ward cvss opened the database")
+	}
+}
+
+func TestReportCommands(t *testing.T) {
+	c := newCLI(t)
+	c.ok("migrate")
+	db, err := store.Open(context.Background(), c.db, store.Options{Holidays: holiday.Normalize})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	r := ward.Report{Title: "kubelet logs bearer tokens", Body: "at --v=4", Source: ward.SourceEmail, ReporterEmail: "sam@example.com"}
+	if _, err := db.CreateReport(cliContext(context.Background()), &r); err != nil {
+		t.Fatal(err)
+	}
+	if out := c.ok("report", "list"); !strings.Contains(out, "new    email") || !strings.Contains(out, "kubelet logs bearer tokens") {
+		t.Errorf("report list:\n%s", out)
+	}
+	out := c.ok("report", "show", strconv.FormatInt(r.ID, 10))
+	if !strings.Contains(out, "at --v=4") || !strings.Contains(out, "create →new cli:") {
+		t.Errorf("report show:\n%s", out)
+	}
+	if _, _, err := c.run("", "report", "show", "99"); ward.ErrorCode(err) != ward.ENOTFOUND {
+		t.Errorf("report show 99: %v", err)
 	}
 }

@@ -43,6 +43,11 @@ func seedDemo(ctx context.Context, db *store.DB, calendar *oncall.Service, dsn s
 	if err := seedDemoSchedule(ctx, db, calendar, spec.Rotations[0].Name); err != nil {
 		return nil, fmt.Errorf("demo schedule: %w", err)
 	}
+	for _, r := range demoReports {
+		if _, err := db.CreateReport(ctx, &r); err != nil {
+			return nil, fmt.Errorf("demo reports: %w", err)
+		}
+	}
 	admins, err := db.FindMembers(ctx, ward.MemberFilter{Role: ward.RoleAdmin})
 	if err != nil {
 		return nil, err
@@ -104,4 +109,23 @@ Sign in to the API with this token (valid for 24 hours):
 Subscribe a calendar to the src rotation: %s%s
 The API is described at %s/api/v1/openapi.json. Stop with Ctrl-C.
 `, store.RedactDSN(e.db), d.token, url, url, url, d.calendar, url)
+}
+
+// demoReports arrive by the bug bounty platform and by email.
+var demoReports = []ward.Report{
+	{
+		Title:  "Admission webhook can be bypassed with a crafted namespace selector",
+		Source: ward.SourceHackerOne, ExternalID: "2890451", ExternalURL: "https://hackerone.com/reports/2890451",
+		ReporterName: "Rae Okafor", ReporterEmail: "rae@example.net",
+		Body: "## Summary\n\nA namespace selector with a `matchExpressions` entry on a label that the " +
+			"webhook does not watch lets pods skip validation.\n\n## Steps\n\n1. Create the webhook configuration attached.\n" +
+			"2. Label a namespace `skip=true`.\n3. Create a privileged pod there.\n",
+	},
+	{
+		Title:  "kubelet logs bearer tokens at verbosity 4",
+		Source: ward.SourceEmail, ExternalID: "<CAF1x2y3@mail.example.com>",
+		ReporterName: "Sam Lind", ReporterEmail: "sam.lind@example.com",
+		Body: "Hi team,\n\nwith `--v=4` the kubelet writes the Authorization header of some requests to its log. " +
+			"Log shippers then carry the token off the node.\n\nSam\n",
+	},
 }

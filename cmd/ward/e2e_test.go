@@ -134,6 +134,10 @@ func TestServeDemo(t *testing.T) {
 	if code != 200 || strings.Count(body, `"email"`) != 5 {
 		t.Errorf("demo team: %d %s", code, body)
 	}
+	code, body = get(t, p.url+"/api/v1/reports", token)
+	if code != 200 || strings.Count(body, `"state":"new"`) != 2 {
+		t.Errorf("demo reports: %d %.300s", code, body)
+	}
 	code, body = get(t, p.url+"/api/v1/rotations/src/oncall", token)
 	if code != 200 || !strings.Contains(body, `"handoff_note"`) {
 		t.Errorf("demo rotation: %d %s", code, body)

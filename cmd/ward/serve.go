@@ -99,6 +99,7 @@ func (e *env) serve(ctx context.Context, f serveFlags) error {
 		Team:      db,
 		Rotations: db,
 		Tiers:     db,
+		Reports:   db,
 		OnCall:    calendar,
 		Ready:     db.Ping,
 		Logger:    logger,

@@ -1,0 +1,132 @@
+package ward
+
+import (
+	"context"
+	"net/url"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// Sources of reports.
+const (
+	SourceEmail     = "email"
+	SourceHackerOne = "hackerone"
+	SourceWeb       = "web"
+	SourceAPI       = "api"
+)
+
+// The first state of every report; the workflow package owns the others.
+const ReportNew = "new"
+
+// Report is a vulnerability report as it arrived and where it stands.
+// Severity, tier, bounty and disclosure join it with the triage actions.
+type Report struct {
+	ID            int64     `json:"id"`
+	Title         string    `json:"title"`
+	Body          string    `json:"body"` // Markdown as the reporter wrote it; rendered only sanitised
+	Source        string    `json:"source"`
+	ExternalID    string    `json:"external_id,omitempty"`  // the source's id, such as a HackerOne report number
+	ExternalURL   string    `json:"external_url,omitempty"` // the link back
+	ReporterName  string    `json:"reporter_name"`
+	ReporterEmail string    `json:"reporter_email,omitempty"`
+	State         string    `json:"state"`
+	Labels        []string  `json:"labels"`
+	CreatedAt     time.Time `json:"created_at"`
+	UpdatedAt     time.Time `json:"updated_at"`
+}
+
+// Limits on what a report may hold.
+const (
+	maxTitle = 300
+	maxBody  = 256 << 10
+)
+
+// Normalize checks a new report and trims it; it returns an EINVALID error
+// naming the first bad field. Text is kept as written otherwise: it is
+// escaped or sanitised when shown, never changed when stored.
+func (r *Report) Normalize() error {
+	r.Title = strings.TrimSpace(r.Title)
+	r.ExternalID = strings.TrimSpace(r.ExternalID)
+	r.ReporterName = strings.TrimSpace(r.ReporterName)
+	for _, f := range []struct{ name, value string }{
+		{"title", r.Title}, {"body", r.Body}, {"reporter_name", r.ReporterName}, {"external_id", r.ExternalID}, {"external_url", r.ExternalURL},
+	} {
+		if !utf8.ValidString(f.value) {
+			return Errorf(EINVALID, "%s: not valid UTF-8", f.name)
+		}
+	}
+	switch {
+	case r.Title == "":
+		return Errorf(EINVALID, "title: must not be empty")
+	case len(r.Title) > maxTitle:
+		return Errorf(EINVALID, "title: longer than %d bytes", maxTitle)
+	case len(r.Body) > maxBody:
+		return Errorf(EINVALID, "body: longer than %d KiB", maxBody>>10)
+	case len(r.ReporterName) > 200:
+		return Errorf(EINVALID, "reporter_name: longer than 200 bytes")
+	case len(r.ExternalID) > 200:
+		return Errorf(EINVALID, "external_id: longer than 200 bytes")
+	}
+	switch r.Source {
+	case SourceEmail, SourceHackerOne, SourceWeb, SourceAPI:
+	default:
+		return Errorf(EINVALID, "source: %q is not one of email, hackerone, web, api", r.Source)
+	}
+	if r.ReporterEmail != "" {
+		email, err := NormalizeEmail(r.ReporterEmail)
+		if err != nil {
+			return Errorf(EINVALID, "reporter_email: %s", ErrorMessage(err))
+		}
+		r.ReporterEmail = email
+	}
+	if r.ExternalURL != "" {
+		u, err := url.Parse(r.ExternalURL)
+		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+			return Errorf(EINVALID, "external_url: want an http or https URL")
+		}
+	}
+	if r.ExternalURL != "" && r.ExternalID == "" {
+		return Errorf(EINVALID, "external_id: required with external_url, so that the same report twice is one")
+	}
+	return nil
+}
+
+// TimelineEvent is one change to a report: who made it, when, and what
+// changed. Comments are events too.
+type TimelineEvent struct {
+	ID         int64     `json:"id"`
+	Report     int64     `json:"report"`
+	At         time.Time `json:"at"`
+	Actor      string    `json:"actor"`
+	Action     string    `json:"action"`
+	FromState  string    `json:"from_state,omitempty"`
+	ToState    string    `json:"to_state,omitempty"`
+	Visibility string    `json:"visibility"` // "team" or "reporter"
+	Comment    string    `json:"comment,omitempty"`
+}
+
+// ReportFilter selects reports, newest first. Before is a cursor: only
+// reports with a smaller ID. Limit defaults to 50. Spam is left out unless
+// IncludeSpam.
+type ReportFilter struct {
+	State       string
+	Source      string
+	IncludeSpam bool
+	Before      int64
+	Limit       int
+}
+
+// ReportService stores reports and their timelines.
+type ReportService interface {
+	// CreateReport normalises r and stores it in state new with its first
+	// timeline event. A report from the same source with the same external
+	// id is the same report: CreateReport then fills r with the stored one
+	// and returns false.
+	CreateReport(ctx context.Context, r *Report) (created bool, err error)
+	// FindReportByID returns ENOTFOUND when no report has the ID.
+	FindReportByID(ctx context.Context, id int64) (*Report, error)
+	FindReports(ctx context.Context, f ReportFilter) ([]*Report, error)
+	// FindTimeline returns a report's events, oldest first.
+	FindTimeline(ctx context.Context, report int64) ([]*TimelineEvent, error)
+}

@@ -1,0 +1,139 @@
+package server
+
+import (
+	"net/http"
+	"strconv"
+
+	"github.com/wardsec/ward"
+)
+
+// newReport is the body of POST /api/v1/reports.
+type newReport struct {
+	Title         string `json:"title"`
+	Body          string `json:"body"`
+	Source        string `json:"source"`
+	ReporterName  string `json:"reporter_name"`
+	ReporterEmail string `json:"reporter_email"`
+	ExternalID    string `json:"external_id"`
+	ExternalURL   string `json:"external_url"`
+}
+
+// handleReportCreate files a report. The same external report twice is one
+// report: the second answer is 200 with the stored one, not 201.
+func (s *Server) handleReportCreate(w http.ResponseWriter, r *http.Request) {
+	if !s.require(w, r, ward.FileReports) {
+		return
+	}
+	var in newReport
+	if err := s.decode(w, r, &in); err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	rep := ward.Report{Title: in.Title, Body: in.Body, Source: in.Source, ReporterName: in.ReporterName,
+		ReporterEmail: in.ReporterEmail, ExternalID: in.ExternalID, ExternalURL: in.ExternalURL}
+	created, err := s.cfg.Reports.CreateReport(r.Context(), &rep)
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	// Filing again must not show what viewing would hide.
+	if !created && rep.State == "spam" && ward.ActorFromContext(r.Context()).Role != ward.RoleAdmin {
+		s.Error(w, r, ward.Errorf(ward.ECONFLICT, "a report from %s with this external_id was filed before", rep.Source))
+		return
+	}
+	w.Header().Set("Location", "/api/v1/reports/"+strconv.FormatInt(rep.ID, 10))
+	status := http.StatusOK
+	if created {
+		status = http.StatusCreated
+	}
+	writeJSON(w, status, rep)
+}
+
+// findVisibleReport returns the report in the path, or ENOTFOUND when the
+// caller may not see it: spam is hidden from everyone but admins.
+func (s *Server) findVisibleReport(r *http.Request) (*ward.Report, error) {
+	id, err := pathID(r, "report")
+	if err != nil {
+		return nil, err
+	}
+	rep, err := s.cfg.Reports.FindReportByID(r.Context(), id)
+	if err != nil {
+		return nil, err
+	}
+	if rep.State == "spam" && ward.ActorFromContext(r.Context()).Role != ward.RoleAdmin {
+		return nil, ward.Errorf(ward.ENOTFOUND, "no report has the id %d", id)
+	}
+	return rep, nil
+}
+
+func (s *Server) handleReportView(w http.ResponseWriter, r *http.Request) {
+	if !s.require(w, r, ward.ReadReports) {
+		return
+	}
+	rep, err := s.findVisibleReport(r)
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, rep)
+}
+
+func (s *Server) handleReportTimeline(w http.ResponseWriter, r *http.Request) {
+	if !s.require(w, r, ward.ReadReports) {
+		return
+	}
+	rep, err := s.findVisibleReport(r)
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	events, err := s.cfg.Reports.FindTimeline(r.Context(), rep.ID)
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, struct {
+		Events []*ward.TimelineEvent `json:"events"`
+	}{events})
+}
+
+// handleReportList pages through reports, newest first; a full page carries
+// "next".
+func (s *Server) handleReportList(w http.ResponseWriter, r *http.Request) {
+	if !s.require(w, r, ward.ReadReports) {
+		return
+	}
+	q := r.URL.Query()
+	f := ward.ReportFilter{State: q.Get("state"), Source: q.Get("source"), Limit: 50,
+		IncludeSpam: ward.ActorFromContext(r.Context()).Role == ward.RoleAdmin}
+	if v := q.Get("before"); v != "" {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || n < 1 {
+			s.Error(w, r, ward.Errorf(ward.EINVALID, "before: want a positive integer, the id of a report"))
+			return
+		}
+		f.Before = n
+	}
+	if v := q.Get("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 500 {
+			s.Error(w, r, ward.Errorf(ward.EINVALID, "limit: want an integer from 1 to 500"))
+			return
+		}
+		f.Limit = n
+	}
+	reports, err := s.cfg.Reports.FindReports(r.Context(), f)
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	page := struct {
+		Reports []*ward.Report `json:"reports"`
+		Next    string         `json:"next,omitempty"`
+	}{Reports: reports}
+	if len(reports) == f.Limit {
+		q.Set("before", strconv.FormatInt(reports[len(reports)-1].ID, 10))
+		page.Next = "/api/v1/reports?" + q.Encode()
+	}
+	writeJSON(w, http.StatusOK, page)
+}

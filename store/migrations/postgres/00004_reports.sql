@@ -1,0 +1,35 @@
+-- +goose Up
+CREATE TABLE reports (
+    id             BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    title          TEXT    NOT NULL,
+    body           TEXT    NOT NULL,
+    source         TEXT    NOT NULL CHECK (source IN ('email', 'hackerone', 'web', 'api')),
+    external_id    TEXT    NOT NULL DEFAULT '',
+    external_url   TEXT    NOT NULL DEFAULT '',
+    reporter_name  TEXT    NOT NULL DEFAULT '',
+    reporter_email TEXT    NOT NULL DEFAULT '',
+    state          TEXT    NOT NULL,
+    labels         TEXT    NOT NULL DEFAULT '[]', -- JSON array
+    created_at     BIGINT  NOT NULL,
+    updated_at     BIGINT  NOT NULL
+);
+-- The same external report twice is one report.
+CREATE UNIQUE INDEX reports_external ON reports (source, external_id) WHERE external_id <> '';
+CREATE INDEX reports_state ON reports (state, id);
+
+CREATE TABLE timeline_events (
+    id         BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    report_id  BIGINT  NOT NULL REFERENCES reports (id),
+    at         BIGINT  NOT NULL,
+    actor      TEXT    NOT NULL,
+    action     TEXT    NOT NULL,
+    from_state TEXT    NOT NULL DEFAULT '',
+    to_state   TEXT    NOT NULL DEFAULT '',
+    visibility TEXT    NOT NULL CHECK (visibility IN ('team', 'reporter')),
+    comment    TEXT    NOT NULL DEFAULT ''
+);
+CREATE INDEX timeline_events_report ON timeline_events (report_id, id);
+
+-- +goose Down
+DROP TABLE timeline_events;
+DROP TABLE reports;

@@ -1,0 +1,94 @@
+package store
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/wardsec/ward"
+)
+
+func TestReports(t *testing.T) {
+	eachDB(t, func(t *testing.T, db testDB) {
+		ctx := ctxAs(ward.Actor{Kind: ward.ActorMember, Email: "bot@example.org", Role: ward.RoleTriager})
+		h1 := ward.Report{Title: " Admission webhook bypass ", Body: "<script>alert(1)</script> **steps**", Source: ward.SourceHackerOne,
+			ExternalID: "2345678", ExternalURL: "https://hackerone.com/reports/2345678", ReporterName: "Rae", ReporterEmail: "Rae@Example.net"}
+		created, err := db.CreateReport(ctx, &h1)
+		if err != nil || !created {
+			t.Fatalf("create: %v, %v", created, err)
+		}
+		if h1.ID == 0 || h1.State != ward.ReportNew || h1.Title != "Admission webhook bypass" || h1.ReporterEmail != "rae@example.net" {
+			t.Errorf("created = %+v", h1)
+		}
+
+		t.Run("the same external report twice is one report", func(t *testing.T) {
+			again := ward.Report{Title: "edited title", Body: "x", Source: ward.SourceHackerOne, ExternalID: "2345678"}
+			created, err := db.CreateReport(ctx, &again)
+			if err != nil || created || again.ID != h1.ID || again.Title != h1.Title {
+				t.Errorf("second create = %v, %+v, %v", created, again, err)
+			}
+			other := ward.Report{Title: "same id, other source", Source: ward.SourceEmail, ExternalID: "2345678"}
+			if created, err := db.CreateReport(ctx, &other); err != nil || !created {
+				t.Errorf("another source with the same id: %v, %v", created, err)
+			}
+		})
+		t.Run("the body is stored byte for byte", func(t *testing.T) {
+			got, err := db.FindReportByID(ctx, h1.ID)
+			if err != nil || got.Body != h1.Body || len(got.Labels) != 0 || got.Labels == nil {
+				t.Errorf("found %+v, %v", got, err)
+			}
+		})
+		t.Run("a timeline starts with the creation, by whom", func(t *testing.T) {
+			events, err := db.FindTimeline(ctx, h1.ID)
+			if err != nil || len(events) != 1 || events[0].Action != "create" || events[0].Actor != "member:bot@example.org" || events[0].ToState != "new" {
+				t.Errorf("timeline = %+v, %v", events, err)
+			}
+		})
+		t.Run("the audit log keeps where it came from, not what it says", func(t *testing.T) {
+			entries, _ := db.FindAuditEntries(ctx, ward.AuditFilter{Object: "report/" + itoa(h1.ID)})
+			if len(entries) != 1 || strings.Contains(string(entries[0].Diff), "webhook") {
+				t.Errorf("audit = %+v", entries)
+			}
+		})
+		t.Run("bad reports are invalid and write nothing", func(t *testing.T) {
+			before, _ := db.FindReports(ctx, ward.ReportFilter{})
+			for _, bad := range []ward.Report{
+				{Title: "", Source: ward.SourceAPI},
+				{Title: "x", Source: "fax"},
+				{Title: "x\xff", Source: ward.SourceAPI},
+				{Title: strings.Repeat("x", 301), Source: ward.SourceAPI},
+				{Title: "x", Source: ward.SourceAPI, ReporterEmail: "not an address"},
+				{Title: "x", Source: ward.SourceAPI, ExternalID: "1", ExternalURL: "javascript:alert(1)"},
+				{Title: "x", Source: ward.SourceAPI, ExternalURL: "https://example.org/1"},
+			} {
+				_, err := db.CreateReport(ctx, &bad)
+				wantCode(t, err, ward.EINVALID)
+			}
+			after, _ := db.FindReports(ctx, ward.ReportFilter{})
+			if len(after) != len(before) {
+				t.Errorf("reports went from %d to %d", len(before), len(after))
+			}
+		})
+		t.Run("lists filter and page, newest first, without spam", func(t *testing.T) {
+			for i := range 3 {
+				r := ward.Report{Title: "web " + itoa(int64(i)), Source: ward.SourceWeb}
+				if _, err := db.CreateReport(ctx, &r); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if _, err := db.write.ExecContext(ctx, `UPDATE reports SET state = 'spam' WHERE title = 'web 0'`); err != nil {
+				t.Fatal(err)
+			}
+			web, _ := db.FindReports(ctx, ward.ReportFilter{Source: ward.SourceWeb})
+			if len(web) != 2 || web[0].Title != "web 2" {
+				t.Errorf("web reports = %d, first %q", len(web), web[0].Title)
+			}
+			withSpam, _ := db.FindReports(ctx, ward.ReportFilter{Source: ward.SourceWeb, IncludeSpam: true})
+			page, _ := db.FindReports(ctx, ward.ReportFilter{Before: web[0].ID, Limit: 1})
+			if len(withSpam) != 3 || len(page) != 1 || page[0].ID >= web[0].ID {
+				t.Errorf("with spam %d, page %+v", len(withSpam), page)
+			}
+			_, err := db.FindReportByID(ctx, 99999)
+			wantCode(t, err, ward.ENOTFOUND)
+		})
+	})
+}
