@@ -19,21 +19,62 @@ const (
 // The first state of every report; the workflow package owns the others.
 const ReportNew = "new"
 
+// Severity is a report's severity as computed from a CVSS vector.
+type Severity struct {
+	Vector  string  `json:"vector"`  // as given, trimmed
+	Version string  `json:"version"` // "3.0", "3.1" or "4.0"
+	Score   float64 `json:"score"`   // one decimal, as FIRST's calculators show it
+	Rating  string  `json:"rating"`  // None, Low, Medium, High or Critical
+}
+
+// Bounty is a proposed bounty, awarded once a second responder approves.
+type Bounty struct {
+	Amount     int64     `json:"amount"` // minor units
+	Currency   string    `json:"currency"`
+	Reason     string    `json:"reason,omitempty"` // why it differs from the tier's table
+	ProposedBy string    `json:"proposed_by"`
+	ProposedAt time.Time `json:"proposed_at"`
+	ApprovedBy string    `json:"approved_by,omitempty"`
+	ApprovedAt time.Time `json:"approved_at,omitzero"`
+}
+
+// Disclosure is a report's disclosure request and what became of it, or the
+// decision not to disclose.
+type Disclosure struct {
+	Kind          string    `json:"kind,omitempty"` // full or redacted
+	Redactions    []string  `json:"redactions,omitempty"`
+	RequestedAt   time.Time `json:"requested_at,omitzero"`
+	Deadline      time.Time `json:"deadline,omitzero"` // the end of the reporter's calendar month to answer
+	Answer        string    `json:"answer,omitempty"`  // agreed or objected
+	AnsweredAt    time.Time `json:"answered_at,omitzero"`
+	DisclosedAt   time.Time `json:"disclosed_at,omitzero"`
+	Reason        string    `json:"reason,omitempty"`
+	Justification string    `json:"justification,omitempty"` // why not to disclose
+}
+
 // Report is a vulnerability report as it arrived and where it stands.
-// Severity, tier, bounty and disclosure join it with the triage actions.
 type Report struct {
-	ID            int64     `json:"id"`
-	Title         string    `json:"title"`
-	Body          string    `json:"body"` // Markdown as the reporter wrote it; rendered only sanitised
-	Source        string    `json:"source"`
-	ExternalID    string    `json:"external_id,omitempty"`  // the source's id, such as a HackerOne report number
-	ExternalURL   string    `json:"external_url,omitempty"` // the link back
-	ReporterName  string    `json:"reporter_name"`
-	ReporterEmail string    `json:"reporter_email,omitempty"`
-	State         string    `json:"state"`
-	Labels        []string  `json:"labels"`
-	CreatedAt     time.Time `json:"created_at"`
-	UpdatedAt     time.Time `json:"updated_at"`
+	ID            int64       `json:"id"`
+	Title         string      `json:"title"`
+	Body          string      `json:"body"` // Markdown as the reporter wrote it; rendered only sanitised
+	Source        string      `json:"source"`
+	ExternalID    string      `json:"external_id,omitempty"`  // the source's id, such as a HackerOne report number
+	ExternalURL   string      `json:"external_url,omitempty"` // the link back
+	ReporterName  string      `json:"reporter_name"`
+	ReporterEmail string      `json:"reporter_email,omitempty"`
+	State         string      `json:"state"`
+	Severity      *Severity   `json:"severity"` // null until set
+	Tier          string      `json:"tier,omitempty"`
+	Bounty        *Bounty     `json:"bounty"` // null until proposed
+	Disclosure    *Disclosure `json:"disclosure,omitempty"`
+	Assignee      string      `json:"assignee,omitempty"`
+	Commander     string      `json:"commander,omitempty"`
+	DuplicateOf   int64       `json:"duplicate_of,omitempty"`
+	TrackingURL   string      `json:"tracking_url,omitempty"`
+	Labels        []string    `json:"labels"`
+	Version       int64       `json:"version"` // counts changes; an action computed from an older one is refused
+	CreatedAt     time.Time   `json:"created_at"`
+	UpdatedAt     time.Time   `json:"updated_at"`
 }
 
 // Limits on what a report may hold.
@@ -95,15 +136,24 @@ func (r *Report) Normalize() error {
 // TimelineEvent is one change to a report: who made it, when, and what
 // changed. Comments are events too.
 type TimelineEvent struct {
-	ID         int64     `json:"id"`
-	Report     int64     `json:"report"`
-	At         time.Time `json:"at"`
-	Actor      string    `json:"actor"`
-	Action     string    `json:"action"`
-	FromState  string    `json:"from_state,omitempty"`
-	ToState    string    `json:"to_state,omitempty"`
-	Visibility string    `json:"visibility"` // "team" or "reporter"
-	Comment    string    `json:"comment,omitempty"`
+	ID         int64         `json:"id"`
+	Report     int64         `json:"report"`
+	At         time.Time     `json:"at"`
+	Actor      string        `json:"actor"`
+	Action     string        `json:"action"`
+	FromState  string        `json:"from_state,omitempty"`
+	ToState    string        `json:"to_state,omitempty"`
+	Visibility string        `json:"visibility"` // "team" or "reporter"
+	Comment    string        `json:"comment,omitempty"`
+	Changes    []FieldChange `json:"changes,omitempty"`
+}
+
+// FieldChange is one field's change in a timeline event, written for
+// people to read.
+type FieldChange struct {
+	Field string `json:"field"`
+	From  string `json:"from"`
+	To    string `json:"to"`
 }
 
 // ReportFilter selects reports, newest first. Before is a cursor: only
@@ -129,4 +179,7 @@ type ReportService interface {
 	FindReports(ctx context.Context, f ReportFilter) ([]*Report, error)
 	// FindTimeline returns a report's events, oldest first.
 	FindTimeline(ctx context.Context, report int64) ([]*TimelineEvent, error)
+	// UpdateReport stores r as an action left it, with the action's event,
+	// in one transaction. A report changed since version is ECONFLICT.
+	UpdateReport(ctx context.Context, r *Report, version int64, ev *TimelineEvent) error
 }

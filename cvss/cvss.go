@@ -21,13 +21,8 @@ import (
 	"github.com/wardsec/ward"
 )
 
-// Severity is a report's severity as computed from a CVSS vector.
-type Severity struct {
-	Vector  string  `json:"vector"`  // as given, trimmed; the canonical order is kept as written
-	Version string  `json:"version"` // "3.0", "3.1" or "4.0"
-	Score   float64 `json:"score"`   // one decimal, as FIRST's calculators show it
-	Rating  string  `json:"rating"`  // "None", "Low", "Medium", "High", "Critical"
-}
+// Severity is the domain's: what a vector computes to.
+type Severity = ward.Severity
 
 // Parse computes the severity of a vector: for CVSS 3.0 and 3.1 the base
 // score (temporal and environmental metrics are checked but do not change

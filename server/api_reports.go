@@ -5,6 +5,7 @@ import (
 	"strconv"
 
 	"github.com/wardsec/ward"
+	"github.com/wardsec/ward/reports"
 )
 
 // newReport is the body of POST /api/v1/reports.
@@ -50,20 +51,13 @@ func (s *Server) handleReportCreate(w http.ResponseWriter, r *http.Request) {
 }
 
 // findVisibleReport returns the report in the path, or ENOTFOUND when the
-// caller may not see it: spam is hidden from everyone but admins.
+// caller may not see it.
 func (s *Server) findVisibleReport(r *http.Request) (*ward.Report, error) {
 	id, err := pathID(r, "report")
 	if err != nil {
 		return nil, err
 	}
-	rep, err := s.cfg.Reports.FindReportByID(r.Context(), id)
-	if err != nil {
-		return nil, err
-	}
-	if rep.State == "spam" && ward.ActorFromContext(r.Context()).Role != ward.RoleAdmin {
-		return nil, ward.Errorf(ward.ENOTFOUND, "no report has the id %d", id)
-	}
-	return rep, nil
+	return s.cfg.Actions.Visible(r.Context(), id)
 }
 
 func (s *Server) handleReportView(w http.ResponseWriter, r *http.Request) {
@@ -136,4 +130,32 @@ func (s *Server) handleReportList(w http.ResponseWriter, r *http.Request) {
 		page.Next = "/api/v1/reports?" + q.Encode()
 	}
 	writeJSON(w, http.StatusOK, page)
+}
+
+// handleReportAction takes one action on a report; the workflow decides who
+// may take it in which state. The answer is the report as it now is and the
+// action's timeline event.
+func (s *Server) handleReportAction(w http.ResponseWriter, r *http.Request) {
+	if !s.require(w, r, ward.ReadReports) {
+		return
+	}
+	id, err := pathID(r, "report")
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	var in reports.Action
+	if err := s.decode(w, r, &in); err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	rep, ev, err := s.cfg.Actions.Act(r.Context(), id, in)
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, struct {
+		Report *ward.Report        `json:"report"`
+		Event  *ward.TimelineEvent `json:"event"`
+	}{rep, ev})
 }

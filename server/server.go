@@ -17,6 +17,7 @@ import (
 
 	"github.com/wardsec/ward"
 	"github.com/wardsec/ward/oncall"
+	"github.com/wardsec/ward/reports"
 )
 
 // Config is everything the server needs; cmd/ward fills it in.
@@ -28,6 +29,7 @@ type Config struct {
 	Rotations ward.RotationService
 	Tiers     ward.TierService
 	Reports   ward.ReportService
+	Actions   *reports.Service
 	OnCall    *oncall.Service
 	Now       func() time.Time            // the clock; time.Now when nil
 	Ready     func(context.Context) error // answers /readyz, typically the database ping

@@ -14,6 +14,7 @@ import (
 	"github.com/wardsec/ward"
 	"github.com/wardsec/ward/holiday"
 	"github.com/wardsec/ward/oncall"
+	"github.com/wardsec/ward/reports"
 	"github.com/wardsec/ward/server"
 	"github.com/wardsec/ward/store"
 	"github.com/wardsec/ward/wardtest"
@@ -56,7 +57,8 @@ func newFixture(t testing.TB) *fixture {
 		f.tokens[r] = secret
 	}
 	s := server.New(server.Config{Members: db, Tokens: db, Audit: db, Team: db, Rotations: db, Tiers: db, Reports: db, OnCall: oncall.New(db, c.Now),
-		Now: c.Now, Ready: db.Ping, MaxBody: server.DefaultMaxBody})
+		Actions: reports.New(db, db, c.Now),
+		Now:     c.Now, Ready: db.Ping, MaxBody: server.DefaultMaxBody})
 	f.srv = httptest.NewServer(s.Handler())
 	t.Cleanup(f.srv.Close)
 	return f

@@ -13,21 +13,41 @@ import (
 
 var _ ward.ReportService = (*DB)(nil)
 
-const reportColumns = `id, title, body, source, external_id, external_url, reporter_name, reporter_email, state, labels, created_at, updated_at`
+const reportColumns = `id, title, body, source, external_id, external_url, reporter_name, reporter_email, state,
+	severity, tier, bounty, disclosure, assignee, commander, duplicate_of, tracking_url, labels, version, created_at, updated_at`
 
 func scanReport(row scanner) (*ward.Report, error) {
 	var r ward.Report
-	var labels string
+	var severity, bounty, disclosure, labels string
 	var created, updated int64
 	if err := row.Scan(&r.ID, &r.Title, &r.Body, &r.Source, &r.ExternalID, &r.ExternalURL, &r.ReporterName, &r.ReporterEmail,
-		&r.State, &labels, &created, &updated); err != nil {
+		&r.State, &severity, &r.Tier, &bounty, &disclosure, &r.Assignee, &r.Commander, &r.DuplicateOf, &r.TrackingURL,
+		&labels, &r.Version, &created, &updated); err != nil {
 		return nil, err
 	}
-	if err := json.Unmarshal([]byte(labels), &r.Labels); err != nil {
-		return nil, fmt.Errorf("report %d: labels: %w", r.ID, err)
+	for _, f := range []struct {
+		name, text string
+		into       any
+	}{{"severity", severity, &r.Severity}, {"bounty", bounty, &r.Bounty}, {"disclosure", disclosure, &r.Disclosure}, {"labels", labels, &r.Labels}} {
+		if f.text == "" {
+			continue
+		}
+		if err := json.Unmarshal([]byte(f.text), f.into); err != nil {
+			return nil, fmt.Errorf("report %d: %s: %w", r.ID, f.name, err)
+		}
 	}
 	r.CreatedAt, r.UpdatedAt = fromMicros(created), fromMicros(updated)
 	return &r, nil
+}
+
+// jsonOrEmpty is v as JSON, or "" for a nil pointer: the columns that hold
+// optional parts of a report.
+func jsonOrEmpty[T any](v *T) (string, error) {
+	if v == nil {
+		return "", nil
+	}
+	b, err := json.Marshal(v)
+	return string(b), err
 }
 
 // CreateReport stores a new report with its first timeline event, or
@@ -51,7 +71,7 @@ func (db *DB) CreateReport(ctx context.Context, r *ward.Report) (bool, error) {
 			return false, fmt.Errorf("find report %s/%s: %w", r.Source, r.ExternalID, err)
 		}
 	}
-	r.State, r.Labels, r.CreatedAt, r.UpdatedAt = ward.ReportNew, []string{}, tx.now, tx.now
+	r.State, r.Labels, r.Version, r.CreatedAt, r.UpdatedAt = ward.ReportNew, []string{}, 1, tx.now, tx.now
 	err = tx.queryRow(ctx, `INSERT INTO reports (title, body, source, external_id, external_url, reporter_name, reporter_email, state, labels, created_at, updated_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, '[]', ?, ?) RETURNING id`, r.Title, r.Body, r.Source, r.ExternalID, r.ExternalURL, r.ReporterName,
 		r.ReporterEmail, r.State, micros(tx.now), micros(tx.now)).Scan(&r.ID)
@@ -102,7 +122,7 @@ func (db *DB) FindReports(ctx context.Context, f ward.ReportFilter) ([]*ward.Rep
 
 // FindTimeline returns a report's events, oldest first.
 func (db *DB) FindTimeline(ctx context.Context, report int64) ([]*ward.TimelineEvent, error) {
-	rows, err := db.query(ctx, `SELECT id, report_id, at, actor, action, from_state, to_state, visibility, comment
+	rows, err := db.query(ctx, `SELECT id, report_id, at, actor, action, from_state, to_state, visibility, comment, changes
 		FROM timeline_events WHERE report_id = ? ORDER BY id`, report)
 	if err != nil {
 		return nil, fmt.Errorf("find timeline of report %d: %w", report, err)
@@ -110,10 +130,61 @@ func (db *DB) FindTimeline(ctx context.Context, report int64) ([]*ward.TimelineE
 	return collect(rows, "timeline events", func(row scanner) (*ward.TimelineEvent, error) {
 		var e ward.TimelineEvent
 		var at int64
-		if err := row.Scan(&e.ID, &e.Report, &at, &e.Actor, &e.Action, &e.FromState, &e.ToState, &e.Visibility, &e.Comment); err != nil {
+		var changes string
+		if err := row.Scan(&e.ID, &e.Report, &at, &e.Actor, &e.Action, &e.FromState, &e.ToState, &e.Visibility, &e.Comment, &changes); err != nil {
 			return nil, err
+		}
+		if err := json.Unmarshal([]byte(changes), &e.Changes); err != nil {
+			return nil, fmt.Errorf("timeline event %d: %w", e.ID, err)
 		}
 		e.At = fromMicros(at)
 		return &e, nil
 	})
+}
+
+// UpdateReport stores r as an action left it, with the action's event and
+// its audit entry, in one transaction. A report whose version is no longer
+// version is ECONFLICT: the action was worked out on an older one.
+func (db *DB) UpdateReport(ctx context.Context, r *ward.Report, version int64, ev *ward.TimelineEvent) error {
+	severity, err1 := jsonOrEmpty(r.Severity)
+	bounty, err2 := jsonOrEmpty(r.Bounty)
+	disclosure, err3 := jsonOrEmpty(r.Disclosure)
+	labels, err4 := json.Marshal(r.Labels)
+	changes, err5 := json.Marshal(ev.Changes)
+	if err := errors.Join(err1, err2, err3, err4, err5); err != nil {
+		return fmt.Errorf("update report %d: %w", r.ID, err)
+	}
+	tx, err := db.begin(ctx)
+	if err != nil {
+		return err
+	}
+	defer tx.rollback()
+	res, err := tx.exec(ctx, `UPDATE reports SET state = ?, severity = ?, tier = ?, bounty = ?, disclosure = ?, assignee = ?, commander = ?,
+		duplicate_of = ?, tracking_url = ?, labels = ?, version = version + 1, updated_at = ? WHERE id = ? AND version = ?`,
+		r.State, severity, r.Tier, bounty, disclosure, r.Assignee, r.Commander, r.DuplicateOf, r.TrackingURL, string(labels),
+		micros(tx.now), r.ID, version)
+	if err != nil {
+		return fmt.Errorf("update report %d: %w", r.ID, err)
+	}
+	if n, err := res.RowsAffected(); err != nil || n != 1 {
+		return ward.Errorf(ward.ECONFLICT, "report %d changed while this action was worked out; reload it and try again", r.ID)
+	}
+	r.Version, r.UpdatedAt = version+1, tx.now
+	ev.Report, ev.At, ev.Actor = r.ID, tx.now, ward.ActorFromContext(ctx).String()
+	if err := tx.queryRow(ctx, `INSERT INTO timeline_events (report_id, at, actor, action, from_state, to_state, visibility, comment, changes)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`, r.ID, micros(tx.now), ev.Actor, ev.Action, ev.FromState, ev.ToState,
+		ev.Visibility, ev.Comment, string(changes)).Scan(&ev.ID); err != nil {
+		return fmt.Errorf("insert timeline event: %w", err)
+	}
+	// Which fields changed, not to what: comments and redactions may hold
+	// embargoed details.
+	fields := make([]string, 0, len(ev.Changes))
+	for _, c := range ev.Changes {
+		fields = append(fields, c.Field)
+	}
+	if err := tx.audit(ctx, "report."+ev.Action, fmt.Sprintf("report/%d", r.ID), ward.Diff{
+		"state": {ev.FromState, ev.ToState}, "fields": {nil, fields}}); err != nil {
+		return err
+	}
+	return tx.commit()
 }

@@ -244,6 +244,13 @@ func TestReportCommands(t *testing.T) {
 	if !strings.Contains(out, "at --v=4") || !strings.Contains(out, "create →new cli:") {
 		t.Errorf("report show:\n%s", out)
 	}
+	out = c.ok("report", "act", strconv.FormatInt(r.ID, 10), "set_severity", "--vector", "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:N/A:N")
+	if !strings.Contains(out, "set_severity: new → new") || !strings.Contains(out, "severity:") {
+		t.Errorf("report act set_severity:\n%s", out)
+	}
+	if _, _, err := c.run("", "report", "act", strconv.FormatInt(r.ID, 10), "track", "--url", "https://example.org/1"); ward.ErrorCode(err) != ward.ECONFLICT {
+		t.Errorf("track a new report: %v, want a conflict", err)
+	}
 	if _, _, err := c.run("", "report", "show", "99"); ward.ErrorCode(err) != ward.ENOTFOUND {
 		t.Errorf("report show 99: %v", err)
 	}

@@ -8,12 +8,13 @@ import (
 
 	"github.com/spf13/cobra"
 	"github.com/wardsec/ward"
+	"github.com/wardsec/ward/reports"
 	"github.com/wardsec/ward/store"
 )
 
 func (e *env) reportCmd() *cobra.Command {
 	cmd := &cobra.Command{Use: "report", Short: "List and show vulnerability reports"}
-	cmd.AddCommand(e.reportListCmd(), e.reportShowCmd())
+	cmd.AddCommand(e.reportListCmd(), e.reportShowCmd(), e.reportActCmd())
 	return cmd
 }
 
@@ -87,5 +88,53 @@ func (e *env) reportShowCmd() *cobra.Command {
 		},
 	}
 	cmd.Flags().StringVarP(&output, "output", "o", "text", "text or json")
+	return cmd
+}
+
+func (e *env) reportActCmd() *cobra.Command {
+	var in reports.Action
+	cmd := &cobra.Command{
+		Use:   "act ID ACTION [flags]",
+		Short: "Take an action on a report, as the API's POST /api/v1/reports/{id}/actions does",
+		Long: `Take an action on a report: triage, set_severity, propose_bounty, approve_bounty,
+track, resolve, request_disclosure, disclose, comment, and the others the API lists.
+The command line acts as an admin, recorded as cli:<os user>; approving a bounty
+needs a second person, so do that through the API with your own token.`,
+		Args: cobra.ExactArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			id, err := strconv.ParseInt(args[0], 10, 64)
+			if err != nil {
+				return ward.Errorf(ward.EINVALID, "report id %q: want the number that `ward report list` shows", args[0])
+			}
+			in.Action = args[1]
+			return e.withStore(cmd.Context(), func(db *store.DB) error {
+				r, ev, err := reports.New(db, db, time.Now).Act(cliContext(cmd.Context()), id, in)
+				if err != nil {
+					return err
+				}
+				fmt.Fprintf(e.stdout, "report/%d %s: %s → %s\n", r.ID, ev.Action, ev.FromState, ev.ToState)
+				for _, c := range ev.Changes {
+					fmt.Fprintf(e.stdout, "  %s: %s → %s\n", c.Field, c.From, c.To)
+				}
+				return nil
+			})
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&in.Comment, "comment", "", "the comment; required for comment, request_info, answer and resolve")
+	f.StringVar(&in.Visibility, "visibility", "", "of the comment: team or reporter")
+	f.StringVar(&in.Vector, "vector", "", "CVSS vector, for triage and set_severity")
+	f.StringVar(&in.Tier, "tier", "", "tier, for triage and set_severity")
+	f.Int64Var(&in.Amount, "amount", 0, "bounty in minor units, for propose_bounty")
+	f.StringVar(&in.Currency, "currency", "", "bounty currency, for propose_bounty")
+	f.StringVar(&in.Reason, "reason", "", "why a bounty is off the table, or why an admin discloses early")
+	f.Int64Var(&in.Of, "of", 0, "the original, for mark_duplicate")
+	f.StringVar(&in.Member, "member", "", "email, for assign and set_commander")
+	f.StringVar(&in.URL, "url", "", "the tracking issue, for track")
+	f.StringVar(&in.Kind, "kind", "", "full or redacted, for request_disclosure")
+	f.StringSliceVar(&in.Redactions, "redact", nil, "a passage to redact, for request_disclosure of kind redacted (repeat)")
+	f.StringVar(&in.Justification, "justification", "", "why not, for do_not_disclose")
+	f.StringVar(&in.Label, "label", "", "the label, for label")
+	f.BoolVar(&in.RemoveLabel, "remove", false, "remove the label rather than add it")
 	return cmd
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/wardsec/ward"
 	"github.com/wardsec/ward/oncall"
+	"github.com/wardsec/ward/reports"
 	"github.com/wardsec/ward/server"
 	"github.com/wardsec/ward/store"
 )
@@ -100,6 +101,7 @@ func (e *env) serve(ctx context.Context, f serveFlags) error {
 		Rotations: db,
 		Tiers:     db,
 		Reports:   db,
+		Actions:   reports.New(db, db, time.Now),
 		OnCall:    calendar,
 		Ready:     db.Ping,
 		Logger:    logger,

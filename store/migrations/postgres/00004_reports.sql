@@ -9,7 +9,16 @@ CREATE TABLE reports (
     reporter_name  TEXT    NOT NULL DEFAULT '',
     reporter_email TEXT    NOT NULL DEFAULT '',
     state          TEXT    NOT NULL,
+    severity       TEXT    NOT NULL DEFAULT '', -- JSON, or '' until set
+    tier           TEXT    NOT NULL DEFAULT '',
+    bounty         TEXT    NOT NULL DEFAULT '', -- JSON, or '' until proposed
+    disclosure     TEXT    NOT NULL DEFAULT '', -- JSON, or ''
+    assignee       TEXT    NOT NULL DEFAULT '',
+    commander      TEXT    NOT NULL DEFAULT '',
+    duplicate_of   BIGINT  NOT NULL DEFAULT 0,
+    tracking_url   TEXT    NOT NULL DEFAULT '',
     labels         TEXT    NOT NULL DEFAULT '[]', -- JSON array
+    version        BIGINT  NOT NULL DEFAULT 1,
     created_at     BIGINT  NOT NULL,
     updated_at     BIGINT  NOT NULL
 );
@@ -26,7 +35,8 @@ CREATE TABLE timeline_events (
     from_state TEXT    NOT NULL DEFAULT '',
     to_state   TEXT    NOT NULL DEFAULT '',
     visibility TEXT    NOT NULL CHECK (visibility IN ('team', 'reporter')),
-    comment    TEXT    NOT NULL DEFAULT ''
+    comment    TEXT    NOT NULL DEFAULT '',
+    changes    TEXT    NOT NULL DEFAULT '[]' -- JSON: [{field, from, to}]
 );
 CREATE INDEX timeline_events_report ON timeline_events (report_id, id);
 

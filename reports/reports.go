@@ -1,0 +1,205 @@
+// Package reports takes actions on vulnerability reports: it loads a
+// report, lets the workflow package decide what the action does, computes
+// severities with the cvss package and bounty tables from tiers, and stores
+// the result with its timeline event in one step.
+package reports
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/wardsec/ward"
+	"github.com/wardsec/ward/cvss"
+	"github.com/wardsec/ward/workflow"
+)
+
+// Service acts on reports. It is safe for concurrent use.
+type Service struct {
+	store ward.ReportService
+	tiers ward.TierService
+	now   func() time.Time
+}
+
+// New returns a service over the stores; now is the clock.
+func New(store ward.ReportService, tiers ward.TierService, now func() time.Time) *Service {
+	return &Service{store: store, tiers: tiers, now: now}
+}
+
+// Action is the body of POST /api/v1/reports/{id}/actions: the action and
+// whichever arguments it takes.
+type Action struct {
+	Action        string   `json:"action"`
+	Comment       string   `json:"comment"`
+	Body          string   `json:"body"` // comment's text; the same as comment
+	Visibility    string   `json:"visibility"`
+	Of            int64    `json:"of"`
+	Member        string   `json:"member"`
+	URL           string   `json:"url"`
+	Kind          string   `json:"kind"`
+	Redactions    []string `json:"redactions"`
+	Justification string   `json:"justification"`
+	Reason        string   `json:"reason"`
+	Amount        int64    `json:"amount"`
+	Currency      string   `json:"currency"`
+	Label         string   `json:"label"`
+	RemoveLabel   bool     `json:"remove_label"`
+	Vector        string   `json:"vector"`
+	Tier          string   `json:"tier"`
+}
+
+// Visible returns the report, or ENOTFOUND when the caller may not see it:
+// spam is hidden from everyone but admins.
+func (s *Service) Visible(ctx context.Context, id int64) (*ward.Report, error) {
+	r, err := s.store.FindReportByID(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if !workflow.Visible(toWorkflow(r), actor(ctx)) {
+		return nil, ward.Errorf(ward.ENOTFOUND, "no report has the id %d", id)
+	}
+	return r, nil
+}
+
+// Act takes the action on the report as the context's actor and returns
+// the report as it now is and the action's timeline event.
+func (s *Service) Act(ctx context.Context, id int64, in Action) (*ward.Report, *ward.TimelineEvent, error) {
+	r, err := s.Visible(ctx, id)
+	if err != nil {
+		return nil, nil, err
+	}
+	// Who may act, and in which state, is answered before the arguments
+	// are looked at: a viewer's bad vector is a 403, not a 422.
+	bare := workflow.Request{Action: workflow.Action(in.Action), Actor: actor(ctx), At: s.now()}
+	if _, _, err := workflow.Apply(toWorkflow(r), bare); err != nil {
+		if code := ward.ErrorCode(err); code == ward.EFORBIDDEN || code == ward.ECONFLICT {
+			return nil, nil, err
+		}
+	}
+	req, severity, err := s.request(ctx, r, in)
+	if err != nil {
+		return nil, nil, err
+	}
+	next, ev, err := workflow.Apply(toWorkflow(r), req)
+	if err != nil {
+		return nil, nil, err
+	}
+	after := *r
+	fromWorkflow(&after, next)
+	if severity != nil && next.Severity.Vector == severity.Vector {
+		after.Severity = severity // the workflow keeps the rating; the report the whole computation
+	}
+	event := &ward.TimelineEvent{Action: string(ev.Action), FromState: string(ev.From), ToState: string(ev.To),
+		Visibility: string(ev.Visibility), Comment: ev.Comment}
+	if event.Visibility == "" {
+		event.Visibility = string(workflow.VisibilityTeam)
+	}
+	for _, c := range ev.Changes {
+		event.Changes = append(event.Changes, ward.FieldChange{Field: c.Field, From: c.From, To: c.To})
+	}
+	if err := s.store.UpdateReport(ctx, &after, r.Version, event); err != nil {
+		return nil, nil, err
+	}
+	return &after, event, nil
+}
+
+// request turns the body into the workflow's request, computing what the
+// workflow leaves to its caller: the severity of a vector, the bounty table
+// of the report's tier, whether a duplicate's original exists.
+func (s *Service) request(ctx context.Context, r *ward.Report, in Action) (workflow.Request, *ward.Severity, error) {
+	comment := in.Comment
+	if comment == "" {
+		comment = in.Body
+	}
+	req := workflow.Request{
+		Action: workflow.Action(in.Action), Actor: actor(ctx), At: s.now(), Comment: comment,
+		Visibility: workflow.Visibility(in.Visibility), Of: in.Of, Member: in.Member, URL: in.URL,
+		Kind: workflow.DisclosureKind(in.Kind), Redactions: in.Redactions, Justification: in.Justification,
+		Reason: in.Reason, Amount: in.Amount, Currency: in.Currency, Label: in.Label, RemoveLabel: in.RemoveLabel, Tier: in.Tier,
+	}
+	var severity *ward.Severity
+	if in.Vector != "" {
+		sev, err := cvss.Parse(in.Vector)
+		if err != nil {
+			return req, nil, err
+		}
+		rating, err := workflow.ParseRating(sev.Rating)
+		if err != nil {
+			return req, nil, fmt.Errorf("rating of %s: %w", sev.Vector, err)
+		}
+		req.Severity = workflow.Severity{Rating: rating, Vector: sev.Vector}
+		severity = &sev
+	}
+	if in.Tier != "" {
+		if _, err := s.tiers.FindTierByName(ctx, in.Tier); err != nil {
+			return req, nil, ward.Errorf(ward.EINVALID, "tier: %s", ward.ErrorMessage(err))
+		}
+	}
+	if req.Action == workflow.ActionProposeBounty && r.Tier != "" {
+		tier, err := s.tiers.FindTierByName(ctx, r.Tier)
+		if err != nil {
+			return req, nil, err
+		}
+		req.Table = workflow.BountyTable{}
+		for rating, amount := range tier.Bounties {
+			if rt, err := workflow.ParseRating(rating); err == nil {
+				req.Table[rt] = workflow.Money{Amount: amount, Currency: tier.Currency}
+			}
+		}
+	}
+	if req.Action == workflow.ActionMarkDuplicate && in.Of != 0 && in.Of != r.ID {
+		if _, err := s.Visible(ctx, in.Of); err != nil {
+			return req, nil, ward.Errorf(ward.EINVALID, "of: no report has the id %d", in.Of)
+		}
+	}
+	return req, severity, nil
+}
+
+func actor(ctx context.Context) workflow.Actor {
+	a := ward.ActorFromContext(ctx)
+	return workflow.Actor{Email: a.Email, Role: a.Role}
+}
+
+// toWorkflow is what the rules need of a report.
+func toWorkflow(r *ward.Report) workflow.Report {
+	w := workflow.Report{ID: r.ID, State: workflow.State(r.State), Tier: r.Tier, Assignee: r.Assignee, Commander: r.Commander,
+		Labels: r.Labels, DuplicateOf: r.DuplicateOf, TrackingURL: r.TrackingURL}
+	if r.Severity != nil {
+		rating, _ := workflow.ParseRating(r.Severity.Rating) // stored from cvss: valid
+		w.Severity = workflow.Severity{Rating: rating, Vector: r.Severity.Vector}
+	}
+	if b := r.Bounty; b != nil {
+		w.Bounty = &workflow.Bounty{Amount: b.Amount, Currency: b.Currency, Reason: b.Reason, ProposedBy: b.ProposedBy,
+			ProposedAt: b.ProposedAt, ApprovedBy: b.ApprovedBy, ApprovedAt: b.ApprovedAt}
+	}
+	if d := r.Disclosure; d != nil {
+		w.Disclosure = &workflow.Disclosure{Kind: workflow.DisclosureKind(d.Kind), Redactions: d.Redactions, RequestedAt: d.RequestedAt,
+			Answer: d.Answer, AnsweredAt: d.AnsweredAt, DisclosedAt: d.DisclosedAt, Reason: d.Reason, Justification: d.Justification}
+	}
+	return w
+}
+
+// fromWorkflow writes what the rules changed back into the report.
+func fromWorkflow(r *ward.Report, w workflow.Report) {
+	r.State, r.Tier, r.Assignee, r.Commander = string(w.State), w.Tier, w.Assignee, w.Commander
+	r.Labels, r.DuplicateOf, r.TrackingURL = w.Labels, w.DuplicateOf, w.TrackingURL
+	if r.Labels == nil {
+		r.Labels = []string{}
+	}
+	if w.Severity.Rating == "" {
+		r.Severity = nil // Act sets a new one, computed in full from its vector
+	}
+	r.Bounty = nil
+	if b := w.Bounty; b != nil {
+		r.Bounty = &ward.Bounty{Amount: b.Amount, Currency: b.Currency, Reason: b.Reason, ProposedBy: b.ProposedBy,
+			ProposedAt: b.ProposedAt, ApprovedBy: b.ApprovedBy, ApprovedAt: b.ApprovedAt}
+	}
+	r.Disclosure = nil
+	if d := w.Disclosure; d != nil {
+		r.Disclosure = &ward.Disclosure{Kind: string(d.Kind), Redactions: d.Redactions, RequestedAt: d.RequestedAt,
+			Answer: d.Answer, AnsweredAt: d.AnsweredAt, DisclosedAt: d.DisclosedAt, Reason: d.Reason, Justification: d.Justification}
+		if !d.RequestedAt.IsZero() {
+			r.Disclosure.Deadline = d.Deadline()
+		}
+	}
+}
