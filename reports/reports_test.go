@@ -1,0 +1,131 @@
+package reports_test
+
+import (
+	"context"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/wardsec/ward"
+	"github.com/wardsec/ward/holiday"
+	"github.com/wardsec/ward/reports"
+	"github.com/wardsec/ward/store"
+	"github.com/wardsec/ward/wardtest"
+)
+
+func ptr[T any](v T) *T { return &v }
+
+func setup(t *testing.T) (*store.DB, *reports.Service, *wardtest.Clock) {
+	t.Helper()
+	clock := wardtest.NewClock(time.Date(2026, 1, 31, 10, 0, 0, 0, time.UTC))
+	ctx := context.Background()
+	db, err := store.Open(ctx, "sqlite:"+filepath.Join(t.TempDir(), "ward.db"), store.Options{Now: clock.Now, Holidays: holiday.Normalize})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	if _, err := db.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	spec := ward.TeamSpec{
+		Members: []ward.MemberSpec{
+			{Email: "ana@example.org", MemberUpdate: ward.MemberUpdate{Name: ptr("Ana"), Role: ptr(ward.RoleAdmin)}},
+			{Email: "bo@example.org", MemberUpdate: ward.MemberUpdate{Name: ptr("Bo"), Role: ptr(ward.RoleResponder)}},
+		},
+		Tiers: []ward.TierSpec{{Name: "tier-1", Currency: ptr("EUR"), Bounties: map[string]int64{"high": 300_000}}},
+	}
+	if _, err := db.ApplyTeam(ctx, spec, false); err != nil {
+		t.Fatal(err)
+	}
+	return db, reports.New(db, db, clock.Now), clock
+}
+
+func as(email string, role ward.Role) context.Context {
+	return ward.NewContextWithActor(context.Background(), ward.Actor{Kind: ward.ActorMember, Email: email, Role: role})
+}
+
+// What one action sets must survive the actions after it unchanged: the
+// severity's score and version, the bounty's times, the disclosure's
+// deadline.
+func TestActionsKeepWhatOthersSet(t *testing.T) {
+	db, svc, clock := setup(t)
+	bo, ana := as("bo@example.org", ward.RoleResponder), as("ana@example.org", ward.RoleAdmin)
+	r := ward.Report{Title: "token in logs", Source: ward.SourceAPI}
+	if _, err := db.CreateReport(bo, &r); err != nil {
+		t.Fatal(err)
+	}
+	steps := []reports.Action{
+		{Action: "triage", Vector: "CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:N/VA:N/SC:N/SI:N/SA:N", Tier: "tier-1"},
+		{Action: "propose_bounty", Amount: 300_000, Currency: "EUR"},
+		{Action: "assign", Member: "Bo@example.org"},
+		{Action: "track", URL: "https://github.com/example/security/issues/3"},
+		{Action: "resolve", Comment: "fixed"},
+		{Action: "request_disclosure", Kind: "full"},
+		{Action: "comment", Comment: "waiting for the reporter", Visibility: "team"},
+	}
+	var after *ward.Report
+	for _, step := range steps {
+		var err error
+		if after, _, err = svc.Act(bo, r.ID, step); err != nil {
+			t.Fatalf("%s: %v", step.Action, err)
+		}
+	}
+	if _, _, err := svc.Act(ana, r.ID, reports.Action{Action: "approve_bounty"}); err != nil {
+		t.Fatal(err)
+	}
+	got, err := db.FindReportByID(context.Background(), r.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(&ward.Severity{Vector: steps[0].Vector, Version: "4.0", Score: 8.7, Rating: "High"}, got.Severity); diff != "" {
+		t.Errorf("severity after seven more actions (-want +got):\n%s", diff)
+	}
+	if got.Assignee != "bo@example.org" || got.Bounty.ApprovedBy != "ana@example.org" || !got.Bounty.ProposedAt.Equal(clock.Now()) {
+		t.Errorf("report = %+v, bounty %+v", got, got.Bounty)
+	}
+	// Requested on 31 January: the month ends on 28 February.
+	if want := time.Date(2026, 2, 28, 10, 0, 0, 0, time.UTC); !got.Disclosure.Deadline.Equal(want) || !after.Disclosure.Deadline.Equal(want) {
+		t.Errorf("deadline = %s (stored %s), want %s", after.Disclosure.Deadline, got.Disclosure.Deadline, want)
+	}
+	if got.Version != int64(len(steps))+2 {
+		t.Errorf("version = %d after %d actions", got.Version, len(steps)+1)
+	}
+}
+
+// Two actions worked out on the same version: one is stored, the other is
+// refused, never both.
+func TestConcurrentActions(t *testing.T) {
+	db, svc, _ := setup(t)
+	bo := as("bo@example.org", ward.RoleResponder)
+	r := ward.Report{Title: "race", Source: ward.SourceAPI}
+	if _, err := db.CreateReport(bo, &r); err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	errs := make([]error, 8)
+	for i := range errs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, _, errs[i] = svc.Act(bo, r.ID, reports.Action{Action: "comment", Comment: "mine"})
+		}()
+	}
+	wg.Wait()
+	ok := 0
+	for _, err := range errs {
+		switch ward.ErrorCode(err) {
+		case "":
+			ok++
+		case ward.ECONFLICT:
+		default:
+			t.Errorf("unexpected error: %v", err)
+		}
+	}
+	events, _ := db.FindTimeline(context.Background(), r.ID)
+	got, _ := db.FindReportByID(context.Background(), r.ID)
+	if ok == 0 || len(events) != ok+1 || got.Version != int64(ok)+1 {
+		t.Errorf("%d actions stored, %d events, version %d", ok, len(events), got.Version)
+	}
+}
