@@ -64,9 +64,9 @@ type Report struct {
 	ReporterEmail string      `json:"reporter_email,omitempty"`
 	State         string      `json:"state"`
 	Severity      *Severity   `json:"severity"` // null until set
-	Tier          string      `json:"tier,omitempty"`
-	Bounty        *Bounty     `json:"bounty"` // null until proposed
-	Disclosure    *Disclosure `json:"disclosure,omitempty"`
+	Tier          string      `json:"tier"`
+	Bounty        *Bounty     `json:"bounty"`     // null until proposed
+	Disclosure    *Disclosure `json:"disclosure"` // null until requested or refused
 	Assignee      string      `json:"assignee,omitempty"`
 	Commander     string      `json:"commander,omitempty"`
 	DuplicateOf   int64       `json:"duplicate_of,omitempty"`
@@ -95,6 +95,9 @@ func (r *Report) Normalize() error {
 	} {
 		if !utf8.ValidString(f.value) {
 			return Errorf(EINVALID, "%s: not valid UTF-8", f.name)
+		}
+		if err := CheckControl(f.name, f.value); err != nil {
+			return err
 		}
 	}
 	switch {
@@ -182,4 +185,16 @@ type ReportService interface {
 	// UpdateReport stores r as an action left it, with the action's event,
 	// in one transaction. A report changed since version is ECONFLICT.
 	UpdateReport(ctx context.Context, r *Report, version int64, ev *TimelineEvent) error
+}
+
+// CheckControl refuses control characters other than tab, newline and
+// carriage return, naming the field: NUL breaks PostgreSQL's text, and
+// escape sequences would reach the terminals of people reading reports.
+func CheckControl(field, text string) error {
+	for _, c := range text {
+		if (c < 0x20 && c != '\t' && c != '\n' && c != '\r') || c == 0x7f || (c >= 0x80 && c < 0xa0) {
+			return Errorf(EINVALID, "%s: holds the control character U+%04X", field, c)
+		}
+	}
+	return nil
 }

@@ -16,15 +16,19 @@ import (
 
 // Service acts on reports. It is safe for concurrent use.
 type Service struct {
-	store ward.ReportService
-	tiers ward.TierService
-	now   func() time.Time
+	store   ward.ReportService
+	tiers   ward.TierService
+	members ward.MemberService
+	now     func() time.Time
 }
 
 // New returns a service over the stores; now is the clock.
-func New(store ward.ReportService, tiers ward.TierService, now func() time.Time) *Service {
-	return &Service{store: store, tiers: tiers, now: now}
+func New(store ward.ReportService, tiers ward.TierService, members ward.MemberService, now func() time.Time) *Service {
+	return &Service{store: store, tiers: tiers, members: members, now: now}
 }
+
+// at is the time of an action, as the store keeps times.
+func (s *Service) at() time.Time { return s.now().UTC().Truncate(time.Microsecond) }
 
 // Action is the body of POST /api/v1/reports/{id}/actions: the action and
 // whichever arguments it takes.
@@ -55,7 +59,11 @@ func (s *Service) Visible(ctx context.Context, id int64) (*ward.Report, error) {
 	if err != nil {
 		return nil, err
 	}
-	if !workflow.Visible(toWorkflow(r), actor(ctx)) {
+	w, err := toWorkflow(r)
+	if err != nil {
+		return nil, err
+	}
+	if !workflow.Visible(w, actor(ctx)) {
 		return nil, ward.Errorf(ward.ENOTFOUND, "no report has the id %d", id)
 	}
 	return r, nil
@@ -70,8 +78,12 @@ func (s *Service) Act(ctx context.Context, id int64, in Action) (*ward.Report, *
 	}
 	// Who may act, and in which state, is answered before the arguments
 	// are looked at: a viewer's bad vector is a 403, not a 422.
-	bare := workflow.Request{Action: workflow.Action(in.Action), Actor: actor(ctx), At: s.now()}
-	if _, _, err := workflow.Apply(toWorkflow(r), bare); err != nil {
+	before, err := toWorkflow(r)
+	if err != nil {
+		return nil, nil, err
+	}
+	bare := workflow.Request{Action: workflow.Action(in.Action), Actor: actor(ctx), At: s.at()}
+	if _, _, err := workflow.Apply(before, bare); err != nil {
 		if code := ward.ErrorCode(err); code == ward.EFORBIDDEN || code == ward.ECONFLICT {
 			return nil, nil, err
 		}
@@ -80,7 +92,7 @@ func (s *Service) Act(ctx context.Context, id int64, in Action) (*ward.Report, *
 	if err != nil {
 		return nil, nil, err
 	}
-	next, ev, err := workflow.Apply(toWorkflow(r), req)
+	next, ev, err := workflow.Apply(before, req)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -108,17 +120,27 @@ func (s *Service) Act(ctx context.Context, id int64, in Action) (*ward.Report, *
 // of the report's tier, whether a duplicate's original exists.
 func (s *Service) request(ctx context.Context, r *ward.Report, in Action) (workflow.Request, *ward.Severity, error) {
 	comment := in.Comment
-	if comment == "" {
+	switch {
+	case in.Body != "" && in.Comment != "":
+		return workflow.Request{}, nil, ward.Errorf(ward.EINVALID, "body: send the comment as comment or as body, not both")
+	case comment == "":
 		comment = in.Body
 	}
+	if err := checkText(in, comment); err != nil {
+		return workflow.Request{}, nil, err
+	}
 	req := workflow.Request{
-		Action: workflow.Action(in.Action), Actor: actor(ctx), At: s.now(), Comment: comment,
+		Action: workflow.Action(in.Action), Actor: actor(ctx), At: s.at(), Comment: comment,
 		Visibility: workflow.Visibility(in.Visibility), Of: in.Of, Member: in.Member, URL: in.URL,
 		Kind: workflow.DisclosureKind(in.Kind), Redactions: in.Redactions, Justification: in.Justification,
 		Reason: in.Reason, Amount: in.Amount, Currency: in.Currency, Label: in.Label, RemoveLabel: in.RemoveLabel, Tier: in.Tier,
 	}
 	var severity *ward.Severity
-	if in.Vector != "" {
+	scored := req.Action == workflow.ActionTriage || req.Action == workflow.ActionSetSeverity
+	if req.Action == workflow.ActionSetSeverity && in.Vector == "" {
+		return req, nil, ward.Errorf(ward.EINVALID, "vector: required, a CVSS 3.0, 3.1 or 4.0 vector")
+	}
+	if scored && in.Vector != "" {
 		sev, err := cvss.Parse(in.Vector)
 		if err != nil {
 			return req, nil, err
@@ -130,13 +152,16 @@ func (s *Service) request(ctx context.Context, r *ward.Report, in Action) (workf
 		req.Severity = workflow.Severity{Rating: rating, Vector: sev.Vector}
 		severity = &sev
 	}
-	if in.Tier != "" {
+	if scored && in.Tier != "" {
 		if _, err := s.tiers.FindTierByName(ctx, in.Tier); err != nil {
 			return req, nil, ward.Errorf(ward.EINVALID, "tier: %s", ward.ErrorMessage(err))
 		}
 	}
 	if req.Action == workflow.ActionProposeBounty && r.Tier != "" {
 		tier, err := s.tiers.FindTierByName(ctx, r.Tier)
+		if ward.ErrorCode(err) == ward.ENOTFOUND {
+			return req, nil, ward.Errorf(ward.EINVALID, "tier: the report's tier %q no longer exists; set another with set_severity", r.Tier)
+		}
 		if err != nil {
 			return req, nil, err
 		}
@@ -148,24 +173,87 @@ func (s *Service) request(ctx context.Context, r *ward.Report, in Action) (workf
 		}
 	}
 	if req.Action == workflow.ActionMarkDuplicate && in.Of != 0 && in.Of != r.ID {
-		if _, err := s.Visible(ctx, in.Of); err != nil {
+		// Spam is no original: its id would show to those who may not see it.
+		if orig, err := s.Visible(ctx, in.Of); err != nil || orig.State == string(workflow.StateSpam) {
 			return req, nil, ward.Errorf(ward.EINVALID, "of: no report has the id %d", in.Of)
+		}
+	}
+	if (req.Action == workflow.ActionAssign || req.Action == workflow.ActionSetCommander) && in.Member != "" {
+		if err := s.checkMember(ctx, req.Action, in.Member); err != nil {
+			return req, nil, err
 		}
 	}
 	return req, severity, nil
 }
 
+// checkMember refuses to give a report to someone who cannot work it: an
+// assignee must be an active triager or above, a commander a responder.
+func (s *Service) checkMember(ctx context.Context, action workflow.Action, email string) error {
+	m, err := s.members.FindMemberByEmail(ctx, email)
+	if ward.ErrorCode(err) == ward.ENOTFOUND {
+		return ward.Errorf(ward.EINVALID, "member: no member has the email %q", email)
+	}
+	if err != nil {
+		return err
+	}
+	least := ward.RoleTriager
+	if action == workflow.ActionSetCommander {
+		least = ward.RoleResponder
+	}
+	switch {
+	case m.Disabled:
+		return ward.Errorf(ward.EINVALID, "member: %s is disabled", m.Email)
+	case !m.Role.AtLeast(least):
+		return ward.Errorf(ward.EINVALID, "member: %s is a %s; this needs a %s or above", m.Email, m.Role, least)
+	}
+	return nil
+}
+
+// checkText refuses control characters, which would corrupt terminals and
+// some databases, and text over the limits.
+func checkText(in Action, comment string) error {
+	fields := []struct {
+		name, text string
+		max        int
+	}{{"comment", comment, 64 << 10}, {"reason", in.Reason, 2000}, {"justification", in.Justification, 2000}, {"label", in.Label, 100}}
+	for i, r := range in.Redactions {
+		fields = append(fields, struct {
+			name, text string
+			max        int
+		}{fmt.Sprintf("redactions[%d]", i), r, 64 << 10})
+	}
+	for _, f := range fields {
+		if len(f.text) > f.max {
+			return ward.Errorf(ward.EINVALID, "%s: longer than %d bytes", f.name, f.max)
+		}
+		if err := ward.CheckControl(f.name, f.text); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// actor is the context's actor as the workflow sees it. Only members have
+// an email there: the command line and ward itself act as admins, but are
+// nobody, so they can neither propose nor approve a bounty, and a bounty
+// always has two people behind it.
 func actor(ctx context.Context) workflow.Actor {
 	a := ward.ActorFromContext(ctx)
+	if a.Kind != ward.ActorMember {
+		return workflow.Actor{Role: a.Role}
+	}
 	return workflow.Actor{Email: a.Email, Role: a.Role}
 }
 
 // toWorkflow is what the rules need of a report.
-func toWorkflow(r *ward.Report) workflow.Report {
+func toWorkflow(r *ward.Report) (workflow.Report, error) {
 	w := workflow.Report{ID: r.ID, State: workflow.State(r.State), Tier: r.Tier, Assignee: r.Assignee, Commander: r.Commander,
 		Labels: r.Labels, DuplicateOf: r.DuplicateOf, TrackingURL: r.TrackingURL}
 	if r.Severity != nil {
-		rating, _ := workflow.ParseRating(r.Severity.Rating) // stored from cvss: valid
+		rating, err := workflow.ParseRating(r.Severity.Rating)
+		if err != nil {
+			return w, fmt.Errorf("report %d: stored severity: %w", r.ID, err)
+		}
 		w.Severity = workflow.Severity{Rating: rating, Vector: r.Severity.Vector}
 	}
 	if b := r.Bounty; b != nil {
@@ -176,7 +264,7 @@ func toWorkflow(r *ward.Report) workflow.Report {
 		w.Disclosure = &workflow.Disclosure{Kind: workflow.DisclosureKind(d.Kind), Redactions: d.Redactions, RequestedAt: d.RequestedAt,
 			Answer: d.Answer, AnsweredAt: d.AnsweredAt, DisclosedAt: d.DisclosedAt, Reason: d.Reason, Justification: d.Justification}
 	}
-	return w
+	return w, nil
 }
 
 // fromWorkflow writes what the rules changed back into the report.

@@ -39,7 +39,7 @@ func setup(t *testing.T) (*store.DB, *reports.Service, *wardtest.Clock) {
 	if _, err := db.ApplyTeam(ctx, spec, false); err != nil {
 		t.Fatal(err)
 	}
-	return db, reports.New(db, db, clock.Now), clock
+	return db, reports.New(db, db, db, clock.Now), clock
 }
 
 func as(email string, role ward.Role) context.Context {
@@ -127,5 +127,28 @@ func TestConcurrentActions(t *testing.T) {
 	got, _ := db.FindReportByID(context.Background(), r.ID)
 	if ok == 0 || len(events) != ok+1 || got.Version != int64(ok)+1 {
 		t.Errorf("%d actions stored, %d events, version %d", ok, len(events), got.Version)
+	}
+}
+
+// The command line acts as an admin but is nobody: it can never be one of
+// a bounty's two people.
+func TestCommandLineTakesNoPartInBounties(t *testing.T) {
+	db, svc, _ := setup(t)
+	bo := as("bo@example.org", ward.RoleResponder)
+	cli := ward.NewContextWithActor(context.Background(), ward.Actor{Kind: ward.ActorCLI, Email: "root", Role: ward.RoleAdmin})
+	r := ward.Report{Title: "x", Source: ward.SourceAPI}
+	if _, err := db.CreateReport(bo, &r); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := svc.Act(cli, r.ID, reports.Action{Action: "triage", Vector: "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:N/A:N", Tier: "tier-1"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := svc.Act(bo, r.ID, reports.Action{Action: "propose_bounty", Amount: 300_000, Currency: "EUR"}); err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range []reports.Action{{Action: "approve_bounty"}, {Action: "propose_bounty", Amount: 1, Currency: "EUR", Reason: "x"}} {
+		if _, _, err := svc.Act(cli, r.ID, a); ward.ErrorCode(err) != ward.EFORBIDDEN {
+			t.Errorf("the command line's %s: %v, want forbidden", a.Action, err)
+		}
 	}
 }

@@ -70,6 +70,8 @@ func TestReportsAPI(t *testing.T) {
 			{`{"title":"x","source":"api","reporter_email":"rae"}`, "reporter_email", 422},
 			{`{"title":"x","source":"api","external_id":"1","external_url":"javascript:alert(1)"}`, "external_url", 422},
 			{`{"title":"x","source":"api","severity":"critical"}`, "severity", 400},
+			{`{"title":"a\u0000b","source":"api"}`, "U+0000", 422},
+			{`{"title":"x","source":"api","body":"\u001b[2J"}`, "U+001B", 422},
 			{`{"title":"` + "\xff\xfe" + `","source":"api"}`, "UTF-8", 400},
 			{`{"title":"x","source":"api","body":"` + strings.Repeat("x", 300<<10) + `"}`, "body", 422},
 		} {

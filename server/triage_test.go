@@ -112,6 +112,12 @@ func TestReportActionBadInput(t *testing.T) {
 		{`{"action":"track","url":"https://example.org/1"}`, 409, "allowed"},
 		{`{"action":"comment","amount":"lots"}`, 400, "amount"},
 		{`{"action":"triage","vector":"CVSS:3.1/AV:N","tier":"tier-9"}`, 422, "vector"},
+		{`{"action":"assign","member":"mallory@evil.example"}`, 422, "member"},
+		{`{"action":"assign","member":"viewer@example.org"}`, 422, "viewer"},
+		{`{"action":"set_commander","member":"triager@example.org"}`, 409, "allowed"},
+		{`{"action":"comment","comment":"a\u0000b"}`, 422, "U+0000"},
+		{`{"action":"comment","comment":"x","body":"y"}`, 422, "body"},
+		{`{"action":"set_severity"}`, 422, "vector"},
 	} {
 		before := f.auditCount()
 		resp, body := f.do("POST", "/api/v1/reports/"+id+"/actions", triager, jsonType, tt.body)

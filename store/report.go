@@ -166,7 +166,11 @@ func (db *DB) UpdateReport(ctx context.Context, r *ward.Report, version int64, e
 	if err != nil {
 		return fmt.Errorf("update report %d: %w", r.ID, err)
 	}
-	if n, err := res.RowsAffected(); err != nil || n != 1 {
+	n, err := res.RowsAffected()
+	if err != nil {
+		return fmt.Errorf("update report %d: %w", r.ID, err)
+	}
+	if n != 1 {
 		return ward.Errorf(ward.ECONFLICT, "report %d changed while this action was worked out; reload it and try again", r.ID)
 	}
 	r.Version, r.UpdatedAt = version+1, tx.now

@@ -108,7 +108,7 @@ needs a second person, so do that through the API with your own token.`,
 			}
 			in.Action = args[1]
 			return e.withStore(cmd.Context(), func(db *store.DB) error {
-				r, ev, err := reports.New(db, db, time.Now).Act(cliContext(cmd.Context()), id, in)
+				r, ev, err := reports.New(db, db, db, time.Now).Act(cliContext(cmd.Context()), id, in)
 				if err != nil {
 					return err
 				}

@@ -101,7 +101,7 @@ func (e *env) serve(ctx context.Context, f serveFlags) error {
 		Rotations: db,
 		Tiers:     db,
 		Reports:   db,
-		Actions:   reports.New(db, db, time.Now),
+		Actions:   reports.New(db, db, db, time.Now),
 		OnCall:    calendar,
 		Ready:     db.Ping,
 		Logger:    logger,
