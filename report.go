@@ -163,12 +163,23 @@ type FieldChange struct {
 // reports with a smaller ID. Limit defaults to 50. Spam is left out unless
 // IncludeSpam.
 type ReportFilter struct {
+	View        string // one of ReportViews, or ""
+	Me          string // the caller's email, for the view mine
 	State       string
 	Source      string
+	Assignee    string
+	Label       string
+	Rating      string // critical, high, medium, low or none
 	IncludeSpam bool
 	Before      int64
 	Limit       int
 }
+
+// ReportViews are the runbook's named queues. stale-critical, -high and
+// -medium are open reports of that rating last updated over 2 days, 7 days
+// and one calendar month ago.
+var ReportViews = []string{"triage", "needs-info", "stale-critical", "stale-high", "stale-medium",
+	"needs-disclosure", "pending-disclosure", "mine"}
 
 // ReportService stores reports and their timelines.
 type ReportService interface {

@@ -98,8 +98,10 @@ func (s *Server) handleReportList(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	q := r.URL.Query()
-	f := ward.ReportFilter{State: q.Get("state"), Source: q.Get("source"), Limit: 50,
-		IncludeSpam: ward.ActorFromContext(r.Context()).Role == ward.RoleAdmin}
+	actor := ward.ActorFromContext(r.Context())
+	f := ward.ReportFilter{View: q.Get("view"), Me: actor.Email, State: q.Get("state"), Source: q.Get("source"),
+		Assignee: q.Get("assignee"), Label: q.Get("label"), Rating: q.Get("severity"), Limit: 50,
+		IncludeSpam: actor.Role == ward.RoleAdmin}
 	if v := q.Get("before"); v != "" {
 		n, err := strconv.ParseInt(v, 10, 64)
 		if err != nil || n < 1 {

@@ -101,6 +101,12 @@ func TestReportsAPI(t *testing.T) {
 		if rest := decodeJSON[struct{ Reports []ward.Report }](t, body); len(rest.Reports) != 1 || rest.Reports[0].Title != "web 0" {
 			t.Errorf("second page = %s", body)
 		}
+		if resp, body := f.do("GET", "/api/v1/reports?view=everything", viewer, "", ""); resp.StatusCode != 422 || !strings.Contains(string(body), "view") {
+			t.Errorf("an unknown view: %d %s", resp.StatusCode, body)
+		}
+		if _, body := f.do("GET", "/api/v1/reports?view=triage&source=web", viewer, "", ""); strings.Count(string(body), `"title":"web`) != 3 {
+			t.Errorf("triage view of web reports: %s", body)
+		}
 		if resp, _ := f.do("GET", "/api/v1/reports?limit=0", admin, "", ""); resp.StatusCode != 422 {
 			t.Errorf("limit=0: %d", resp.StatusCode)
 		}

@@ -7,6 +7,8 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"strings"
+	"time"
 
 	"github.com/wardsec/ward"
 )
@@ -103,7 +105,8 @@ func (db *DB) FindReportByID(ctx context.Context, id int64) (*ward.Report, error
 	return r, nil
 }
 
-// FindReports returns the selected reports, newest first.
+// FindReports returns the selected reports, newest first. An unknown view
+// is EINVALID.
 func (db *DB) FindReports(ctx context.Context, f ward.ReportFilter) ([]*ward.Report, error) {
 	if f.Limit <= 0 || f.Limit > 500 {
 		f.Limit = 50
@@ -111,13 +114,73 @@ func (db *DB) FindReports(ctx context.Context, f ward.ReportFilter) ([]*ward.Rep
 	if f.Before <= 0 {
 		f.Before = math.MaxInt64
 	}
-	rows, err := db.query(ctx, `SELECT `+reportColumns+` FROM reports
-		WHERE id < ? AND (? = '' OR state = ?) AND (? = '' OR source = ?) AND (? OR state <> 'spam')
-		ORDER BY id DESC LIMIT ?`, f.Before, f.State, f.State, f.Source, f.Source, f.IncludeSpam, f.Limit)
+	where := []string{"id < ?", "(? OR state <> 'spam')"}
+	args := []any{f.Before, f.IncludeSpam}
+	add := func(cond string, a ...any) {
+		where = append(where, cond)
+		args = append(args, a...)
+	}
+	if f.View != "" {
+		if err := addView(add, f.View, f.Me, db.now()); err != nil {
+			return nil, err
+		}
+	}
+	for _, c := range []struct{ column, value string }{{"state", f.State}, {"source", f.Source}, {"assignee", f.Assignee}, {"rating", strings.ToLower(f.Rating)}} {
+		if c.value != "" {
+			add(c.column+" = ?", c.value)
+		}
+	}
+	if f.Label != "" {
+		// Labels are a JSON array of strings; a label is found as its
+		// quoted JSON form, so "Track" does not match "Tracked".
+		quoted, _ := json.Marshal(f.Label) // a string always encodes
+		add("labels LIKE ? ESCAPE '\\'", "%"+likeEscape(string(quoted))+"%")
+	}
+	args = append(args, f.Limit)
+	rows, err := db.query(ctx, `SELECT `+reportColumns+` FROM reports WHERE `+strings.Join(where, " AND ")+` ORDER BY id DESC LIMIT ?`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("find reports: %w", err)
 	}
 	return collect(rows, "reports", scanReport)
+}
+
+// openStates are the states in which a report is still being worked.
+const openStates = `('new', 'needs_info', 'triaged', 'tracked')`
+
+// addView adds the conditions of one of the runbook's named queues.
+func addView(add func(string, ...any), view, me string, now time.Time) error {
+	switch view {
+	case "triage": // valid, no bounty decided yet
+		add("state NOT IN ('invalid', 'duplicate', 'spam') AND NOT bounty_awarded")
+	case "needs-info":
+		add("state = 'needs_info'")
+	case "stale-critical", "stale-high", "stale-medium":
+		rating := strings.TrimPrefix(view, "stale-")
+		// A report is stale once StaleAfter its last update has passed;
+		// the cut-off is found by walking back from now.
+		cutoff := now.Add(-2 * 24 * time.Hour)
+		switch rating {
+		case "high":
+			cutoff = now.Add(-7 * 24 * time.Hour)
+		case "medium":
+			cutoff = now.AddDate(0, -1, 0)
+		}
+		add("state IN "+openStates+" AND rating = ? AND updated_at < ?", rating, micros(cutoff))
+	case "needs-disclosure":
+		add("state = 'resolved'")
+	case "pending-disclosure":
+		add("state = 'disclosure_requested'")
+	case "mine":
+		add("(assignee = ? OR commander = ?)", me, me)
+	default:
+		return ward.Errorf(ward.EINVALID, "view: %q is not one of %s", view, strings.Join(ward.ReportViews, ", "))
+	}
+	return nil
+}
+
+// likeEscape escapes LIKE's wildcards with a backslash.
+func likeEscape(s string) string {
+	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
 }
 
 // FindTimeline returns a report's events, oldest first.
@@ -159,9 +222,14 @@ func (db *DB) UpdateReport(ctx context.Context, r *ward.Report, version int64, e
 		return err
 	}
 	defer tx.rollback()
-	res, err := tx.exec(ctx, `UPDATE reports SET state = ?, severity = ?, tier = ?, bounty = ?, disclosure = ?, assignee = ?, commander = ?,
-		duplicate_of = ?, tracking_url = ?, labels = ?, version = version + 1, updated_at = ? WHERE id = ? AND version = ?`,
-		r.State, severity, r.Tier, bounty, disclosure, r.Assignee, r.Commander, r.DuplicateOf, r.TrackingURL, string(labels),
+	rating := ""
+	if r.Severity != nil {
+		rating = strings.ToLower(r.Severity.Rating)
+	}
+	awarded := r.Bounty != nil && r.Bounty.ApprovedBy != ""
+	res, err := tx.exec(ctx, `UPDATE reports SET state = ?, severity = ?, rating = ?, tier = ?, bounty = ?, bounty_awarded = ?, disclosure = ?,
+		assignee = ?, commander = ?, duplicate_of = ?, tracking_url = ?, labels = ?, version = version + 1, updated_at = ? WHERE id = ? AND version = ?`,
+		r.State, severity, rating, r.Tier, bounty, awarded, disclosure, r.Assignee, r.Commander, r.DuplicateOf, r.TrackingURL, string(labels),
 		micros(tx.now), r.ID, version)
 	if err != nil {
 		return fmt.Errorf("update report %d: %w", r.ID, err)

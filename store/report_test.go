@@ -3,6 +3,7 @@ package store
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/wardsec/ward"
 )
@@ -90,5 +91,85 @@ func TestReports(t *testing.T) {
 			_, err := db.FindReportByID(ctx, 99999)
 			wantCode(t, err, ward.ENOTFOUND)
 		})
+	})
+}
+
+// The runbook's queues, on both databases.
+func TestReportViews(t *testing.T) {
+	eachDB(t, func(t *testing.T, db testDB) {
+		ctx := ctxAs(ward.Actor{Kind: ward.ActorMember, Email: "bo@example.org", Role: ward.RoleResponder})
+		file := func(title string, change func(r *ward.Report)) *ward.Report {
+			t.Helper()
+			r := ward.Report{Title: title, Source: ward.SourceAPI}
+			if _, err := db.CreateReport(ctx, &r); err != nil {
+				t.Fatal(err)
+			}
+			if change != nil {
+				change(&r)
+				if err := db.UpdateReport(ctx, &r, r.Version, &ward.TimelineEvent{Action: "test", Visibility: "team"}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			return &r
+		}
+		critical := &ward.Severity{Vector: "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H", Version: "3.1", Score: 9.8, Rating: "Critical"}
+		medium := &ward.Severity{Vector: "CVSS:3.1/AV:N/AC:H/PR:L/UI:N/S:U/C:L/I:L/A:N", Version: "3.1", Score: 4.2, Rating: "Medium"}
+		oldCritical := file("old critical", func(r *ward.Report) { r.State, r.Severity, r.Commander = "tracked", critical, "bo@example.org" })
+		oldMedium := file("old medium", func(r *ward.Report) { r.State, r.Severity = "triaged", medium })
+		db.clock.Advance(3 * 24 * time.Hour)
+		file("fresh critical", func(r *ward.Report) { r.State, r.Severity = "tracked", critical })
+		awarded := file("awarded", func(r *ward.Report) {
+			r.State, r.Severity, r.Bounty = "resolved", critical, &ward.Bounty{Amount: 1, Currency: "USD", ProposedBy: "a@example.org", ApprovedBy: "b@example.org"}
+		})
+		asking := file("asking", func(r *ward.Report) {
+			r.State, r.Assignee, r.Labels = "needs_info", "bo@example.org", []string{"Tracked_ish"}
+		})
+		file("invalid", func(r *ward.Report) { r.State = "invalid" })
+		requested := file("requested", func(r *ward.Report) { r.State, r.Labels = "disclosure_requested", []string{"Tracked"} })
+
+		titles := func(f ward.ReportFilter) string {
+			t.Helper()
+			rs, err := db.FindReports(ctx, f)
+			if err != nil {
+				t.Fatalf("%+v: %v", f, err)
+			}
+			var out []string
+			for _, r := range rs {
+				out = append(out, r.Title)
+			}
+			return strings.Join(out, ", ")
+		}
+		for _, tt := range []struct {
+			f    ward.ReportFilter
+			want string
+		}{
+			{ward.ReportFilter{View: "stale-critical"}, oldCritical.Title},
+			{ward.ReportFilter{View: "stale-medium"}, ""},
+			{ward.ReportFilter{View: "needs-info"}, asking.Title},
+			{ward.ReportFilter{View: "needs-disclosure"}, awarded.Title},
+			{ward.ReportFilter{View: "pending-disclosure"}, requested.Title},
+			{ward.ReportFilter{View: "mine", Me: "bo@example.org"}, "asking, old critical"},
+			{ward.ReportFilter{View: "triage"}, "requested, asking, fresh critical, old medium, old critical"},
+			{ward.ReportFilter{Rating: "Critical"}, "awarded, fresh critical, old critical"},
+			{ward.ReportFilter{Label: "Tracked"}, requested.Title},
+			{ward.ReportFilter{Label: "Tracked_"}, ""},
+			{ward.ReportFilter{Assignee: "bo@example.org"}, asking.Title},
+		} {
+			if got := titles(tt.f); got != tt.want {
+				t.Errorf("%+v = %q, want %q", tt.f, got, tt.want)
+			}
+		}
+		// Exactly a calendar month after its last update the medium one is
+		// not stale yet; a moment later it is.
+		db.clock.Advance(28 * 24 * time.Hour)
+		if got := titles(ward.ReportFilter{View: "stale-medium"}); got != "" {
+			t.Errorf("stale-medium at exactly a month = %q", got)
+		}
+		db.clock.Advance(time.Microsecond)
+		if got := titles(ward.ReportFilter{View: "stale-medium"}); got != oldMedium.Title {
+			t.Errorf("stale-medium after a month = %q", got)
+		}
+		_, err := db.FindReports(ctx, ward.ReportFilter{View: "everything"})
+		wantCode(t, err, ward.EINVALID)
 	})
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"strconv"
+	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -44,6 +45,11 @@ func (e *env) reportListCmd() *cobra.Command {
 			})
 		},
 	}
+	cmd.Flags().StringVar(&f.View, "view", "", "a named queue: "+strings.Join(ward.ReportViews, ", ")+" (mine needs --me)")
+	cmd.Flags().StringVar(&f.Me, "me", "", "your email, for --view mine")
+	cmd.Flags().StringVar(&f.Assignee, "assignee", "", "only reports assigned to this email")
+	cmd.Flags().StringVar(&f.Label, "label", "", "only reports with this label")
+	cmd.Flags().StringVar(&f.Rating, "severity", "", "only reports of this rating: critical, high, medium, low, none")
 	cmd.Flags().StringVar(&f.State, "state", "", "only reports in this state")
 	cmd.Flags().StringVar(&f.Source, "source", "", "only reports from this source: email, hackerone, web, api")
 	cmd.Flags().IntVar(&f.Limit, "limit", 50, "how many, at most 500")

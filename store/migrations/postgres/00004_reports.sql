@@ -10,6 +10,8 @@ CREATE TABLE reports (
     reporter_email TEXT    NOT NULL DEFAULT '',
     state          TEXT    NOT NULL,
     severity       TEXT    NOT NULL DEFAULT '', -- JSON, or '' until set
+    rating         TEXT    NOT NULL DEFAULT '', -- the severity's, lower-case, for the views
+    bounty_awarded BOOLEAN NOT NULL DEFAULT FALSE,
     tier           TEXT    NOT NULL DEFAULT '',
     bounty         TEXT    NOT NULL DEFAULT '', -- JSON, or '' until proposed
     disclosure     TEXT    NOT NULL DEFAULT '', -- JSON, or ''
@@ -25,6 +27,7 @@ CREATE TABLE reports (
 -- The same external report twice is one report.
 CREATE UNIQUE INDEX reports_external ON reports (source, external_id) WHERE external_id <> '';
 CREATE INDEX reports_state ON reports (state, id);
+CREATE INDEX reports_rating ON reports (rating, updated_at);
 
 CREATE TABLE timeline_events (
     id         BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
