@@ -2,7 +2,6 @@ package server
 
 import (
 	"net/http"
-	"strconv"
 
 	"github.com/wardsec/ward"
 )
@@ -15,24 +14,12 @@ func (s *Server) handleAuditList(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	q := r.URL.Query()
-	f := ward.AuditFilter{Actor: q.Get("actor"), Object: q.Get("object"), Limit: 100}
-	if v := q.Get("before"); v != "" {
-		n, err := strconv.ParseInt(v, 10, 64)
-		if err != nil || n < 1 {
-			s.Error(w, r, ward.Errorf(ward.EINVALID, "before: want a positive integer, the id of an entry"))
-			return
-		}
-		f.Before = n
+	c, err := readCursor(q, "an entry", 100, 1000)
+	if err != nil {
+		s.Error(w, r, err)
+		return
 	}
-	if v := q.Get("limit"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > 1000 {
-			s.Error(w, r, ward.Errorf(ward.EINVALID, "limit: want an integer from 1 to 1000"))
-			return
-		}
-		f.Limit = n
-	}
-	entries, err := s.cfg.Audit.FindAuditEntries(r.Context(), f)
+	entries, err := s.cfg.Audit.FindAuditEntries(r.Context(), ward.AuditFilter{Actor: q.Get("actor"), Object: q.Get("object"), Before: c.Before, Limit: c.Limit})
 	if err != nil {
 		s.Error(w, r, err)
 		return
@@ -41,9 +28,8 @@ func (s *Server) handleAuditList(w http.ResponseWriter, r *http.Request) {
 		Entries []*ward.AuditEntry `json:"entries"`
 		Next    string             `json:"next,omitempty"`
 	}{Entries: entries}
-	if len(entries) == f.Limit {
-		q.Set("before", strconv.FormatInt(entries[len(entries)-1].ID, 10))
-		page.Next = "/api/v1/audit?" + q.Encode()
+	if len(entries) > 0 {
+		page.Next = c.next(r, len(entries), entries[len(entries)-1].ID)
 	}
 	writeJSON(w, http.StatusOK, page)
 }

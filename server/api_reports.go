@@ -100,24 +100,14 @@ func (s *Server) handleReportList(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	actor := ward.ActorFromContext(r.Context())
 	f := ward.ReportFilter{View: q.Get("view"), Me: actor.Email, State: q.Get("state"), Source: q.Get("source"),
-		Assignee: q.Get("assignee"), Label: q.Get("label"), Rating: q.Get("severity"), Limit: 50,
+		Assignee: q.Get("assignee"), Label: q.Get("label"), Rating: q.Get("severity"),
 		IncludeSpam: actor.Role == ward.RoleAdmin}
-	if v := q.Get("before"); v != "" {
-		n, err := strconv.ParseInt(v, 10, 64)
-		if err != nil || n < 1 {
-			s.Error(w, r, ward.Errorf(ward.EINVALID, "before: want a positive integer, the id of a report"))
-			return
-		}
-		f.Before = n
+	c, err := readCursor(q, "a report", 50, 500)
+	if err != nil {
+		s.Error(w, r, err)
+		return
 	}
-	if v := q.Get("limit"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > 500 {
-			s.Error(w, r, ward.Errorf(ward.EINVALID, "limit: want an integer from 1 to 500"))
-			return
-		}
-		f.Limit = n
-	}
+	f.Before, f.Limit = c.Before, c.Limit
 	reports, err := s.cfg.Reports.FindReports(r.Context(), f)
 	if err != nil {
 		s.Error(w, r, err)
@@ -127,9 +117,8 @@ func (s *Server) handleReportList(w http.ResponseWriter, r *http.Request) {
 		Reports []*ward.Report `json:"reports"`
 		Next    string         `json:"next,omitempty"`
 	}{Reports: reports}
-	if len(reports) == f.Limit {
-		q.Set("before", strconv.FormatInt(reports[len(reports)-1].ID, 10))
-		page.Next = "/api/v1/reports?" + q.Encode()
+	if len(reports) > 0 {
+		page.Next = c.next(r, len(reports), reports[len(reports)-1].ID)
 	}
 	writeJSON(w, http.StatusOK, page)
 }

@@ -283,6 +283,17 @@ func (p *parser) members(n *yaml.Node, path string) []ward.MemberSpec {
 	return entries(p, n, path, "members", p.member)
 }
 
+// entry resolves one list entry and checks that it is a mapping; it
+// reports what is wrong and returns nil otherwise.
+func (p *parser) entry(n *yaml.Node, path string, keys []string) *yaml.Node {
+	n = p.resolve(n, path)
+	if n != nil && n.Kind != yaml.MappingNode {
+		p.errorf(n.Line, path, "want a mapping with the keys %s, got %s", strings.Join(keys, ", "), describe(n))
+		return nil
+	}
+	return n
+}
+
 // entries reads a list of entries with item. A key with every entry
 // commented out ("members:" and nothing under it) means none, as an empty
 // file does.
@@ -306,12 +317,7 @@ func entries[T any](p *parser, n *yaml.Node, path, what string, item func(*yaml.
 // reported and the spec is incomplete.
 func (p *parser) member(n *yaml.Node, path string) ward.MemberSpec {
 	var s ward.MemberSpec
-	n = p.resolve(n, path)
-	if n == nil {
-		return s
-	}
-	if n.Kind != yaml.MappingNode {
-		p.errorf(n.Line, path, "want a mapping with the keys %s, got %s", strings.Join(memberKeys, ", "), describe(n))
+	if n = p.entry(n, path, memberKeys); n == nil {
 		return s
 	}
 	hasEmail := false
@@ -399,12 +405,7 @@ func (p *parser) rotations(n *yaml.Node, path string) []ward.RotationSpec {
 // reported and the spec is incomplete.
 func (p *parser) rotation(n *yaml.Node, path string) ward.RotationSpec {
 	var s ward.RotationSpec
-	n = p.resolve(n, path)
-	if n == nil {
-		return s
-	}
-	if n.Kind != yaml.MappingNode {
-		p.errorf(n.Line, path, "want a mapping with the keys %s, got %s", strings.Join(rotationKeys, ", "), describe(n))
+	if n = p.entry(n, path, rotationKeys); n == nil {
 		return s
 	}
 	hasName := false
@@ -528,12 +529,7 @@ func (p *parser) tiers(n *yaml.Node, path string) []ward.TierSpec {
 // and the spec is incomplete.
 func (p *parser) tier(n *yaml.Node, path string) ward.TierSpec {
 	var s ward.TierSpec
-	n = p.resolve(n, path)
-	if n == nil {
-		return s
-	}
-	if n.Kind != yaml.MappingNode {
-		p.errorf(n.Line, path, "want a mapping with the keys %s, got %s", strings.Join(tierKeys, ", "), describe(n))
+	if n = p.entry(n, path, tierKeys); n == nil {
 		return s
 	}
 	hasName := false
