@@ -71,6 +71,9 @@ type Report struct {
 	Commander     string      `json:"commander,omitempty"`
 	DuplicateOf   int64       `json:"duplicate_of,omitempty"`
 	TrackingURL   string      `json:"tracking_url,omitempty"`
+	CVE           string      `json:"cve_id,omitempty"`      // the tracking issue's CVE id, such as CVE-2026-1234
+	Attribution   string      `json:"attribution,omitempty"` // how the reporter wants to be credited
+	FixStatus     string      `json:"fix_status,omitempty"`  // planning, development, embargo, released, published
 	Labels        []string    `json:"labels"`
 	Version       int64       `json:"version"` // counts changes; an action computed from an older one is refused
 	CreatedAt     time.Time   `json:"created_at"`
@@ -170,6 +173,7 @@ type ReportFilter struct {
 	Assignee    string
 	Label       string
 	Rating      string // critical, high, medium, low or none
+	Query       string // text search over titles and bodies
 	IncludeSpam bool
 	Before      int64
 	Limit       int

@@ -16,7 +16,7 @@ import (
 var _ ward.ReportService = (*DB)(nil)
 
 const reportColumns = `id, title, body, source, external_id, external_url, reporter_name, reporter_email, state,
-	severity, tier, bounty, disclosure, assignee, commander, duplicate_of, tracking_url, labels, version, created_at, updated_at`
+	severity, tier, bounty, disclosure, assignee, commander, duplicate_of, tracking_url, cve_id, attribution, fix_status, labels, version, created_at, updated_at`
 
 func scanReport(row scanner) (*ward.Report, error) {
 	var r ward.Report
@@ -24,7 +24,7 @@ func scanReport(row scanner) (*ward.Report, error) {
 	var created, updated int64
 	if err := row.Scan(&r.ID, &r.Title, &r.Body, &r.Source, &r.ExternalID, &r.ExternalURL, &r.ReporterName, &r.ReporterEmail,
 		&r.State, &severity, &r.Tier, &bounty, &disclosure, &r.Assignee, &r.Commander, &r.DuplicateOf, &r.TrackingURL,
-		&labels, &r.Version, &created, &updated); err != nil {
+		&r.CVE, &r.Attribution, &r.FixStatus, &labels, &r.Version, &created, &updated); err != nil {
 		return nil, err
 	}
 	for _, f := range []struct {
@@ -228,8 +228,10 @@ func (db *DB) UpdateReport(ctx context.Context, r *ward.Report, version int64, e
 	}
 	awarded := r.Bounty != nil && r.Bounty.ApprovedBy != ""
 	res, err := tx.exec(ctx, `UPDATE reports SET state = ?, severity = ?, rating = ?, tier = ?, bounty = ?, bounty_awarded = ?, disclosure = ?,
-		assignee = ?, commander = ?, duplicate_of = ?, tracking_url = ?, labels = ?, version = version + 1, updated_at = ? WHERE id = ? AND version = ?`,
-		r.State, severity, rating, r.Tier, bounty, awarded, disclosure, r.Assignee, r.Commander, r.DuplicateOf, r.TrackingURL, string(labels),
+		assignee = ?, commander = ?, duplicate_of = ?, tracking_url = ?,
+		cve_id = ?, attribution = ?, fix_status = ?, labels = ?, version = version + 1, updated_at = ? WHERE id = ? AND version = ?`,
+		r.State, severity, rating, r.Tier, bounty, awarded, disclosure, r.Assignee, r.Commander, r.DuplicateOf, r.TrackingURL,
+		r.CVE, r.Attribution, r.FixStatus, string(labels),
 		micros(tx.now), r.ID, version)
 	if err != nil {
 		return fmt.Errorf("update report %d: %w", r.ID, err)
