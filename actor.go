@@ -5,9 +5,9 @@ import "context"
 // Actor is who makes a change: a signed-in member, the local command line, or
 // ward itself. The audit log records it with every write.
 type Actor struct {
-	Kind  string // ActorMember, ActorCLI or ActorSystem
-	Email string // the member's email, or the OS user for ActorCLI
-	Role  Role   // the member's role; the CLI and the system act as admins
+	Kind  string // ActorMember, ActorCLI, ActorSystem or ActorReporter
+	Email string // the member's email, the OS user for ActorCLI, the reporter's address if known
+	Role  Role   // the member's role; the CLI and the system act as admins; a reporter has none
 }
 
 // Kinds of actor.
@@ -15,6 +15,9 @@ const (
 	ActorMember = "member"
 	ActorCLI    = "cli"
 	ActorSystem = "system"
+	// ActorReporter is a report's reporter, through their private link: they
+	// hold no role and reach nothing but their own report.
+	ActorReporter = "reporter"
 )
 
 // String names the actor as the audit log shows it.

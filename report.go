@@ -2,7 +2,9 @@ package ward
 
 import (
 	"context"
+	"maps"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -152,6 +154,9 @@ type TimelineEvent struct {
 	Visibility string        `json:"visibility"` // "team" or "reporter"
 	Comment    string        `json:"comment,omitempty"`
 	Changes    []FieldChange `json:"changes,omitempty"`
+	// Notify are the members to tell of the event: each gets a
+	// notification, written with the event.
+	Notify []string `json:"-"`
 }
 
 // FieldChange is one field's change in a timeline event, written for
@@ -179,6 +184,43 @@ type ReportFilter struct {
 	Limit       int
 }
 
+// reportQueryKeys are the parameters of a report list that select reports,
+// and the ReportFilter field each fills.
+var reportQueryKeys = map[string]func(*ReportFilter) *string{
+	"view":     func(f *ReportFilter) *string { return &f.View },
+	"state":    func(f *ReportFilter) *string { return &f.State },
+	"source":   func(f *ReportFilter) *string { return &f.Source },
+	"assignee": func(f *ReportFilter) *string { return &f.Assignee },
+	"label":    func(f *ReportFilter) *string { return &f.Label },
+	"severity": func(f *ReportFilter) *string { return &f.Rating },
+	"q":        func(f *ReportFilter) *string { return &f.Query },
+}
+
+// ParseReportQuery reads the selecting parameters of a report list, as
+// GET /api/v1/reports and saved filters spell them. A parameter it does not
+// know, or given twice, is EINVALID: a saved filter that silently selected
+// more than its author meant would mislead whoever uses it.
+func ParseReportQuery(q url.Values) (ReportFilter, error) {
+	var f ReportFilter
+	for _, key := range slices.Sorted(maps.Keys(q)) {
+		field, ok := reportQueryKeys[key]
+		if !ok {
+			return f, Errorf(EINVALID, "%s: not a report filter; use %s", key, strings.Join(slices.Sorted(maps.Keys(reportQueryKeys)), ", "))
+		}
+		if len(q[key]) != 1 {
+			return f, Errorf(EINVALID, "%s: given %d times", key, len(q[key]))
+		}
+		if err := CheckControl(key, q[key][0]); err != nil {
+			return f, err
+		}
+		*field(&f) = q[key][0]
+	}
+	if f.View != "" && !slices.Contains(ReportViews, f.View) {
+		return f, Errorf(EINVALID, "view: %q is not one of %s", f.View, strings.Join(ReportViews, ", "))
+	}
+	return f, nil
+}
+
 // ReportViews are the runbook's named queues. stale-critical, -high and
 // -medium are open reports of that rating last updated over 2 days, 7 days
 // and one calendar month ago.
@@ -197,9 +239,67 @@ type ReportService interface {
 	FindReports(ctx context.Context, f ReportFilter) ([]*Report, error)
 	// FindTimeline returns a report's events, oldest first.
 	FindTimeline(ctx context.Context, report int64) ([]*TimelineEvent, error)
-	// UpdateReport stores r as an action left it, with the action's event,
-	// in one transaction. A report changed since version is ECONFLICT.
+	// UpdateReport stores r as an action left it, with the action's event
+	// and a notification for each of the event's Notify, in one
+	// transaction. A report changed since version is ECONFLICT.
 	UpdateReport(ctx context.Context, r *Report, version int64, ev *TimelineEvent) error
+	// IssueReporterKey makes a new secret for the report's private reporter
+	// link and returns it; the link issued before stops working. Only a
+	// hash of the secret is kept.
+	IssueReporterKey(ctx context.Context, id int64) (string, error)
+	// FindReportByReporterKey returns the report whose reporter link holds
+	// the secret, or ENOTFOUND.
+	FindReportByReporterKey(ctx context.Context, secret string) (*Report, error)
+}
+
+// Notification tells a member of a timeline event. It is an outbox row:
+// written with the event, so that none is lost, and delivered later.
+type Notification struct {
+	ID        int64     `json:"id"`
+	Member    string    `json:"member"`
+	Report    int64     `json:"report"`
+	Event     int64     `json:"event"`
+	Kind      string    `json:"kind"` // the event's action, such as answer
+	CreatedAt time.Time `json:"created_at"`
+	ReadAt    time.Time `json:"read_at,omitzero"`
+}
+
+// NotificationFilter selects a member's notifications, newest first, with
+// the same cursor as other lists.
+type NotificationFilter struct {
+	Member string
+	Unread bool
+	Before int64
+	Limit  int
+}
+
+// NotificationService reads and acknowledges notifications.
+type NotificationService interface {
+	FindNotifications(ctx context.Context, f NotificationFilter) ([]*Notification, error)
+	// MarkNotificationRead marks the member's notification read; another
+	// member's, or an unknown one, is ENOTFOUND.
+	MarkNotificationRead(ctx context.Context, member string, id int64) (*Notification, error)
+}
+
+// SavedFilter is a report list the team saved under a name: the query
+// string of GET /api/v1/reports, such as view=triage&severity=critical.
+type SavedFilter struct {
+	Name      string    `json:"name"`
+	Query     string    `json:"query"`
+	Owner     string    `json:"owner"` // who saved it last
+	CreatedAt time.Time `json:"created_at"`
+	UpdatedAt time.Time `json:"updated_at"`
+}
+
+// SavedFilterService stores the team's saved filters; names are unique.
+type SavedFilterService interface {
+	// SaveFilter creates the filter or replaces the one of the same name.
+	SaveFilter(ctx context.Context, f *SavedFilter) error
+	FindFilters(ctx context.Context) ([]*SavedFilter, error)
+	// FindFilterByName returns ENOTFOUND when no filter has the name.
+	FindFilterByName(ctx context.Context, name string) (*SavedFilter, error)
+	// DeleteFilter returns ENOTFOUND when no filter has the name.
+	DeleteFilter(ctx context.Context, name string) error
 }
 
 // CheckControl refuses control characters other than tab, newline and

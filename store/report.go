@@ -250,6 +250,12 @@ func (db *DB) UpdateReport(ctx context.Context, r *ward.Report, version int64, e
 		ev.Visibility, ev.Comment, string(changes)).Scan(&ev.ID); err != nil {
 		return fmt.Errorf("insert timeline event: %w", err)
 	}
+	for _, member := range ev.Notify {
+		if _, err := tx.exec(ctx, `INSERT INTO notifications (member, report_id, event_id, kind, created_at) VALUES (?, ?, ?, ?, ?)`,
+			member, r.ID, ev.ID, ev.Action, micros(tx.now)); err != nil {
+			return fmt.Errorf("insert notification: %w", err)
+		}
+	}
 	// Which fields changed, not to what: comments and redactions may hold
 	// embargoed details.
 	fields := make([]string, 0, len(ev.Changes))
