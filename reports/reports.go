@@ -109,6 +109,9 @@ func (s *Service) Act(ctx context.Context, id int64, in Action) (*ward.Report, *
 	for _, c := range ev.Changes {
 		event.Changes = append(event.Changes, ward.FieldChange{Field: c.Field, From: c.From, To: c.To})
 	}
+	if req.Actor.Reporter {
+		event.Notify = notify(r)
+	}
 	if err := s.store.UpdateReport(ctx, &after, r.Version, event); err != nil {
 		return nil, nil, err
 	}
@@ -186,6 +189,19 @@ func (s *Service) request(ctx context.Context, r *ward.Report, in Action) (workf
 	return req, severity, nil
 }
 
+// notify is who hears of what the reporter did: the assignee, who is
+// accountable for the report, or with none the commander. With neither,
+// nobody is told in person; the report shows in the triage queue, which the
+// on-call works every day.
+func notify(r *ward.Report) []string {
+	for _, m := range []string{r.Assignee, r.Commander} {
+		if m != "" {
+			return []string{m}
+		}
+	}
+	return nil
+}
+
 // checkMember refuses to give a report to someone who cannot work it: an
 // assignee must be an active triager or above, a commander a responder.
 func (s *Service) checkMember(ctx context.Context, action workflow.Action, email string) error {
@@ -239,6 +255,9 @@ func checkText(in Action, comment string) error {
 // always has two people behind it.
 func actor(ctx context.Context) workflow.Actor {
 	a := ward.ActorFromContext(ctx)
+	if a.Kind == ward.ActorReporter {
+		return workflow.Actor{Email: a.Email, Reporter: true}
+	}
 	if a.Kind != ward.ActorMember {
 		return workflow.Actor{Role: a.Role}
 	}
