@@ -15,7 +15,8 @@ const (
 	EditSchedule                      // add and delete overrides, swap shifts, ask for and take cover, leave handoff notes
 	ManageRotations                   // create and change rotations; manage anyone's time off and calendar feeds
 	ReadReports                       // see reports and their timelines (spam only as an admin)
-	FileReports                       // file reports through the API, as integrations and scripts do
+	FileReports                       // file reports through the API, as integrations and scripts do; give reporters their link
+	SaveFilters                       // save report filters for the team; replacing or deleting another's is an admin's
 )
 
 var minimumRole = map[Permission]Role{
@@ -30,6 +31,7 @@ var minimumRole = map[Permission]Role{
 	ManageRotations: RoleAdmin,
 	ReadReports:     RoleViewer,
 	FileReports:     RoleTriager,
+	SaveFilters:     RoleTriager,
 }
 
 // Can reports whether the actor may do p. The command line and ward itself

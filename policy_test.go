@@ -14,14 +14,14 @@ func TestCan(t *testing.T) {
 		{"ReadTeam", ward.ReadTeam}, {"EditOwnProfile", ward.EditOwnProfile}, {"ManageOwnTokens", ward.ManageOwnTokens},
 		{"ManageTeam", ward.ManageTeam}, {"ManageAnyToken", ward.ManageAnyToken}, {"ReadAudit", ward.ReadAudit},
 		{"ReadSchedule", ward.ReadSchedule}, {"EditSchedule", ward.EditSchedule}, {"ManageRotations", ward.ManageRotations},
-		{"ReadReports", ward.ReadReports}, {"FileReports", ward.FileReports},
+		{"ReadReports", ward.ReadReports}, {"FileReports", ward.FileReports}, {"SaveFilters", ward.SaveFilters},
 	}
 	// want[role] lists, in the order of perms, what each role may do.
-	want := map[ward.Role][11]bool{
-		ward.RoleAdmin:     {true, true, true, true, true, true, true, true, true, true, true},
-		ward.RoleResponder: {true, true, true, false, false, false, true, true, false, true, true},
-		ward.RoleTriager:   {true, true, true, false, false, false, true, true, false, true, true},
-		ward.RoleViewer:    {true, true, true, false, false, false, true, false, false, true, false},
+	want := map[ward.Role][12]bool{
+		ward.RoleAdmin:     {true, true, true, true, true, true, true, true, true, true, true, true},
+		ward.RoleResponder: {true, true, true, false, false, false, true, true, false, true, true, true},
+		ward.RoleTriager:   {true, true, true, false, false, false, true, true, false, true, true, true},
+		ward.RoleViewer:    {true, true, true, false, false, false, true, false, false, true, false, false},
 		"":                 {},
 		"root":             {},
 	}

@@ -221,6 +221,19 @@ func ParseReportQuery(q url.Values) (ReportFilter, error) {
 	return f, nil
 }
 
+// ParseSavedReportQuery reads a saved filter's query with the parameters
+// of over on top of it, each replacing the saved one of its name.
+func ParseSavedReportQuery(saved string, over url.Values) (ReportFilter, error) {
+	sel, err := url.ParseQuery(saved)
+	if err != nil {
+		return ReportFilter{}, Errorf(EINVALID, "filter: %v", err)
+	}
+	for key, values := range over {
+		sel[key] = values
+	}
+	return ParseReportQuery(sel)
+}
+
 // ReportViews are the runbook's named queues. stale-critical, -high and
 // -medium are open reports of that rating last updated over 2 days, 7 days
 // and one calendar month ago.

@@ -2,6 +2,7 @@ package server
 
 import (
 	"net/http"
+	"net/url"
 	"strconv"
 
 	"github.com/wardsec/ward"
@@ -98,10 +99,11 @@ func (s *Server) handleReportList(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	q := r.URL.Query()
-	actor := ward.ActorFromContext(r.Context())
-	f := ward.ReportFilter{View: q.Get("view"), Me: actor.Email, State: q.Get("state"), Source: q.Get("source"),
-		Assignee: q.Get("assignee"), Label: q.Get("label"), Rating: q.Get("severity"),
-		IncludeSpam: actor.Role == ward.RoleAdmin}
+	f, err := s.reportFilter(r, q)
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
 	c, err := readCursor(q, "a report", 50, 500)
 	if err != nil {
 		s.Error(w, r, err)
@@ -121,6 +123,29 @@ func (s *Server) handleReportList(w http.ResponseWriter, r *http.Request) {
 		page.Next = c.next(r, len(reports), reports[len(reports)-1].ID)
 	}
 	writeJSON(w, http.StatusOK, page)
+}
+
+// reportFilter reads a list's selection: a saved filter named by filter=,
+// with the query's own parameters on top of it.
+func (s *Server) reportFilter(r *http.Request, q url.Values) (ward.ReportFilter, error) {
+	saved := ""
+	if name := q.Get("filter"); name != "" {
+		sf, err := s.cfg.Filters.FindFilterByName(r.Context(), name)
+		if err != nil {
+			return ward.ReportFilter{}, ward.Errorf(ward.EINVALID, "filter: %s", ward.ErrorMessage(err))
+		}
+		saved = sf.Query
+	}
+	over := url.Values{}
+	for key, values := range q {
+		if key != "filter" && key != "before" && key != "limit" {
+			over[key] = values
+		}
+	}
+	f, err := ward.ParseSavedReportQuery(saved, over)
+	actor := ward.ActorFromContext(r.Context())
+	f.Me, f.IncludeSpam = actor.Email, actor.Role == ward.RoleAdmin
+	return f, err
 }
 
 // handleReportAction takes one action on a report; the workflow decides who

@@ -2,7 +2,7 @@ package main
 
 import (
 	"fmt"
-	"strconv"
+	"net/url"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -15,19 +15,41 @@ import (
 
 func (e *env) reportCmd() *cobra.Command {
 	cmd := &cobra.Command{Use: "report", Short: "List and show vulnerability reports"}
-	cmd.AddCommand(e.reportListCmd(), e.reportShowCmd(), e.reportActCmd())
+	cmd.AddCommand(e.reportListCmd(), e.reportShowCmd(), e.reportActCmd(), e.reportLinkCmd(), e.reportExportCmd())
 	return cmd
 }
 
 func (e *env) reportListCmd() *cobra.Command {
-	var f ward.ReportFilter
-	var output string
+	var me, output, filter string
+	var limit int
 	cmd := &cobra.Command{
-		Use:   "list [--state STATE] [--source SOURCE]",
+		Use:   "list [--filter NAME] [--view VIEW] [--state STATE] [--source SOURCE]",
 		Short: "List reports, newest first",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return e.withStore(cmd.Context(), func(db *store.DB) error {
+				// The flags are the API's query parameters, read by the
+				// same parser, on top of a saved filter as ?filter= does.
+				over := url.Values{}
+				for _, key := range reportListFlags {
+					if cmd.Flags().Changed(key) {
+						v, _ := cmd.Flags().GetString(key) // registered as a string below
+						over.Set(key, v)
+					}
+				}
+				saved := ""
+				if filter != "" {
+					sf, err := db.FindFilterByName(cmd.Context(), filter)
+					if err != nil {
+						return err
+					}
+					saved = sf.Query
+				}
+				f, err := ward.ParseSavedReportQuery(saved, over)
+				if err != nil {
+					return err
+				}
+				f.Me, f.Limit = me, limit
 				f.IncludeSpam = f.State == "spam" // the command line acts as an admin
 				reports, err := db.FindReports(cmd.Context(), f)
 				if err != nil {
@@ -45,17 +67,23 @@ func (e *env) reportListCmd() *cobra.Command {
 			})
 		},
 	}
-	cmd.Flags().StringVar(&f.View, "view", "", "a named queue: "+strings.Join(ward.ReportViews, ", ")+" (mine needs --me)")
-	cmd.Flags().StringVar(&f.Me, "me", "", "your email, for --view mine")
-	cmd.Flags().StringVar(&f.Assignee, "assignee", "", "only reports assigned to this email")
-	cmd.Flags().StringVar(&f.Label, "label", "", "only reports with this label")
-	cmd.Flags().StringVar(&f.Rating, "severity", "", "only reports of this rating: critical, high, medium, low, none")
-	cmd.Flags().StringVar(&f.State, "state", "", "only reports in this state")
-	cmd.Flags().StringVar(&f.Source, "source", "", "only reports from this source: email, hackerone, web, api")
-	cmd.Flags().IntVar(&f.Limit, "limit", 50, "how many, at most 500")
-	cmd.Flags().StringVarP(&output, "output", "o", "table", "table or json")
+	flags := cmd.Flags()
+	flags.String("view", "", "a named queue: "+strings.Join(ward.ReportViews, ", ")+" (mine needs --me)")
+	flags.String("assignee", "", "only reports assigned to this email")
+	flags.String("label", "", "only reports with this label")
+	flags.String("severity", "", "only reports of this rating: critical, high, medium, low, none")
+	flags.String("state", "", "only reports in this state")
+	flags.String("source", "", "only reports from this source: email, hackerone, web, api")
+	flags.StringVar(&me, "me", "", "your email, for --view mine")
+	flags.StringVar(&filter, "filter", "", "a saved filter (ward filter list); the other flags given replace its own")
+	flags.IntVar(&limit, "limit", 50, "how many, at most 500")
+	flags.StringVarP(&output, "output", "o", "table", "table or json")
 	return cmd
 }
+
+// reportListFlags are the flags of `ward report list` named as the API's
+// query parameters.
+var reportListFlags = []string{"view", "assignee", "label", "severity", "state", "source"}
 
 func (e *env) reportShowCmd() *cobra.Command {
 	var output string
@@ -64,9 +92,9 @@ func (e *env) reportShowCmd() *cobra.Command {
 		Short: "Show a report and its timeline",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			id, err := strconv.ParseInt(args[0], 10, 64)
+			id, err := reportID(args[0])
 			if err != nil {
-				return ward.Errorf(ward.EINVALID, "report id %q: want the number that `ward report list` shows", args[0])
+				return err
 			}
 			return e.withStore(cmd.Context(), func(db *store.DB) error {
 				r, err := db.FindReportByID(cmd.Context(), id)
@@ -108,9 +136,9 @@ The command line acts as an admin, recorded as cli:<os user>; approving a bounty
 needs a second person, so do that through the API with your own token.`,
 		Args: cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			id, err := strconv.ParseInt(args[0], 10, 64)
+			id, err := reportID(args[0])
 			if err != nil {
-				return ward.Errorf(ward.EINVALID, "report id %q: want the number that `ward report list` shows", args[0])
+				return err
 			}
 			in.Action = args[1]
 			return e.withStore(cmd.Context(), func(db *store.DB) error {
