@@ -22,6 +22,7 @@ const (
 	EUNSUPPORTED  = "unsupported_media_type" // the request body is not of an accepted type
 	EMETHOD       = "method_not_allowed"     // the path exists, but not for this method
 	EUNAVAILABLE  = "unavailable"            // a dependency, such as the database, does not answer
+	ERATELIMIT    = "rate_limited"           // too many requests from one client; try again later
 	EINTERNAL     = "internal"               // anything else; details go to the log, never to the user
 )
 

@@ -76,12 +76,13 @@ func (s *Server) withLogging(next http.Handler) http.Handler {
 	})
 }
 
-// feedSecret matches a calendar feed's secret wherever a path holds one,
-// however the path is spelled (//calendar/, /x/../calendar/, /CALENDAR/).
-var feedSecret = regexp.MustCompile(`(?i)wardcal_[a-z0-9]*`)
+// feedSecret matches a calendar feed's or a reporter link's secret wherever
+// a path holds one, however the path is spelled (//calendar/, /x/../r/,
+// /CALENDAR/).
+var feedSecret = regexp.MustCompile(`(?i)ward(cal|rep)_[a-z0-9]*`)
 
-// loggedPath is the path as the access log shows it: a calendar feed's path
-// is its credential, so the secret is replaced.
+// loggedPath is the path as the access log shows it: a calendar feed's or a
+// reporter's path is their credential, so the secret is replaced.
 func loggedPath(path string) string {
 	return feedSecret.ReplaceAllString(path, "(secret)")
 }

@@ -31,6 +31,7 @@ var statusOf = map[string]int{
 	ward.ETOOLARGE:     http.StatusRequestEntityTooLarge,
 	ward.EUNSUPPORTED:  http.StatusUnsupportedMediaType,
 	ward.EUNAVAILABLE:  http.StatusServiceUnavailable,
+	ward.ERATELIMIT:    http.StatusTooManyRequests,
 	ward.EINTERNAL:     http.StatusInternalServerError,
 }
 
@@ -47,22 +48,33 @@ type errorDetail struct {
 // Error answers with the JSON error for err. Internal errors are logged with
 // their details and shown only as "Internal error." with the request ID.
 func (s *Server) Error(w http.ResponseWriter, r *http.Request, err error) {
-	code := ward.ErrorCode(err)
+	code, status, ok := s.failure(w, r, err)
+	if !ok {
+		return
+	}
+	writeJSON(w, status, errorBody{Error: errorDetail{Code: code, Message: ward.ErrorMessage(err), RequestID: ward.RequestIDFromContext(r.Context())}})
+}
+
+// failure is what the API and the pages share about an error: its code and
+// status, and the log line for what failed on our side. It answers false,
+// having answered already, when the client has gone.
+func (s *Server) failure(w http.ResponseWriter, r *http.Request, err error) (code string, status int, ok bool) {
+	code = ward.ErrorCode(err)
 	if code == ward.EINTERNAL && r.Context().Err() != nil && errors.Is(err, context.Canceled) {
 		// The client hung up: nobody will read an answer, and nothing
 		// failed on our side. 499 is the status proxies log for this.
 		w.WriteHeader(statusClientClosed)
-		return
+		return code, statusClientClosed, false
 	}
 	if code == ward.EINTERNAL || code == ward.EUNAVAILABLE {
 		s.cfg.Logger.LogAttrs(r.Context(), slog.LevelError, "request failed",
 			slog.String("request_id", ward.RequestIDFromContext(r.Context())), slog.String("error", err.Error()))
 	}
-	status, ok := statusOf[code]
-	if !ok {
+	status, known := statusOf[code]
+	if !known {
 		status = http.StatusInternalServerError
 	}
-	writeJSON(w, status, errorBody{Error: errorDetail{Code: code, Message: ward.ErrorMessage(err), RequestID: ward.RequestIDFromContext(r.Context())}})
+	return code, status, true
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {

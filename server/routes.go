@@ -25,6 +25,20 @@ func (s *Server) registerRoutes() {
 	s.handle("GET /api/v1/reports/{id}", s.authenticated(s.handleReportView))
 	s.handle("GET /api/v1/reports/{id}/timeline", s.authenticated(s.handleReportTimeline))
 	s.handle("POST /api/v1/reports/{id}/actions", s.authenticated(s.handleReportAction))
+	s.handle("POST /api/v1/reports/{id}/reporter-link", s.authenticated(s.handleReporterLinkCreate))
+	s.handle("GET /api/v1/reports/{id}/export", s.authenticated(s.handleReportExport))
+
+	s.handle("GET /api/v1/filters", s.authenticated(s.handleFilterList))
+	s.handle("GET /api/v1/filters/{name}", s.authenticated(s.handleFilterView))
+	s.handle("PUT /api/v1/filters/{name}", s.authenticated(s.handleFilterSave))
+	s.handle("DELETE /api/v1/filters/{name}", s.authenticated(s.handleFilterDelete))
+
+	s.handle("GET /api/v1/notifications", s.authenticated(s.handleNotificationList))
+	s.handle("POST /api/v1/notifications/{id}/read", s.authenticated(s.handleNotificationRead))
+
+	// The reporter has no account: their link's secret is the key.
+	s.handle("GET /api/v1/reporter/{key}", s.handleReporterView)
+	s.handle("POST /api/v1/reporter/{key}/actions", s.handleReporterAction)
 
 	s.handle("POST /api/v1/cvss", s.authenticated(s.handleCVSS))
 	s.handle("GET /api/v1/tiers", s.authenticated(s.handleTierList))
@@ -55,6 +69,13 @@ func (s *Server) registerRoutes() {
 	s.handle("GET /api/v1/calendar-feeds", s.authenticated(s.handleCalendarFeedList))
 	s.handle("POST /api/v1/calendar-feeds", s.authenticated(s.handleCalendarFeedCreate))
 	s.handle("DELETE /api/v1/calendar-feeds/{id}", s.authenticated(s.handleCalendarFeedRevoke))
+
+	// The public pages: the report form and the reporter's own page.
+	s.handle("GET /report", s.handleReportForm)
+	s.handle("POST /report", s.handleReportFormPost)
+	s.handle("GET /r/{key}", s.handleReporterPage)
+	s.handle("POST /r/{key}", s.handleReporterPost)
+	s.handle("GET /static/ward.css", s.handleStylesheet)
 
 	// Calendar clients cannot sign in: the unguessable path is the key.
 	s.handle("GET /calendar/{file}", s.handleCalendar)

@@ -30,22 +30,43 @@ type Config struct {
 	Tiers     ward.TierService
 	Reports   ward.ReportService
 	Actions   *reports.Service
-	OnCall    *oncall.Service
-	Now       func() time.Time            // the clock; time.Now when nil
-	Ready     func(context.Context) error // answers /readyz, typically the database ping
-	Logger    *slog.Logger
-	Version   string
-	MaxBody   int64 // request body limit in bytes; DefaultMaxBody when 0
+	Filters   ward.SavedFilterService
+	// Notifications are read by the members they are for.
+	Notifications ward.NotificationService
+	OnCall        *oncall.Service
+	Now           func() time.Time            // the clock; time.Now when nil
+	Ready         func(context.Context) error // answers /readyz, typically the database ping
+	Logger        *slog.Logger
+	Version       string
+	MaxBody       int64 // request body limit in bytes; DefaultMaxBody when 0
+	// PublicURL is where people reach ward, such as https://ward.example.org,
+	// for the links it gives out; without it, links are made from the
+	// request's Host.
+	PublicURL string
+	// The public report form allows FormBurst reports from one address at
+	// once, then one more every FormEvery: DefaultFormEvery and
+	// DefaultFormBurst when zero.
+	FormEvery time.Duration
+	FormBurst int
 }
+
+// The public report form's default limit: five reports from one address,
+// then one every ten minutes.
+const (
+	DefaultFormEvery = 10 * time.Minute
+	DefaultFormBurst = 5
+)
 
 // DefaultMaxBody is the request body limit unless configured otherwise.
 const DefaultMaxBody = 1 << 20
 
 // Server serves ward over HTTP.
 type Server struct {
-	cfg    Config
-	mux    *http.ServeMux
-	routes []string // every registered pattern, for the OpenAPI check
+	cfg       Config
+	mux       *http.ServeMux
+	routes    []string // every registered pattern, for the OpenAPI check
+	formLimit *clientLimiter
+	csrf      *http.CrossOriginProtection
 }
 
 // New returns a server with every route registered.
@@ -62,7 +83,14 @@ func New(cfg Config) *Server {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
-	s := &Server{cfg: cfg, mux: http.NewServeMux()}
+	if cfg.FormEvery == 0 {
+		cfg.FormEvery = DefaultFormEvery
+	}
+	if cfg.FormBurst == 0 {
+		cfg.FormBurst = DefaultFormBurst
+	}
+	s := &Server{cfg: cfg, mux: http.NewServeMux(), formLimit: newClientLimiter(cfg.FormEvery, cfg.FormBurst),
+		csrf: http.NewCrossOriginProtection()}
 	s.registerRoutes()
 	return s
 }

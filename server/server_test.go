@@ -57,8 +57,8 @@ func newFixture(t testing.TB) *fixture {
 		f.tokens[r] = secret
 	}
 	s := server.New(server.Config{Members: db, Tokens: db, Audit: db, Team: db, Rotations: db, Tiers: db, Reports: db, OnCall: oncall.New(db, c.Now),
-		Actions: reports.New(db, db, db, c.Now),
-		Now:     c.Now, Ready: db.Ping, MaxBody: server.DefaultMaxBody})
+		Actions: reports.New(db, db, db, c.Now), Filters: db, Notifications: db,
+		Now: c.Now, Ready: db.Ping, MaxBody: server.DefaultMaxBody})
 	f.srv = httptest.NewServer(s.Handler())
 	t.Cleanup(f.srv.Close)
 	return f

@@ -255,3 +255,49 @@ func TestReportCommands(t *testing.T) {
 		t.Errorf("report show 99: %v", err)
 	}
 }
+
+func TestReportSharingCommands(t *testing.T) {
+	c := newCLI(t)
+	c.ok("migrate")
+	db, err := store.Open(context.Background(), c.db, store.Options{Holidays: holiday.Normalize})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	ctx := cliContext(context.Background())
+	for _, r := range []ward.Report{{Title: "from the form", Source: ward.SourceWeb}, {Title: "by mail", Source: ward.SourceEmail}} {
+		if _, err := db.CreateReport(ctx, &r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	id := "1"
+
+	c.ok("filter", "save", "web-new", "state=new&source=web")
+	if out := c.ok("filter", "list"); !strings.Contains(out, "web-new  source=web&state=new  cli:") {
+		t.Errorf("filter list:\n%s", out)
+	}
+	if out := c.ok("report", "list", "--filter", "web-new"); !strings.Contains(out, "from the form") || strings.Contains(out, "by mail") {
+		t.Errorf("report list --filter:\n%s", out)
+	}
+	if out := c.ok("report", "list", "--filter", "web-new", "--source", "email"); !strings.Contains(out, "by mail") || strings.Contains(out, "from the form") {
+		t.Errorf("a flag replaces the filter's own:\n%s", out)
+	}
+	if _, _, err := c.run("", "filter", "save", "bad", "colour=red"); ward.ErrorCode(err) != ward.EINVALID {
+		t.Errorf("filter save with an unknown key: %v", err)
+	}
+	c.ok("filter", "delete", "web-new")
+	if _, _, err := c.run("", "report", "list", "--filter", "web-new"); ward.ErrorCode(err) != ward.ENOTFOUND {
+		t.Errorf("a deleted filter: %v", err)
+	}
+
+	link := strings.TrimSpace(c.ok("report", "link", id, "--public-url", "https://ward.example.org/"))
+	if !strings.HasPrefix(link, "https://ward.example.org/r/wardrep_") {
+		t.Errorf("report link = %q", link)
+	}
+	if r, err := db.FindReportByReporterKey(ctx, strings.TrimPrefix(link, "https://ward.example.org/r/")); err != nil || r.ID != 1 {
+		t.Errorf("the printed link finds %+v, %v", r, err)
+	}
+	if _, _, err := c.run("", "report", "export", id); ward.ErrorCode(err) != ward.ECONFLICT {
+		t.Errorf("export of a new report: %v", err)
+	}
+}

@@ -18,6 +18,7 @@ import (
 type demoSignIn struct {
 	token    string
 	calendar string // path of the demo rotation's calendar feed
+	reporter string // path of a reporter's private page
 }
 
 // seedDemo loads the example team into an empty database, with a little
@@ -48,6 +49,10 @@ func seedDemo(ctx context.Context, db *store.DB, calendar *oncall.Service, dsn s
 			return nil, fmt.Errorf("demo reports: %w", err)
 		}
 	}
+	reporterKey, err := seedDemoReporter(ctx, db)
+	if err != nil {
+		return nil, fmt.Errorf("demo reporter: %w", err)
+	}
 	admins, err := db.FindMembers(ctx, ward.MemberFilter{Role: ward.RoleAdmin})
 	if err != nil {
 		return nil, err
@@ -61,7 +66,7 @@ func seedDemo(ctx context.Context, db *store.DB, calendar *oncall.Service, dsn s
 	if err != nil {
 		return nil, err
 	}
-	return &demoSignIn{token: token, calendar: "/calendar/" + feed + ".ics"}, nil
+	return &demoSignIn{token: token, calendar: "/calendar/" + feed + ".ics", reporter: "/r/" + reporterKey}, nil
 }
 
 // seedDemoSchedule makes next week's on-call take a day off, covered by an
@@ -107,8 +112,10 @@ Sign in to the API with this token (valid for 24 hours):
   curl -H "Authorization: Bearer $WARD_TOKEN" %s/api/v1/rotations/src/oncall
 
 Subscribe a calendar to the src rotation: %s%s
+Report a vulnerability as a reporter would: %s/report
+A reporter's private page, with the team's question answered: %s%s
 The API is described at %s/api/v1/openapi.json. Stop with Ctrl-C.
-`, store.RedactDSN(e.db), d.token, url, url, url, d.calendar, url)
+`, store.RedactDSN(e.db), d.token, url, url, url, d.calendar, url, url, d.reporter, url)
 }
 
 // demoReports arrive by the bug bounty platform and by email.

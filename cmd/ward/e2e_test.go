@@ -135,8 +135,16 @@ func TestServeDemo(t *testing.T) {
 		t.Errorf("demo team: %d %s", code, body)
 	}
 	code, body = get(t, p.url+"/api/v1/reports", token)
-	if code != 200 || strings.Count(body, `"state":"new"`) != 2 {
+	if code != 200 || strings.Count(body, `"state":"new"`) != 3 {
 		t.Errorf("demo reports: %d %.300s", code, body)
+	}
+	if m := regexp.MustCompile(`(/r/wardrep_\w+)`).FindStringSubmatch(p.output()); m == nil {
+		t.Errorf("no reporter page in the demo output:\n%s", p.output())
+	} else if code, body := get(t, p.url+m[1], ""); code != 200 || !strings.Contains(body, "Only to view them") || strings.Contains(body, "template helper") {
+		t.Errorf("demo reporter page: %d %.300s", code, body)
+	}
+	if code, body := get(t, p.url+"/api/v1/notifications", ""); code != 401 {
+		t.Errorf("notifications without a token: %d %s", code, body)
 	}
 	code, body = get(t, p.url+"/api/v1/rotations/src/oncall", token)
 	if code != 200 || !strings.Contains(body, `"handoff_note"`) {

@@ -24,6 +24,7 @@ type serveFlags struct {
 	logLevel  string
 	maxBody   int64
 	grace     time.Duration
+	publicURL string
 }
 
 func (e *env) serveCmd() *cobra.Command {
@@ -49,6 +50,7 @@ func (e *env) serveCmd() *cobra.Command {
 	cmd.Flags().StringVar(&f.logFormat, "log-format", envOr("WARD_LOG_FORMAT", "text"), "log format: text or json (env WARD_LOG_FORMAT)")
 	cmd.Flags().StringVar(&f.logLevel, "log-level", envOr("WARD_LOG_LEVEL", "info"), "log level: debug, info, warn or error (env WARD_LOG_LEVEL)")
 	cmd.Flags().Int64Var(&f.maxBody, "max-body", server.DefaultMaxBody, "request body limit in bytes")
+	cmd.Flags().StringVar(&f.publicURL, "public-url", envOr("WARD_PUBLIC_URL", ""), "where people reach ward, such as https://ward.example.org, for the links it gives reporters (env WARD_PUBLIC_URL); the request's host when empty")
 	cmd.Flags().DurationVar(&f.grace, "shutdown-grace", 15*time.Second, "how long requests in flight may take to finish on shutdown")
 	return cmd
 }
@@ -94,19 +96,22 @@ func (e *env) serve(ctx context.Context, f serveFlags) error {
 		}
 	}
 	srv := server.New(server.Config{
-		Members:   db,
-		Tokens:    db,
-		Audit:     db,
-		Team:      db,
-		Rotations: db,
-		Tiers:     db,
-		Reports:   db,
-		Actions:   reports.New(db, db, db, time.Now),
-		OnCall:    calendar,
-		Ready:     db.Ping,
-		Logger:    logger,
-		Version:   version,
-		MaxBody:   f.maxBody,
+		Members:       db,
+		Tokens:        db,
+		Audit:         db,
+		Team:          db,
+		Rotations:     db,
+		Tiers:         db,
+		Reports:       db,
+		Notifications: db,
+		Actions:       reports.New(db, db, db, time.Now),
+		Filters:       db,
+		OnCall:        calendar,
+		PublicURL:     f.publicURL,
+		Ready:         db.Ping,
+		Logger:        logger,
+		Version:       version,
+		MaxBody:       f.maxBody,
 	})
 	return srv.ListenAndServe(ctx, f.addr, f.grace, func(a net.Addr) {
 		url := "http://" + a.String()

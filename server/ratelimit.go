@@ -1,0 +1,66 @@
+package server
+
+import (
+	"net"
+	"net/http"
+	"sync"
+	"time"
+
+	"golang.org/x/time/rate"
+)
+
+// clientLimiter is a token bucket per client address, read on the server's
+// clock so that tests can move time. Buckets of clients gone quiet are
+// dropped, so that a flood of addresses cannot grow it without end.
+type clientLimiter struct {
+	every time.Duration // one more request is allowed after each
+	burst int
+	mu    sync.Mutex
+	seen  map[string]*bucket
+	swept time.Time
+}
+
+type bucket struct {
+	limiter *rate.Limiter
+	last    time.Time
+}
+
+func newClientLimiter(every time.Duration, burst int) *clientLimiter {
+	return &clientLimiter{every: every, burst: burst, seen: map[string]*bucket{}}
+}
+
+// allow takes one request from the client's bucket, or reports that it is
+// empty.
+func (l *clientLimiter) allow(client string, now time.Time) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	// A bucket unseen for burst×every is full again: forgetting it changes
+	// nothing.
+	idle := time.Duration(l.burst) * l.every
+	if now.Sub(l.swept) > idle {
+		for k, b := range l.seen {
+			if now.Sub(b.last) > idle {
+				delete(l.seen, k)
+			}
+		}
+		l.swept = now
+	}
+	b := l.seen[client]
+	if b == nil {
+		b = &bucket{limiter: rate.NewLimiter(rate.Every(l.every), l.burst)}
+		l.seen[client] = b
+	}
+	b.last = now
+	return b.limiter.AllowN(now, 1)
+}
+
+// clientAddress is the address a request came from. Behind a reverse
+// proxy every request comes from the proxy; ward does not read
+// X-Forwarded-For, which any client can send, so the proxy should limit too.
+func clientAddress(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
