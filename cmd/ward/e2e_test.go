@@ -135,7 +135,7 @@ func TestServeDemo(t *testing.T) {
 		t.Errorf("demo team: %d %s", code, body)
 	}
 	code, body = get(t, p.url+"/api/v1/reports", token)
-	if code != 200 || strings.Count(body, `"state":"new"`) != 2 {
+	if code != 200 || strings.Count(body, `"state":"new"`) != 1 || !strings.Contains(body, `"fix_status":"development"`) {
 		t.Errorf("demo reports: %d %.300s", code, body)
 	}
 	code, body = get(t, p.url+"/api/v1/rotations/src/oncall", token)
