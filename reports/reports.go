@@ -50,6 +50,11 @@ type Action struct {
 	RemoveLabel   bool     `json:"remove_label"`
 	Vector        string   `json:"vector"`
 	Tier          string   `json:"tier"`
+	// update_tracking: absent or null leaves a field as it is; "" clears
+	// the CVE id or attribution, but never the fix status.
+	CVE         *string `json:"cve_id"`
+	Attribution *string `json:"attribution"`
+	FixStatus   string  `json:"fix_status"`
 }
 
 // Visible returns the report, or ENOTFOUND when the caller may not see it:
@@ -137,6 +142,7 @@ func (s *Service) request(ctx context.Context, r *ward.Report, in Action) (workf
 		Visibility: workflow.Visibility(in.Visibility), Of: in.Of, Member: in.Member, URL: in.URL,
 		Kind: workflow.DisclosureKind(in.Kind), Redactions: in.Redactions, Justification: in.Justification,
 		Reason: in.Reason, Amount: in.Amount, Currency: in.Currency, Label: in.Label, RemoveLabel: in.RemoveLabel, Tier: in.Tier,
+		CVE: in.CVE, Attribution: in.Attribution, FixStatus: workflow.FixStatus(in.FixStatus),
 	}
 	var severity *ward.Severity
 	scored := req.Action == workflow.ActionTriage || req.Action == workflow.ActionSetSeverity
@@ -228,15 +234,16 @@ func (s *Service) checkMember(ctx context.Context, action workflow.Action, email
 // checkText refuses control characters, which would corrupt terminals and
 // some databases, and text over the limits.
 func checkText(in Action, comment string) error {
-	fields := []struct {
+	type field struct {
 		name, text string
 		max        int
-	}{{"comment", comment, 64 << 10}, {"reason", in.Reason, 2000}, {"justification", in.Justification, 2000}, {"label", in.Label, 100}}
+	}
+	fields := []field{{"comment", comment, 64 << 10}, {"reason", in.Reason, 2000}, {"justification", in.Justification, 2000}, {"label", in.Label, 100}}
+	if in.Attribution != nil {
+		fields = append(fields, field{"attribution", *in.Attribution, 200})
+	}
 	for i, r := range in.Redactions {
-		fields = append(fields, struct {
-			name, text string
-			max        int
-		}{fmt.Sprintf("redactions[%d]", i), r, 64 << 10})
+		fields = append(fields, field{fmt.Sprintf("redactions[%d]", i), r, 64 << 10})
 	}
 	for _, f := range fields {
 		if len(f.text) > f.max {
@@ -267,7 +274,8 @@ func actor(ctx context.Context) workflow.Actor {
 // toWorkflow is what the rules need of a report.
 func toWorkflow(r *ward.Report) (workflow.Report, error) {
 	w := workflow.Report{ID: r.ID, State: workflow.State(r.State), Tier: r.Tier, Assignee: r.Assignee, Commander: r.Commander,
-		Labels: r.Labels, DuplicateOf: r.DuplicateOf, TrackingURL: r.TrackingURL}
+		Labels: r.Labels, DuplicateOf: r.DuplicateOf, TrackingURL: r.TrackingURL,
+		CVE: r.CVE, Attribution: r.Attribution, FixStatus: workflow.FixStatus(r.FixStatus)}
 	if r.Severity != nil {
 		rating, err := workflow.ParseRating(r.Severity.Rating)
 		if err != nil {
@@ -290,6 +298,7 @@ func toWorkflow(r *ward.Report) (workflow.Report, error) {
 func fromWorkflow(r *ward.Report, w workflow.Report) {
 	r.State, r.Tier, r.Assignee, r.Commander = string(w.State), w.Tier, w.Assignee, w.Commander
 	r.Labels, r.DuplicateOf, r.TrackingURL = w.Labels, w.DuplicateOf, w.TrackingURL
+	r.CVE, r.Attribution, r.FixStatus = w.CVE, w.Attribution, string(w.FixStatus)
 	if r.Labels == nil {
 		r.Labels = []string{}
 	}

@@ -48,7 +48,7 @@ func as(email string, role ward.Role) context.Context {
 
 // What one action sets must survive the actions after it unchanged: the
 // severity's score and version, the bounty's times, the disclosure's
-// deadline.
+// deadline, the tracking issue's fields.
 func TestActionsKeepWhatOthersSet(t *testing.T) {
 	db, svc, clock := setup(t)
 	bo, ana := as("bo@example.org", ward.RoleResponder), as("ana@example.org", ward.RoleAdmin)
@@ -61,6 +61,7 @@ func TestActionsKeepWhatOthersSet(t *testing.T) {
 		{Action: "propose_bounty", Amount: 300_000, Currency: "EUR"},
 		{Action: "assign", Member: "Bo@example.org"},
 		{Action: "track", URL: "https://github.com/example/security/issues/3"},
+		{Action: "update_tracking", CVE: ptr("cve-2026-4242"), Attribution: ptr("Rae Okafor"), FixStatus: "embargo"},
 		{Action: "resolve", Comment: "fixed"},
 		{Action: "request_disclosure", Kind: "full"},
 		{Action: "comment", Comment: "waiting for the reporter", Visibility: "team"},
@@ -84,6 +85,9 @@ func TestActionsKeepWhatOthersSet(t *testing.T) {
 	}
 	if got.Assignee != "bo@example.org" || got.Bounty.ApprovedBy != "ana@example.org" || !got.Bounty.ProposedAt.Equal(clock.Now()) {
 		t.Errorf("report = %+v, bounty %+v", got, got.Bounty)
+	}
+	if got.CVE != "CVE-2026-4242" || got.Attribution != "Rae Okafor" || got.FixStatus != "embargo" {
+		t.Errorf("tracking fields = %q, %q, %q", got.CVE, got.Attribution, got.FixStatus)
 	}
 	// Requested on 31 January: the month ends on 28 February.
 	if want := time.Date(2026, 2, 28, 10, 0, 0, 0, time.UTC); !got.Disclosure.Deadline.Equal(want) || !after.Disclosure.Deadline.Equal(want) {

@@ -15,6 +15,20 @@ type actResult struct {
 	Event  ward.TimelineEvent
 }
 
+// act takes the action on the report as the token's member and fails the
+// test unless the answer has the status; it returns the answer to a 200.
+func (f *fixture) act(id, token, action string, status int) actResult {
+	f.t.Helper()
+	resp, body := f.do("POST", "/api/v1/reports/"+id+"/actions", token, jsonType, action)
+	if resp.StatusCode != status {
+		f.t.Fatalf("%s: %d %s, want %d", action, resp.StatusCode, body, status)
+	}
+	if status != 200 {
+		return actResult{}
+	}
+	return decodeJSON[actResult](f.t, body)
+}
+
 // TestTriageToDisclosure walks a report through the runbook, through the
 // real handler: severity from a vector, a bounty proposed and approved by
 // two responders, tracked, resolved, disclosure requested and, a calendar
@@ -32,14 +46,7 @@ func TestTriageToDisclosure(t *testing.T) {
 
 	act := func(token, action string, status int) actResult {
 		t.Helper()
-		resp, body := f.do("POST", "/api/v1/reports/"+id+"/actions", token, jsonType, action)
-		if resp.StatusCode != status {
-			t.Fatalf("%s: %d %s, want %d", action, resp.StatusCode, body, status)
-		}
-		if status != 200 {
-			return actResult{}
-		}
-		return decodeJSON[actResult](t, body)
+		return f.act(id, token, action, status)
 	}
 
 	res := act(triager, `{"action":"triage","vector":"CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H","tier":"tier-1"}`, 200)

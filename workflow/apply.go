@@ -3,6 +3,8 @@ package workflow
 import (
 	"fmt"
 	"net/url"
+	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode"
@@ -116,6 +118,14 @@ func apply(n *Report, ev *Event, req Request) error {
 		ev.change("tracking_url", n.TrackingURL, u.String())
 		n.TrackingURL = u.String()
 		addLabel(n, ev, LabelTracked)
+		if n.FixStatus == "" {
+			ev.change("fix_status", "", string(FixPlanning))
+			n.FixStatus = FixPlanning
+		}
+	case ActionUpdateTracking:
+		if err := updateTracking(n, ev, req); err != nil {
+			return err
+		}
 	case ActionRequestDisclosure:
 		d, err := disclosureRequest(req)
 		if err != nil {
@@ -226,6 +236,76 @@ func takeComment(ev *Event, req Request, required bool) error {
 		return nil
 	}
 	ev.Comment, ev.Visibility = req.Comment, vis
+	return nil
+}
+
+// cveID is CVE's id syntax: the year, then four or more digits.
+var cveID = regexp.MustCompile(`^CVE-\d{4}-\d{4,}$`)
+
+// updateTracking sets the tracking issue's fields that the request gives.
+func updateTracking(n *Report, ev *Event, req Request) error {
+	if req.CVE == nil && req.Attribution == nil && req.FixStatus == "" {
+		return ward.Errorf(ward.EINVALID, "action: update_tracking needs cve_id, attribution or fix_status")
+	}
+	if req.CVE != nil {
+		c := strings.ToUpper(strings.TrimSpace(*req.CVE))
+		if c != "" && !cveID.MatchString(c) {
+			return ward.Errorf(ward.EINVALID, "cve_id: %q is not a CVE id such as CVE-2026-1234", *req.CVE)
+		}
+		ev.change("cve_id", n.CVE, c)
+		n.CVE = c
+	}
+	if req.Attribution != nil {
+		a := strings.TrimSpace(*req.Attribution)
+		if len(a) > 200 {
+			return ward.Errorf(ward.EINVALID, "attribution: longer than 200 bytes")
+		}
+		if err := ward.CheckControl("attribution", a); err != nil {
+			return err
+		}
+		ev.change("attribution", n.Attribution, a)
+		n.Attribution = a
+	}
+	if req.FixStatus != "" {
+		if err := moveFixStatus(n.FixStatus, ev, req); err != nil {
+			return err
+		}
+		ev.change("fix_status", string(n.FixStatus), string(req.FixStatus))
+		n.FixStatus = req.FixStatus
+	}
+	return nil
+}
+
+// moveFixStatus checks a move of the fix status: forward, skipping steps if
+// need be, or back by an admin who says why. A fix moved back is rare and
+// may mean a release was pulled, so the reason goes on the event's comment,
+// which it makes team-only: it may name what is still under embargo. A
+// move back is refused as EINVALID, not EFORBIDDEN, as an early disclose
+// is: the same actor may move the status forward, so update_tracking stays
+// Allowed.
+func moveFixStatus(from FixStatus, ev *Event, req Request) error {
+	to := slices.Index(fixStatuses, req.FixStatus)
+	if to < 0 {
+		return ward.Errorf(ward.EINVALID, "fix_status: %q is not one of planning, development, embargo, released, published", req.FixStatus)
+	}
+	if to >= slices.Index(fixStatuses, from) {
+		return nil
+	}
+	const order = "the fix status moves forward only, planning → development → embargo → released → published"
+	reason := strings.TrimSpace(req.Reason)
+	switch {
+	case req.Actor.Role != admin:
+		return ward.Errorf(ward.EINVALID, "fix_status: %s; only an admin, giving a reason, may move it back from %s to %s", order, from, req.FixStatus)
+	case reason == "":
+		return ward.Errorf(ward.EINVALID, "reason: %s; give a reason to move it back from %s to %s", order, from, req.FixStatus)
+	case ev.Visibility == VisibilityReporter:
+		return ward.Errorf(ward.EINVALID, "visibility: the reason for moving the fix status back is team-only; send the reporter's comment on its own")
+	}
+	note := "Moved the fix status back: " + reason
+	if ev.Comment != "" {
+		note = ev.Comment + "\n\n" + note
+	}
+	ev.Comment, ev.Visibility = note, VisibilityTeam
 	return nil
 }
 

@@ -70,6 +70,28 @@ func TestBadArguments(t *testing.T) {
 		{"label with a newline", fixture(StateNew), Request{Action: ActionLabel, Actor: tom, At: at, Label: "a\nb"}, "label: "},
 		{"removing Tracked while tracked", fixture(StateTracked), Request{Action: ActionLabel, Actor: tom, At: at, Label: LabelTracked, RemoveLabel: true},
 			"label: Tracked stays while the report has a tracking issue"},
+		{"update_tracking of nothing", fixture(StateTracked), Request{Action: ActionUpdateTracking, Actor: tom, At: at, Comment: "x"},
+			"action: update_tracking needs cve_id, attribution or fix_status"},
+		{"CVE id with a two-digit year", fixture(StateTracked), Request{Action: ActionUpdateTracking, Actor: tom, At: at, CVE: ptr("CVE-26-1234")},
+			`cve_id: "CVE-26-1234" is not a CVE id such as CVE-2026-1234`},
+		{"CVE id with three digits", fixture(StateTracked), Request{Action: ActionUpdateTracking, Actor: tom, At: at, CVE: ptr("CVE-2026-123")}, "cve_id: "},
+		{"CVE id and more", fixture(StateTracked), Request{Action: ActionUpdateTracking, Actor: tom, At: at, CVE: ptr("CVE-2026-1234, CVE-2026-1235")}, "cve_id: "},
+		{"not a CVE id", fixture(StateTracked), Request{Action: ActionUpdateTracking, Actor: tom, At: at, CVE: ptr("GHSA-xxxx-yyyy-zzzz")}, "cve_id: "},
+		{"long attribution", fixture(StateTracked), Request{Action: ActionUpdateTracking, Actor: tom, At: at, Attribution: ptr(strings.Repeat("x", 201))},
+			"attribution: longer than 200 bytes"},
+		{"attribution with an escape", fixture(StateTracked), Request{Action: ActionUpdateTracking, Actor: tom, At: at, Attribution: ptr("Rae\x1b[31m")},
+			"attribution: holds the control character U+001B"},
+		{"unknown fix status", fixture(StateTracked), Request{Action: ActionUpdateTracking, Actor: tom, At: at, FixStatus: "done"},
+			`fix_status: "done" is not one of planning, development, embargo, released, published`},
+		{"fix status back, by a triager", fixture(StateTracked), Request{Action: ActionUpdateTracking, Actor: tom, At: at, FixStatus: FixPlanning, Reason: "x"},
+			"fix_status: the fix status moves forward only, planning → development → embargo → released → published; only an admin, giving a reason, may move it back from development to planning"},
+		{"fix status back, by a responder", fixture(StateDisclosed), Request{Action: ActionUpdateTracking, Actor: rob, At: at, FixStatus: FixPlanning, Reason: "x"},
+			"fix_status: the fix status moves forward only"},
+		{"fix status back, by an admin without a reason", fixture(StateTracked), Request{Action: ActionUpdateTracking, Actor: ada, At: at, FixStatus: FixPlanning, Reason: " "},
+			"reason: the fix status moves forward only, planning → development → embargo → released → published; give a reason to move it back from development to planning"},
+		{"fix status back, with a comment to the reporter", fixture(StateTracked),
+			Request{Action: ActionUpdateTracking, Actor: ada, At: at, FixStatus: FixPlanning, Reason: "pulled", Comment: "x", Visibility: VisibilityReporter},
+			"visibility: the reason for moving the fix status back is team-only"},
 	}
 	bounty := func(edit func(*Request)) (Report, Request) {
 		return with(StateTriaged, tom, ActionProposeBounty, edit)
@@ -202,7 +224,26 @@ func TestFieldChanges(t *testing.T) {
 			func(r Report) bool { return len(r.Labels) == 0 }, []Change{{"labels", "Tracked", ""}}},
 		{"track keeps a Tracked label", untracked(), Request{Action: ActionTrack, Actor: tom, At: at, URL: "https://github.com/acme/security/issues/9"},
 			func(r Report) bool { return cmp.Equal(r.Labels, []string{LabelTracked}) && r.State == StateTracked },
-			[]Change{{"tracking_url", "", "https://github.com/acme/security/issues/9"}}},
+			[]Change{{"tracking_url", "", "https://github.com/acme/security/issues/9"}, {"fix_status", "", "planning"}}},
+		{"a CVE id only", fixture(StateTracked), Request{Action: ActionUpdateTracking, Actor: tom, At: at, CVE: ptr(" cve-2026-100001 ")},
+			func(r Report) bool {
+				return r.CVE == "CVE-2026-100001" && r.Attribution == "" && r.FixStatus == FixDevelopment
+			},
+			[]Change{{"cve_id", "", "CVE-2026-100001"}}},
+		{"clear the CVE id and attribution", withTrackingFields(fixture(StateResolved)),
+			Request{Action: ActionUpdateTracking, Actor: tom, At: at, CVE: ptr(""), Attribution: ptr(" ")},
+			func(r Report) bool { return r.CVE == "" && r.Attribution == "" && r.FixStatus == FixDevelopment },
+			[]Change{{"cve_id", "CVE-2026-1234", ""}, {"attribution", "Rae Okafor", ""}}},
+		{"the same fields again", withTrackingFields(fixture(StateResolved)),
+			Request{Action: ActionUpdateTracking, Actor: tom, At: at, CVE: ptr("cve-2026-1234"), Attribution: ptr("Rae Okafor"), FixStatus: FixDevelopment},
+			func(r Report) bool { return r.CVE == "CVE-2026-1234" && r.FixStatus == FixDevelopment }, nil},
+		{"skip to released", fixture(StateDoNotDisclose), Request{Action: ActionUpdateTracking, Actor: tom, At: at, FixStatus: FixReleased},
+			func(r Report) bool { return r.FixStatus == FixReleased }, []Change{{"fix_status", "development", "released"}}},
+		{"a fix status on a report tracked before there were any", noFixStatus(), Request{Action: ActionUpdateTracking, Actor: tom, At: at, FixStatus: FixEmbargo},
+			func(r Report) bool { return r.FixStatus == FixEmbargo }, []Change{{"fix_status", "", "embargo"}}},
+		{"an admin moves the fix status back", fixture(StateDisclosed),
+			Request{Action: ActionUpdateTracking, Actor: ada, At: at, FixStatus: FixPlanning, Reason: " the patch broke upgrades "},
+			func(r Report) bool { return r.FixStatus == FixPlanning }, []Change{{"fix_status", "development", "planning"}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -233,6 +274,40 @@ func objectedReport() Report {
 func withSeverity(r Report) Report {
 	r.Severity = Severity{Rating: RatingLow}
 	return r
+}
+
+func withTrackingFields(r Report) Report {
+	r.CVE, r.Attribution = "CVE-2026-1234", "Rae Okafor"
+	return r
+}
+
+// noFixStatus is a report tracked before ward kept fix statuses.
+func noFixStatus() Report {
+	r := fixture(StateTracked)
+	r.FixStatus = ""
+	return r
+}
+
+// A fix status moved back keeps its reason on the event, for the team only.
+func TestFixStatusBackKeepsTheReason(t *testing.T) {
+	at := utc("2026-03-15T12:00:00Z")
+	for _, tt := range []struct {
+		name, comment, want string
+	}{
+		{"reason only", "", "Moved the fix status back: the patch broke upgrades"},
+		{"with a comment", "Reopening the fix.", "Reopening the fix.\n\nMoved the fix status back: the patch broke upgrades"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			_, ev, err := Apply(fixture(StateResolved), Request{Action: ActionUpdateTracking, Actor: ada, At: at, FixStatus: FixPlanning,
+				Reason: " the patch broke upgrades ", Comment: tt.comment})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if ev.Comment != tt.want || ev.Visibility != VisibilityTeam {
+				t.Errorf("event comment %q %q, want %q team", ev.Comment, ev.Visibility, tt.want)
+			}
+		})
+	}
 }
 
 // untracked is a triaged report that carries the Tracked label by hand.

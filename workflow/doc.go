@@ -54,11 +54,14 @@
 //	propose_bounty       -    -    -    -    -    =b   =b   =b   =b   =b   =b
 //	approve_bounty       -    -    -    -    -    =b   =b   =b   =b   =b   =b
 //	label                =    =    =    =    -    =    =    =    =    =    =
+//	update_tracking      -    -    -    -    -    -    =    =t   =t   =t   =t
 //
 //	trk*  reopening a resolved report takes it back to tracked when it has a
 //	      tracking issue, to triaged when it has none
 //	=b    propose_bounty until a bounty is awarded (a new proposal replaces a
 //	      pending one); approve_bounty while a proposal is pending
+//	=t    while the report has a tracking issue: not when it was resolved
+//	      from triaged without one
 //
 // Who may take each action; each role includes the ones below it (admin,
 // responder, triager), and a viewer may take none:
@@ -66,12 +69,12 @@
 //	triager     request_info, answer, mark_invalid, mark_duplicate,
 //	            mark_spam, triage, track, resolve, reopen (from invalid,
 //	            duplicate, resolved), assign, set_commander, comment,
-//	            set_severity, propose_bounty, label
+//	            set_severity, propose_bounty, label, update_tracking
 //	responder   approve_bounty (not the proposer), request_disclosure,
 //	            disclose (not over the reporter's objection),
 //	            do_not_disclose, reopen (from do_not_disclose)
 //	admin       reopen (from spam); disclose early or over an objection,
-//	            with a reason
+//	            with a reason; move a fix status back, with a reason
 //	reporter    comment (not in needs_info: there the reply is answer),
 //	            answer, agree_disclosure, object_disclosure
 //
@@ -96,6 +99,23 @@
 // track files the tracking issue: an https URL, and the label Tracked, which
 // stays while the report has a tracking issue. resolve needs the resolution
 // comment; a triaged report with no tracking issue may be resolved too.
+//
+// A tracked report carries the fields of the team's tracking-issue
+// template: a CVE id, the attribution (how the reporter wants to be
+// credited) and a fix status, which track sets to planning. update_tracking
+// changes the ones given and leaves the others: a CVE id (CVE-YYYY-NNNN
+// with four or more digits, in any case, stored upper-case) or "" to clear
+// it; an attribution of at most 200 bytes without control characters, or ""
+// to clear it; a fix status, which cannot be cleared and moves forward only,
+// planning, development, embargo, released, published, skipping steps if
+// need be. Moving it back is refused (EINVALID fix_status), except by an
+// admin who gives a reason (EINVALID reason without one): the reason is
+// added to the event's comment, which it makes team-only, so a
+// reporter-visible comment with it is refused (EINVALID visibility). A
+// request that gives none of the three is EINVALID (action). The fields are
+// the tracking issue's, so update_tracking needs one (ECONFLICT without, as
+// in the matrix's =t); they outlive resolution and disclosure, since an
+// advisory is published after the fix is released.
 //
 // A bounty may be proposed and awarded at any point after triage, before or
 // after resolution. propose_bounty takes a positive amount in minor units

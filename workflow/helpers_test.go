@@ -37,7 +37,8 @@ var highVector = "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:N"
 
 // fixture returns a report in the state, with what a report reaches that
 // state with: a severity and tier after triage, a pending bounty proposed
-// by rita, a tracking issue once tracked, a disclosure request.
+// by rita, a tracking issue and a fix in development once tracked, a
+// disclosure request.
 func fixture(s State) Report {
 	r := Report{ID: 7, State: s, Assignee: "tom@example.org"}
 	switch s {
@@ -53,6 +54,7 @@ func fixture(s State) Report {
 	case StateTracked, StateResolved, StateDisclosureRequested, StateDisclosed, StateDoNotDisclose:
 		r.TrackingURL = "https://github.com/acme/security/issues/12"
 		r.Labels = []string{"kubelet", LabelTracked}
+		r.FixStatus = FixDevelopment
 	}
 	switch s {
 	case StateDisclosureRequested:
@@ -109,6 +111,9 @@ func good(r Report, a Actor, act Action, at time.Time) Request {
 		}
 	case ActionLabel:
 		req.Label = "kubelet"
+	case ActionUpdateTracking:
+		req.CVE, req.Attribution = ptr("CVE-2026-1234"), ptr("Rae Okafor")
+		req.FixStatus = fixStatuses[min(slices.Index(fixStatuses, r.FixStatus)+1, len(fixStatuses)-1)]
 	}
 	if a.Reporter {
 		req.Visibility = VisibilityReporter
@@ -145,5 +150,7 @@ func deepCopy(r Report) Report {
 	}
 	return c
 }
+
+func ptr[T any](v T) *T { return &v }
 
 func stateIndex(s State) int { return slices.Index(States(), s) }

@@ -25,6 +25,9 @@ func next(r Report, act Action) State {
 	return cell
 }
 
+// fixIndex is the place of s in the order of a fix, -1 for none.
+func fixIndex(s FixStatus) int { return slices.Index(fixStatuses, s) }
+
 // mutations spoil one argument of a good request; some spoil nothing that
 // the action reads.
 var mutations = []func(r Report, req *Request, at time.Time){
@@ -53,6 +56,10 @@ var mutations = []func(r Report, req *Request, at time.Time){
 	func(_ Report, req *Request, at time.Time) { req.At, req.Reason = at, "" },
 	func(_ Report, req *Request, at time.Time) { req.At = at },
 	func(_ Report, req *Request, _ time.Time) { req.At = time.Time{} },
+	func(_ Report, req *Request, _ time.Time) { req.FixStatus = "shipped" },
+	func(_ Report, req *Request, _ time.Time) { req.CVE = ptr("CVE-2026-12") },
+	func(_ Report, req *Request, _ time.Time) { req.CVE, req.Attribution = ptr(""), ptr("") },
+	func(_ Report, req *Request, _ time.Time) { req.CVE, req.Attribution, req.FixStatus = nil, nil, "" },
 }
 
 // Thousands of random action sequences by random actors, each action's
@@ -60,7 +67,7 @@ var mutations = []func(r Report, req *Request, at time.Time){
 func TestPropertySequences(t *testing.T) {
 	rng := rand.New(rand.NewPCG(20260131, 7))
 	reached := map[State]int{}
-	var awarded, disclosed, early, objectedDisclosed int
+	var awarded, disclosed, early, objectedDisclosed, movedBack int
 	for range 2000 {
 		r := Report{ID: 1 + rng.Int64N(1000), State: StateNew}
 		at := utc("2026-01-01T00:00:00Z")
@@ -84,6 +91,14 @@ func TestPropertySequences(t *testing.T) {
 			req := good(r, a, act, at)
 			if rng.IntN(5) == 0 {
 				mutations[rng.IntN(len(mutations))](r, &req, at)
+			}
+			if act == ActionUpdateTracking && rng.IntN(3) == 0 {
+				// Any fix status, often a step back, which only an admin
+				// with a reason may take; and a reason from anyone.
+				req.FixStatus = fixStatuses[rng.IntN(len(fixStatuses))]
+				if rng.IntN(2) == 0 {
+					req.Reason = "the release was pulled"
+				}
 			}
 			before := deepCopy(r)
 			got, ev, err := Apply(r, req)
@@ -133,6 +148,15 @@ func TestPropertySequences(t *testing.T) {
 			if act == ActionApproveBounty {
 				awarded++
 			}
+			if fixIndex(got.FixStatus) < fixIndex(r.FixStatus) {
+				reason := strings.TrimSpace(req.Reason)
+				if act != ActionUpdateTracking || a.Reporter || a.Role != ward.RoleAdmin || reason == "" ||
+					!strings.HasSuffix(ev.Comment, reason) || ev.Visibility != VisibilityTeam {
+					t.Fatalf("fix status moved back from %s to %s by %s by %+v with reason %q, event %+v",
+						r.FixStatus, got.FixStatus, act, a, req.Reason, ev)
+				}
+				movedBack++
+			}
 			if got.State == StateResolved {
 				resolvedSeen = true
 			}
@@ -152,8 +176,11 @@ func TestPropertySequences(t *testing.T) {
 			t.Errorf("only %d sequences reached %s: the generator does not explore", reached[s], s)
 		}
 	}
-	t.Logf("steps ending in each state %v; %d bounties awarded, %d disclosures, %d early, %d over an objection",
-		reached, awarded, disclosed, early, objectedDisclosed)
+	t.Logf("steps ending in each state %v; %d bounties awarded, %d disclosures, %d early, %d over an objection, %d fix statuses moved back",
+		reached, awarded, disclosed, early, objectedDisclosed, movedBack)
+	if movedBack < 10 {
+		t.Errorf("%d fix statuses moved back: too few to test", movedBack)
+	}
 	if awarded < 100 || disclosed < 200 || early < 10 || objectedDisclosed < 5 {
 		t.Errorf("%d bounties awarded, %d disclosures, %d early, %d over an objection: too few to test",
 			awarded, disclosed, early, objectedDisclosed)
@@ -196,6 +223,12 @@ func invariants(t *testing.T, r Report) {
 		if d != nil {
 			t.Fatalf("%s with disclosure %+v", r.State, d)
 		}
+	}
+	if (r.TrackingURL != "") != (r.FixStatus != "") || fixIndex(r.FixStatus) < 0 && r.FixStatus != "" {
+		t.Fatalf("tracking issue %q with fix status %q", r.TrackingURL, r.FixStatus)
+	}
+	if r.TrackingURL == "" && (r.CVE != "" || r.Attribution != "") || r.CVE != "" && !cveID.MatchString(r.CVE) {
+		t.Fatalf("tracking issue %q with CVE id %q, attribution %q", r.TrackingURL, r.CVE, r.Attribution)
 	}
 	seen := map[string]bool{}
 	for _, l := range r.Labels {

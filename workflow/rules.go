@@ -74,6 +74,9 @@ var rules = map[Action]map[State]edge{
 	ActionProposeBounty: on(edge{min: triager}, afterTriage...),
 	ActionApproveBounty: on(edge{min: responder}, afterTriage...),
 	ActionLabel:         on(edge{min: triager}, except(StateSpam)...),
+	// From tracked on, and only while the report has a tracking issue:
+	// check refuses a report resolved without ever being tracked.
+	ActionUpdateTracking: on(edge{min: triager}, StateTracked, StateResolved, StateDisclosureRequested, StateDisclosed, StateDoNotDisclose),
 }
 
 // commentRule: members comment anywhere but on spam; so does the reporter,
@@ -144,6 +147,8 @@ func check(r Report, a Actor, act Action) *refusal {
 		return &refusal{code: ward.ECONFLICT, msg: "its bounty is already awarded"}
 	case act == ActionApproveBounty && r.Bounty == nil:
 		return &refusal{code: ward.ECONFLICT, msg: "has no bounty proposal to approve"}
+	case act == ActionUpdateTracking && r.TrackingURL == "":
+		return &refusal{code: ward.ECONFLICT, msg: "has no tracking issue"}
 	}
 	if a.Reporter {
 		return nil

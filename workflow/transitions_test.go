@@ -3,6 +3,7 @@ package workflow
 import (
 	"fmt"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -55,6 +56,7 @@ var matrix = map[Action][]State{
 	ActionProposeBounty:     {no, no, no, no, no, ok, ok, ok, ok, ok, ok},
 	ActionApproveBounty:     {no, no, no, no, no, ok, ok, ok, ok, ok, ok},
 	ActionLabel:             {ok, ok, ok, ok, no, ok, ok, ok, ok, ok, ok},
+	ActionUpdateTracking:    {no, no, no, no, no, no, ok, ok, ok, ok, ok},
 }
 
 // reporterOnly are the actions no team member may take.
@@ -213,6 +215,18 @@ func TestReopenResolvedWithoutTrackingIssue(t *testing.T) {
 	}
 }
 
+// The fixtures of tracked and later states have a tracking issue; a report
+// resolved without one has no tracking fields to update.
+func TestUpdateTrackingNeedsATrackingIssue(t *testing.T) {
+	r := fixture(StateResolved)
+	r.TrackingURL, r.Labels, r.FixStatus = "", nil, ""
+	_, _, err := Apply(r, good(r, ada, ActionUpdateTracking, utc("2026-03-15T12:00:00Z")))
+	wantCode(t, err, ward.ECONFLICT, "report is resolved and has no tracking issue; allowed: request_disclosure,")
+	if slices.Contains(Allowed(r, ada), ActionUpdateTracking) {
+		t.Errorf("Allowed(%+v) has update_tracking", r)
+	}
+}
+
 // The package doc's matrix says what the test's matrix says.
 func TestDocMatrix(t *testing.T) {
 	src, err := os.ReadFile("doc.go")
@@ -220,7 +234,7 @@ func TestDocMatrix(t *testing.T) {
 		t.Fatal(err)
 	}
 	doc := map[string]State{"new": nw, "info": ni, "inv": inv, "dup": dup, "spam": spm, "tri": tri, "trk": trk,
-		"trk*": trk, "res": res, "req": drq, "disc": dis, "dnd": dnd, "=": ok, "=b": ok, "-": no}
+		"trk*": trk, "res": res, "req": drq, "disc": dis, "dnd": dnd, "=": ok, "=b": ok, "=t": ok, "-": no}
 	seen := map[Action]bool{}
 	_, table, found := strings.Cut(string(src), "//\taction ")
 	table, _, _ = strings.Cut(table, "\n//\n")
@@ -275,14 +289,20 @@ func TestRunbookLife(t *testing.T) {
 		{Request{Action: ActionSetCommander, Actor: tom, At: day(3), Member: "rita@example.org"}, tri,
 			[]Change{{"commander", "", "rita@example.org"}}},
 		{Request{Action: ActionTrack, Actor: rita, At: day(3), URL: "https://github.com/acme/security/issues/12"}, trk,
-			[]Change{{"tracking_url", "", "https://github.com/acme/security/issues/12"}, {"labels", "", "Tracked"}}},
+			[]Change{{"tracking_url", "", "https://github.com/acme/security/issues/12"}, {"labels", "", "Tracked"}, {"fix_status", "", "planning"}}},
+		{Request{Action: ActionUpdateTracking, Actor: tom, At: day(4), CVE: ptr("cve-2026-1234"), Attribution: ptr(" Rae Okafor "), FixStatus: FixDevelopment}, trk,
+			[]Change{{"cve_id", "", "CVE-2026-1234"}, {"attribution", "", "Rae Okafor"}, {"fix_status", "planning", "development"}}},
 		{Request{Action: ActionResolve, Actor: rita, At: day(20), Comment: "Fixed in 1.31.2.", Visibility: VisibilityReporter}, res, nil},
+		{Request{Action: ActionUpdateTracking, Actor: rita, At: day(20), FixStatus: FixReleased}, res,
+			[]Change{{"fix_status", "development", "released"}}},
 		{Request{Action: ActionRequestDisclosure, Actor: rita, At: day(21), Kind: DisclosureFull}, drq,
 			[]Change{{"disclosure", "", "full requested"}}},
 		{Request{Action: ActionAgreeDisclosure, Actor: reporter, At: day(22)}, drq,
 			[]Change{{"disclosure", "full requested", "full requested, reporter agreed"}}},
 		{Request{Action: ActionDisclose, Actor: rob, At: day(23)}, dis,
 			[]Change{{"disclosure", "full requested, reporter agreed", "full disclosed"}}},
+		{Request{Action: ActionUpdateTracking, Actor: tom, At: day(23), FixStatus: FixPublished}, dis,
+			[]Change{{"fix_status", "released", "published"}}},
 	}
 	for _, st := range steps {
 		next, ev, err := Apply(r, st.req)
@@ -305,6 +325,9 @@ func TestRunbookLife(t *testing.T) {
 		Commander:   "rita@example.org",
 		Labels:      []string{LabelTracked},
 		TrackingURL: "https://github.com/acme/security/issues/12",
+		CVE:         "CVE-2026-1234",
+		Attribution: "Rae Okafor",
+		FixStatus:   FixPublished,
 	}
 	if d := cmp.Diff(want, r); d != "" {
 		t.Errorf("report (-want +got):\n%s", d)

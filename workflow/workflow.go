@@ -62,12 +62,14 @@ const (
 	ActionProposeBounty     Action = "propose_bounty"
 	ActionApproveBounty     Action = "approve_bounty"
 	ActionLabel             Action = "label"
+	ActionUpdateTracking    Action = "update_tracking"
 )
 
 var actions = []Action{ActionRequestInfo, ActionAnswer, ActionMarkInvalid, ActionMarkDuplicate, ActionMarkSpam,
 	ActionTriage, ActionTrack, ActionResolve, ActionRequestDisclosure, ActionAgreeDisclosure,
 	ActionObjectDisclosure, ActionDisclose, ActionDoNotDisclose, ActionReopen, ActionAssign,
-	ActionSetCommander, ActionComment, ActionSetSeverity, ActionProposeBounty, ActionApproveBounty, ActionLabel}
+	ActionSetCommander, ActionComment, ActionSetSeverity, ActionProposeBounty, ActionApproveBounty, ActionLabel,
+	ActionUpdateTracking}
 
 // Actions returns every action, in the order that Allowed lists them.
 func Actions() []Action { return slices.Clone(actions) }
@@ -145,6 +147,21 @@ func (b *Bounty) String() string {
 		return fmt.Sprintf("%d %s proposed", b.Amount, b.Currency)
 	}
 }
+
+// FixStatus is how far the fix of a tracked report has come, as the
+// team's tracking-issue template has it.
+type FixStatus string
+
+// Fix statuses, in the only order a fix moves through them.
+const (
+	FixPlanning    FixStatus = "planning"
+	FixDevelopment FixStatus = "development"
+	FixEmbargo     FixStatus = "embargo" // fixed, held back until the agreed date
+	FixReleased    FixStatus = "released"
+	FixPublished   FixStatus = "published" // the advisory is out
+)
+
+var fixStatuses = []FixStatus{FixPlanning, FixDevelopment, FixEmbargo, FixReleased, FixPublished}
 
 // DisclosureKind is what a disclosure request asks to publish.
 type DisclosureKind string
@@ -228,6 +245,11 @@ type Report struct {
 	Labels      []string
 	DuplicateOf int64  // the original, for StateDuplicate
 	TrackingURL string // the tracking issue, once tracked
+
+	// The tracking issue's template fields; FixStatus is set from track on.
+	CVE         string // such as CVE-2026-1234, upper-case; or ""
+	Attribution string // how the reporter wants to be credited; or ""
+	FixStatus   FixStatus
 }
 
 // LabelTracked is the label that track adds.
@@ -289,7 +311,7 @@ type Request struct {
 	Kind          DisclosureKind // request_disclosure
 	Redactions    []string       // request_disclosure of kind redacted
 	Justification string         // do_not_disclose
-	Reason        string         // propose_bounty off the table; an admin's disclose without agreement
+	Reason        string         // propose_bounty off the table; an admin's disclose without agreement, or fix status moved back
 	Amount        int64          // propose_bounty, minor units
 	Currency      string         // propose_bounty
 	Table         BountyTable    // propose_bounty: the table of the report's tier
@@ -297,6 +319,14 @@ type Request struct {
 	RemoveLabel   bool           // label: remove rather than add
 	Severity      Severity       // triage (unless already set), set_severity
 	Tier          string         // triage (unless already set); set_severity, optional
+
+	// update_tracking changes the fields given: nil leaves CVE or
+	// Attribution as it is and "" clears it; FixStatus "" leaves it, since
+	// a fix status is never cleared. Reason is needed of an admin moving
+	// FixStatus back.
+	CVE         *string
+	Attribution *string
+	FixStatus   FixStatus
 }
 
 // Event is the timeline entry of one action.
@@ -312,7 +342,7 @@ type Event struct {
 
 // Change is one field's change, each value written for people to read.
 type Change struct {
-	Field    string // severity, tier, bounty, disclosure, assignee, commander, labels, duplicate_of, tracking_url
+	Field    string // severity, tier, bounty, disclosure, assignee, commander, labels, duplicate_of, tracking_url, cve_id, attribution, fix_status
 	From, To string
 }
 

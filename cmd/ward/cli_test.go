@@ -251,6 +251,27 @@ func TestReportCommands(t *testing.T) {
 	if _, _, err := c.run("", "report", "act", strconv.FormatInt(r.ID, 10), "track", "--url", "https://example.org/1"); ward.ErrorCode(err) != ward.ECONFLICT {
 		t.Errorf("track a new report: %v, want a conflict", err)
 	}
+
+	// A report tracked with a CVE id: --cve "" clears it, a flag left out
+	// leaves its field.
+	tracked := ward.Report{Title: "admission webhook bypass", Source: ward.SourceAPI}
+	if _, err := db.CreateReport(cliContext(context.Background()), &tracked); err != nil {
+		t.Fatal(err)
+	}
+	tracked.State, tracked.TrackingURL, tracked.CVE, tracked.FixStatus = "tracked", "https://github.com/example/security/issues/1", "CVE-2026-1111", "planning"
+	if err := db.UpdateReport(cliContext(context.Background()), &tracked, tracked.Version, &ward.TimelineEvent{Action: "track", Visibility: "team"}); err != nil {
+		t.Fatal(err)
+	}
+	out = c.ok("report", "act", strconv.FormatInt(tracked.ID, 10), "update_tracking", "--cve", "", "--attribution", "Rae Okafor", "--fix-status", "released")
+	for _, want := range []string{"update_tracking: tracked → tracked", "cve_id: CVE-2026-1111 → \n", "attribution:  → Rae Okafor", "fix_status: planning → released"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("report act update_tracking: no %q in\n%s", want, out)
+		}
+	}
+	out = c.ok("report", "act", strconv.FormatInt(tracked.ID, 10), "update_tracking", "--cve", "cve-2026-2222")
+	if !strings.Contains(out, "cve_id:  → CVE-2026-2222") || strings.Contains(out, "attribution") {
+		t.Errorf("report act update_tracking --cve:\n%s", out)
+	}
 	if _, _, err := c.run("", "report", "show", "99"); ward.ErrorCode(err) != ward.ENOTFOUND {
 		t.Errorf("report show 99: %v", err)
 	}

@@ -9,6 +9,7 @@ import (
 	"github.com/wardsec/ward/examples"
 	"github.com/wardsec/ward/holiday"
 	"github.com/wardsec/ward/oncall"
+	"github.com/wardsec/ward/reports"
 	"github.com/wardsec/ward/store"
 	"github.com/wardsec/ward/teamfile"
 )
@@ -44,10 +45,15 @@ func seedDemo(ctx context.Context, db *store.DB, calendar *oncall.Service, dsn s
 	if err := seedDemoSchedule(ctx, db, calendar, spec.Rotations[0].Name); err != nil {
 		return nil, fmt.Errorf("demo schedule: %w", err)
 	}
+	var ids []int64
 	for _, r := range demoReports {
 		if _, err := db.CreateReport(ctx, &r); err != nil {
 			return nil, fmt.Errorf("demo reports: %w", err)
 		}
+		ids = append(ids, r.ID)
+	}
+	if err := trackDemoReport(ctx, reports.New(db, db, db, time.Now), ids[1]); err != nil {
+		return nil, fmt.Errorf("demo reports: %w", err)
 	}
 	reporterKey, err := seedDemoReporter(ctx, db)
 	if err != nil {
@@ -102,6 +108,23 @@ func seedDemoSchedule(ctx context.Context, db *store.DB, calendar *oncall.Servic
 	return err
 }
 
+// trackDemoReport takes the kubelet report through triage to its tracking
+// issue, with the issue's template filled in, so that the demo has a report
+// further along than new.
+func trackDemoReport(ctx context.Context, svc *reports.Service, id int64) error {
+	cve, credit := "CVE-2026-1234", "Sam Lind"
+	for _, a := range []reports.Action{
+		{Action: "triage", Vector: "CVSS:3.1/AV:N/AC:L/PR:L/UI:N/S:U/C:H/I:N/A:N", Tier: "tier-1"},
+		{Action: "track", URL: "https://github.com/example/security/issues/42"},
+		{Action: "update_tracking", CVE: &cve, Attribution: &credit, FixStatus: "development"},
+	} {
+		if _, _, err := svc.Act(ctx, id, a); err != nil {
+			return fmt.Errorf("%s: %w", a.Action, err)
+		}
+	}
+	return nil
+}
+
 func printDemoHelp(e *env, url string, d *demoSignIn) {
 	fmt.Fprintf(e.stdout, `
 Demo mode: a sample security team is loaded (database %s).
@@ -118,7 +141,8 @@ The API is described at %s/api/v1/openapi.json. Stop with Ctrl-C.
 `, store.RedactDSN(e.db), d.token, url, url, url, d.calendar, url, url, d.reporter, url)
 }
 
-// demoReports arrive by the bug bounty platform and by email.
+// demoReports arrive by the bug bounty platform and by email; the second
+// is tracked.
 var demoReports = []ward.Report{
 	{
 		Title:  "Admission webhook can be bypassed with a crafted namespace selector",

@@ -135,7 +135,7 @@ func TestServeDemo(t *testing.T) {
 		t.Errorf("demo team: %d %s", code, body)
 	}
 	code, body = get(t, p.url+"/api/v1/reports", token)
-	if code != 200 || strings.Count(body, `"state":"new"`) != 3 {
+	if code != 200 || strings.Count(body, `"state":"new"`) != 2 || !strings.Contains(body, `"fix_status":"development"`) {
 		t.Errorf("demo reports: %d %.300s", code, body)
 	}
 	if m := regexp.MustCompile(`(/r/wardrep_\w+)`).FindStringSubmatch(p.output()); m == nil {

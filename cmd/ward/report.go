@@ -127,11 +127,13 @@ func (e *env) reportShowCmd() *cobra.Command {
 
 func (e *env) reportActCmd() *cobra.Command {
 	var in reports.Action
+	var cve, attribution string
 	cmd := &cobra.Command{
 		Use:   "act ID ACTION [flags]",
 		Short: "Take an action on a report, as the API's POST /api/v1/reports/{id}/actions does",
 		Long: `Take an action on a report: triage, set_severity, propose_bounty, approve_bounty,
-track, resolve, request_disclosure, disclose, comment, and the others the API lists.
+track, update_tracking, resolve, request_disclosure, disclose, comment, and the others
+the API lists.
 The command line acts as an admin, recorded as cli:<os user>; approving a bounty
 needs a second person, so do that through the API with your own token.`,
 		Args: cobra.ExactArgs(2),
@@ -141,6 +143,14 @@ needs a second person, so do that through the API with your own token.`,
 				return err
 			}
 			in.Action = args[1]
+			// A flag given empty clears the field, as "" does in the API;
+			// one left out leaves it.
+			if cmd.Flags().Changed("cve") {
+				in.CVE = &cve
+			}
+			if cmd.Flags().Changed("attribution") {
+				in.Attribution = &attribution
+			}
 			return e.withStore(cmd.Context(), func(db *store.DB) error {
 				r, ev, err := reports.New(db, db, db, time.Now).Act(cliContext(cmd.Context()), id, in)
 				if err != nil {
@@ -161,7 +171,7 @@ needs a second person, so do that through the API with your own token.`,
 	f.StringVar(&in.Tier, "tier", "", "tier, for triage and set_severity")
 	f.Int64Var(&in.Amount, "amount", 0, "bounty in minor units, for propose_bounty")
 	f.StringVar(&in.Currency, "currency", "", "bounty currency, for propose_bounty")
-	f.StringVar(&in.Reason, "reason", "", "why a bounty is off the table, or why an admin discloses early")
+	f.StringVar(&in.Reason, "reason", "", "why a bounty is off the table, why an admin discloses early, or moves a fix status back")
 	f.Int64Var(&in.Of, "of", 0, "the original, for mark_duplicate")
 	f.StringVar(&in.Member, "member", "", "email, for assign and set_commander")
 	f.StringVar(&in.URL, "url", "", "the tracking issue, for track")
@@ -170,5 +180,8 @@ needs a second person, so do that through the API with your own token.`,
 	f.StringVar(&in.Justification, "justification", "", "why not, for do_not_disclose")
 	f.StringVar(&in.Label, "label", "", "the label, for label")
 	f.BoolVar(&in.RemoveLabel, "remove", false, "remove the label rather than add it")
+	f.StringVar(&cve, "cve", "", `the CVE id, for update_tracking; "" clears it`)
+	f.StringVar(&attribution, "attribution", "", `how the reporter wants to be credited, for update_tracking; "" clears it`)
+	f.StringVar(&in.FixStatus, "fix-status", "", "planning, development, embargo, released or published, for update_tracking")
 	return cmd
 }
