@@ -100,7 +100,7 @@ func (s *Server) handleReportList(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	actor := ward.ActorFromContext(r.Context())
 	f := ward.ReportFilter{View: q.Get("view"), Me: actor.Email, State: q.Get("state"), Source: q.Get("source"),
-		Assignee: q.Get("assignee"), Label: q.Get("label"), Rating: q.Get("severity"),
+		Assignee: q.Get("assignee"), Label: q.Get("label"), Rating: q.Get("severity"), Query: q.Get("q"),
 		IncludeSpam: actor.Role == ward.RoleAdmin}
 	c, err := readCursor(q, "a report", 50, 500)
 	if err != nil {
@@ -121,6 +121,34 @@ func (s *Server) handleReportList(w http.ResponseWriter, r *http.Request) {
 		page.Next = c.next(r, len(reports), reports[len(reports)-1].ID)
 	}
 	writeJSON(w, http.StatusOK, page)
+}
+
+// handleReportSimilar answers the duplicate hints of a report the caller
+// may see.
+func (s *Server) handleReportSimilar(w http.ResponseWriter, r *http.Request) {
+	if !s.require(w, r, ward.ReadReports) {
+		return
+	}
+	id, err := pathID(r, "report")
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	limit := 5
+	if v := r.URL.Query().Get("limit"); v != "" {
+		if limit, err = strconv.Atoi(v); err != nil || limit < 1 || limit > 20 {
+			s.Error(w, r, ward.Errorf(ward.EINVALID, "limit: want an integer from 1 to 20"))
+			return
+		}
+	}
+	similar, err := s.cfg.Actions.Similar(r.Context(), id, limit)
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, struct {
+		Similar []ward.SimilarReport `json:"similar"`
+	}{similar})
 }
 
 // handleReportAction takes one action on a report; the workflow decides who

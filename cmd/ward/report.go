@@ -15,7 +15,7 @@ import (
 
 func (e *env) reportCmd() *cobra.Command {
 	cmd := &cobra.Command{Use: "report", Short: "List and show vulnerability reports"}
-	cmd.AddCommand(e.reportListCmd(), e.reportShowCmd(), e.reportActCmd())
+	cmd.AddCommand(e.reportListCmd(), e.reportShowCmd(), e.reportSimilarCmd(), e.reportActCmd())
 	return cmd
 }
 
@@ -23,7 +23,7 @@ func (e *env) reportListCmd() *cobra.Command {
 	var f ward.ReportFilter
 	var output string
 	cmd := &cobra.Command{
-		Use:   "list [--state STATE] [--source SOURCE]",
+		Use:   "list [--state STATE] [--source SOURCE] [--search TEXT]",
 		Short: "List reports, newest first",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -52,6 +52,7 @@ func (e *env) reportListCmd() *cobra.Command {
 	cmd.Flags().StringVar(&f.Rating, "severity", "", "only reports of this rating: critical, high, medium, low, none")
 	cmd.Flags().StringVar(&f.State, "state", "", "only reports in this state")
 	cmd.Flags().StringVar(&f.Source, "source", "", "only reports from this source: email, hackerone, web, api")
+	cmd.Flags().StringVar(&f.Query, "search", "", "only reports whose title, body or reporter name hold every one of these words")
 	cmd.Flags().IntVar(&f.Limit, "limit", 50, "how many, at most 500")
 	cmd.Flags().StringVarP(&output, "output", "o", "table", "table or json")
 	return cmd
@@ -94,6 +95,43 @@ func (e *env) reportShowCmd() *cobra.Command {
 		},
 	}
 	cmd.Flags().StringVarP(&output, "output", "o", "text", "text or json")
+	return cmd
+}
+
+func (e *env) reportSimilarCmd() *cobra.Command {
+	var limit int
+	var output string
+	cmd := &cobra.Command{
+		Use:   "similar ID",
+		Short: "List reports that may be about the same problem, likeliest first",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			id, err := strconv.ParseInt(args[0], 10, 64)
+			if err != nil {
+				return ward.Errorf(ward.EINVALID, "report id %q: want the number that `ward report list` shows", args[0])
+			}
+			if limit < 1 || limit > 20 {
+				return ward.Errorf(ward.EINVALID, "--limit: want an integer from 1 to 20")
+			}
+			return e.withStore(cmd.Context(), func(db *store.DB) error {
+				similar, err := reports.New(db, db, db, time.Now).Similar(cliContext(cmd.Context()), id, limit)
+				if err != nil {
+					return err
+				}
+				if output == "json" {
+					return printJSON(e.stdout, similar)
+				}
+				tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
+				fmt.Fprintln(tw, "ID\tSCORE\tSTATE\tTITLE\tREASONS")
+				for _, s := range similar {
+					fmt.Fprintf(tw, "%d\t%.2f\t%s\t%s\t%s\n", s.Report.ID, s.Score, s.Report.State, s.Report.Title, strings.Join(s.Reasons, "; "))
+				}
+				return tw.Flush()
+			})
+		},
+	}
+	cmd.Flags().IntVar(&limit, "limit", 5, "how many, at most 20")
+	cmd.Flags().StringVarP(&output, "output", "o", "table", "table or json")
 	return cmd
 }
 
