@@ -178,7 +178,7 @@ type ReportFilter struct {
 	Assignee    string
 	Label       string
 	Rating      string // critical, high, medium, low or none
-	Query       string // text search over titles and bodies
+	Query       string // words that the title, body or reporter's name must all hold; see docs/reports.md
 	IncludeSpam bool
 	Before      int64
 	Limit       int
@@ -263,6 +263,11 @@ type ReportService interface {
 	// FindReportByReporterKey returns the report whose reporter link holds
 	// the secret, or ENOTFOUND.
 	FindReportByReporterKey(ctx context.Context, secret string) (*Report, error)
+	// SimilarReports returns other reports that may be about the same
+	// problem, likeliest first: at most limit (5 when 0 or less, never more
+	// than 20), never spam, never the report itself. It does not check who
+	// may see the report; ENOTFOUND when no report has the ID.
+	SimilarReports(ctx context.Context, id int64, limit int) ([]SimilarReport, error)
 }
 
 // Notification tells a member of a timeline event. It is an outbox row:
@@ -313,6 +318,14 @@ type SavedFilterService interface {
 	FindFilterByName(ctx context.Context, name string) (*SavedFilter, error)
 	// DeleteFilter returns ENOTFOUND when no filter has the name.
 	DeleteFilter(ctx context.Context, name string) error
+}
+
+// SimilarReport is a duplicate hint: another report, how likely it is about
+// the same problem, and why it is thought so.
+type SimilarReport struct {
+	Report  *Report  `json:"report"`
+	Score   float64  `json:"score"`   // from 0 to 1, two decimals; higher is likelier
+	Reasons []string `json:"reasons"` // such as "same reporter", "shared CVE-2026-1234", "similar text"
 }
 
 // CheckControl refuses control characters other than tab, newline and

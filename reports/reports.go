@@ -74,6 +74,17 @@ func (s *Service) Visible(ctx context.Context, id int64) (*ward.Report, error) {
 	return r, nil
 }
 
+// Similar returns duplicate hints for the report: other reports that may be
+// about the same problem, likeliest first, at most limit (5 when 0, at
+// most 20). The report must be visible to the caller, as for Visible;
+// spam is never among the hints, for anyone.
+func (s *Service) Similar(ctx context.Context, id int64, limit int) ([]ward.SimilarReport, error) {
+	if _, err := s.Visible(ctx, id); err != nil {
+		return nil, err
+	}
+	return s.store.SimilarReports(ctx, id, limit)
+}
+
 // Act takes the action on the report as the context's actor and returns
 // the report as it now is and the action's timeline event.
 func (s *Service) Act(ctx context.Context, id int64, in Action) (*ward.Report, *ward.TimelineEvent, error) {

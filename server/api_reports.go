@@ -148,6 +148,34 @@ func (s *Server) reportFilter(r *http.Request, q url.Values) (ward.ReportFilter,
 	return f, err
 }
 
+// handleReportSimilar answers the duplicate hints of a report the caller
+// may see.
+func (s *Server) handleReportSimilar(w http.ResponseWriter, r *http.Request) {
+	if !s.require(w, r, ward.ReadReports) {
+		return
+	}
+	id, err := pathID(r, "report")
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	limit := 5
+	if v := r.URL.Query().Get("limit"); v != "" {
+		if limit, err = strconv.Atoi(v); err != nil || limit < 1 || limit > 20 {
+			s.Error(w, r, ward.Errorf(ward.EINVALID, "limit: want an integer from 1 to 20"))
+			return
+		}
+	}
+	similar, err := s.cfg.Actions.Similar(r.Context(), id, limit)
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, struct {
+		Similar []ward.SimilarReport `json:"similar"`
+	}{similar})
+}
+
 // handleReportAction takes one action on a report; the workflow decides who
 // may take it in which state. The answer is the report as it now is and the
 // action's timeline event.

@@ -24,6 +24,7 @@ func (s *Server) registerRoutes() {
 	s.handle("POST /api/v1/reports", s.authenticated(s.handleReportCreate))
 	s.handle("GET /api/v1/reports/{id}", s.authenticated(s.handleReportView))
 	s.handle("GET /api/v1/reports/{id}/timeline", s.authenticated(s.handleReportTimeline))
+	s.handle("GET /api/v1/reports/{id}/similar", s.authenticated(s.handleReportSimilar))
 	s.handle("POST /api/v1/reports/{id}/actions", s.authenticated(s.handleReportAction))
 	s.handle("POST /api/v1/reports/{id}/reporter-link", s.authenticated(s.handleReporterLinkCreate))
 	s.handle("GET /api/v1/reports/{id}/export", s.authenticated(s.handleReportExport))

@@ -105,8 +105,10 @@ func (db *DB) FindReportByID(ctx context.Context, id int64) (*ward.Report, error
 	return r, nil
 }
 
-// FindReports returns the selected reports, newest first. An unknown view
-// is EINVALID.
+// FindReports returns the selected reports, newest first, as the list is
+// ordered with or without a search, so that the cursor pages through both
+// alike. An unknown view, or a search that is too long or has no words, is
+// EINVALID.
 func (db *DB) FindReports(ctx context.Context, f ward.ReportFilter) ([]*ward.Report, error) {
 	if f.Limit <= 0 || f.Limit > 500 {
 		f.Limit = 50
@@ -129,6 +131,14 @@ func (db *DB) FindReports(ctx context.Context, f ward.ReportFilter) ([]*ward.Rep
 		if c.value != "" {
 			add(c.column+" = ?", c.value)
 		}
+	}
+	if f.Query != "" {
+		terms, err := searchTerms(f.Query)
+		if err != nil {
+			return nil, err
+		}
+		cond, termArgs := db.matchAll(terms)
+		add(cond, termArgs...)
 	}
 	if f.Label != "" {
 		// Labels are a JSON array of strings; a label is found as its

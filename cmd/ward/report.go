@@ -15,7 +15,7 @@ import (
 
 func (e *env) reportCmd() *cobra.Command {
 	cmd := &cobra.Command{Use: "report", Short: "List and show vulnerability reports"}
-	cmd.AddCommand(e.reportListCmd(), e.reportShowCmd(), e.reportActCmd(), e.reportLinkCmd(), e.reportExportCmd())
+	cmd.AddCommand(e.reportListCmd(), e.reportShowCmd(), e.reportActCmd(), e.reportSimilarCmd(), e.reportLinkCmd(), e.reportExportCmd())
 	return cmd
 }
 
@@ -23,7 +23,7 @@ func (e *env) reportListCmd() *cobra.Command {
 	var me, output, filter string
 	var limit int
 	cmd := &cobra.Command{
-		Use:   "list [--filter NAME] [--view VIEW] [--state STATE] [--source SOURCE]",
+		Use:   "list [--filter NAME] [--view VIEW] [--state STATE] [--source SOURCE] [--search TEXT]",
 		Short: "List reports, newest first",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -31,9 +31,9 @@ func (e *env) reportListCmd() *cobra.Command {
 				// The flags are the API's query parameters, read by the
 				// same parser, on top of a saved filter as ?filter= does.
 				over := url.Values{}
-				for _, key := range reportListFlags {
-					if cmd.Flags().Changed(key) {
-						v, _ := cmd.Flags().GetString(key) // registered as a string below
+				for flag, key := range reportListFlags {
+					if cmd.Flags().Changed(flag) {
+						v, _ := cmd.Flags().GetString(flag) // registered as a string below
 						over.Set(key, v)
 					}
 				}
@@ -73,6 +73,7 @@ func (e *env) reportListCmd() *cobra.Command {
 	flags.String("label", "", "only reports with this label")
 	flags.String("severity", "", "only reports of this rating: critical, high, medium, low, none")
 	flags.String("state", "", "only reports in this state")
+	flags.String("search", "", "only reports whose title, body or reporter name hold every one of these words")
 	flags.String("source", "", "only reports from this source: email, hackerone, web, api")
 	flags.StringVar(&me, "me", "", "your email, for --view mine")
 	flags.StringVar(&filter, "filter", "", "a saved filter (ward filter list); the other flags given replace its own")
@@ -81,9 +82,10 @@ func (e *env) reportListCmd() *cobra.Command {
 	return cmd
 }
 
-// reportListFlags are the flags of `ward report list` named as the API's
-// query parameters.
-var reportListFlags = []string{"view", "assignee", "label", "severity", "state", "source"}
+// reportListFlags are the flags of `ward report list` that select, with the
+// API's query parameter each stands for.
+var reportListFlags = map[string]string{"view": "view", "assignee": "assignee", "label": "label", "severity": "severity",
+	"state": "state", "source": "source", "search": "q"}
 
 func (e *env) reportShowCmd() *cobra.Command {
 	var output string
@@ -122,6 +124,43 @@ func (e *env) reportShowCmd() *cobra.Command {
 		},
 	}
 	cmd.Flags().StringVarP(&output, "output", "o", "text", "text or json")
+	return cmd
+}
+
+func (e *env) reportSimilarCmd() *cobra.Command {
+	var limit int
+	var output string
+	cmd := &cobra.Command{
+		Use:   "similar ID",
+		Short: "List reports that may be about the same problem, likeliest first",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			id, err := reportID(args[0])
+			if err != nil {
+				return err
+			}
+			if limit < 1 || limit > 20 {
+				return ward.Errorf(ward.EINVALID, "--limit: want an integer from 1 to 20")
+			}
+			return e.withStore(cmd.Context(), func(db *store.DB) error {
+				similar, err := reports.New(db, db, db, time.Now).Similar(cliContext(cmd.Context()), id, limit)
+				if err != nil {
+					return err
+				}
+				if output == "json" {
+					return printJSON(e.stdout, similar)
+				}
+				tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
+				fmt.Fprintln(tw, "ID\tSCORE\tSTATE\tTITLE\tREASONS")
+				for _, s := range similar {
+					fmt.Fprintf(tw, "%d\t%.2f\t%s\t%s\t%s\n", s.Report.ID, s.Score, s.Report.State, s.Report.Title, strings.Join(s.Reasons, "; "))
+				}
+				return tw.Flush()
+			})
+		},
+	}
+	cmd.Flags().IntVar(&limit, "limit", 5, "how many, at most 20")
+	cmd.Flags().StringVarP(&output, "output", "o", "table", "table or json")
 	return cmd
 }
 
