@@ -2,6 +2,7 @@ package ward
 
 import (
 	"context"
+	"fmt"
 	"maps"
 	"net/url"
 	"slices"
@@ -16,6 +17,12 @@ const (
 	SourceHackerOne = "hackerone"
 	SourceWeb       = "web"
 	SourceAPI       = "api"
+)
+
+var (
+	sources = []string{SourceEmail, SourceHackerOne, SourceWeb, SourceAPI}
+	// ratings are CVSS's qualitative ratings, as a list filters by them.
+	ratings = []string{"critical", "high", "medium", "low", "none"}
 )
 
 // The first state of every report; the workflow package owns the others.
@@ -117,10 +124,8 @@ func (r *Report) Normalize() error {
 	case len(r.ExternalID) > 200:
 		return Errorf(EINVALID, "external_id: longer than 200 bytes")
 	}
-	switch r.Source {
-	case SourceEmail, SourceHackerOne, SourceWeb, SourceAPI:
-	default:
-		return Errorf(EINVALID, "source: %q is not one of email, hackerone, web, api", r.Source)
+	if !slices.Contains(sources, r.Source) {
+		return Errorf(EINVALID, "source: %q is not one of %s", r.Source, strings.Join(sources, ", "))
 	}
 	if r.ReporterEmail != "" {
 		email, err := NormalizeEmail(r.ReporterEmail)
@@ -218,6 +223,12 @@ func ParseReportQuery(q url.Values) (ReportFilter, error) {
 	if f.View != "" && !slices.Contains(ReportViews, f.View) {
 		return f, Errorf(EINVALID, "view: %q is not one of %s", f.View, strings.Join(ReportViews, ", "))
 	}
+	if f.Source != "" && !slices.Contains(sources, f.Source) {
+		return f, Errorf(EINVALID, "source: %q is not one of %s", f.Source, strings.Join(sources, ", "))
+	}
+	if f.Rating != "" && !slices.Contains(ratings, strings.ToLower(f.Rating)) {
+		return f, Errorf(EINVALID, "severity: %q is not one of %s", f.Rating, strings.Join(ratings, ", "))
+	}
 	return f, nil
 }
 
@@ -226,7 +237,8 @@ func ParseReportQuery(q url.Values) (ReportFilter, error) {
 func ParseSavedReportQuery(saved string, over url.Values) (ReportFilter, error) {
 	sel, err := url.ParseQuery(saved)
 	if err != nil {
-		return ReportFilter{}, Errorf(EINVALID, "filter: %v", err)
+		// Saved queries are checked when saved: this one is corrupt.
+		return ReportFilter{}, fmt.Errorf("saved filter query %q: %w", saved, err)
 	}
 	for key, values := range over {
 		sel[key] = values
@@ -304,20 +316,33 @@ type NotificationService interface {
 type SavedFilter struct {
 	Name      string    `json:"name"`
 	Query     string    `json:"query"`
-	Owner     string    `json:"owner"` // who saved it last
+	Owner     string    `json:"owner"` // who saved it first: the actor, such as member:ana@example.org
 	CreatedAt time.Time `json:"created_at"`
 	UpdatedAt time.Time `json:"updated_at"`
 }
 
 // SavedFilterService stores the team's saved filters; names are unique.
 type SavedFilterService interface {
-	// SaveFilter creates the filter or replaces the one of the same name.
-	SaveFilter(ctx context.Context, f *SavedFilter) error
+	// SaveFilter creates the filter or replaces the one of the same name,
+	// if MayChangeFilter allows the context's actor; it reports whether it
+	// created one.
+	SaveFilter(ctx context.Context, f *SavedFilter) (created bool, err error)
 	FindFilters(ctx context.Context) ([]*SavedFilter, error)
 	// FindFilterByName returns ENOTFOUND when no filter has the name.
 	FindFilterByName(ctx context.Context, name string) (*SavedFilter, error)
-	// DeleteFilter returns ENOTFOUND when no filter has the name.
+	// DeleteFilter deletes the filter if MayChangeFilter allows the
+	// context's actor; ENOTFOUND when no filter has the name.
 	DeleteFilter(ctx context.Context, name string) error
+}
+
+// MayChangeFilter refuses, as EFORBIDDEN, to let anyone but a saved
+// filter's owner or an admin replace or delete it: the team may rely on a
+// queue, and it must not change under them by someone else's hand.
+func MayChangeFilter(a Actor, f *SavedFilter) error {
+	if f.Owner != a.String() && !a.Role.AtLeast(RoleAdmin) {
+		return Errorf(EFORBIDDEN, "the filter %s is %s's; only they or an admin may change it", f.Name, f.Owner)
+	}
+	return nil
 }
 
 // SimilarReport is a duplicate hint: another report, how likely it is about

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/wardsec/ward"
 	"github.com/wardsec/ward/workflow"
@@ -66,7 +67,7 @@ func (s *Service) Export(ctx context.Context, id int64) (*Export, error) {
 			continue
 		}
 		by := "team"
-		if strings.HasPrefix(ev.Actor, ward.ActorReporter) {
+		if byReporter(ev) {
 			by = "reporter"
 		}
 		e.Comments = append(e.Comments, ExportNote{At: ev.At, By: by, Text: redact(ev.Comment)})
@@ -74,18 +75,46 @@ func (s *Service) Export(ctx context.Context, id int64) (*Export, error) {
 	return e, nil
 }
 
-// redactor replaces the passages, longest first so that a passage inside
-// another cannot leave part of the longer one showing.
+// redactor replaces every stretch of text that some passage covers. Each
+// occurrence of each passage is found in the original text, overlapping
+// ones included, and the stretches they cover are merged before anything
+// is replaced: replacing passage by passage would leave the end of one
+// showing when it overlaps the start of another.
 func redactor(passages []string) func(string) string {
-	ps := slices.Clone(passages)
-	slices.SortFunc(ps, func(a, b string) int { return cmp.Compare(len(b), len(a)) })
 	return func(text string) string {
-		for _, p := range ps {
-			if p != "" {
-				text = strings.ReplaceAll(text, p, Redacted)
+		var spans [][2]int
+		for _, p := range passages {
+			if p == "" {
+				continue
+			}
+			for from := 0; ; {
+				i := strings.Index(text[from:], p)
+				if i < 0 {
+					break
+				}
+				start := from + i
+				spans = append(spans, [2]int{start, start + len(p)})
+				_, size := utf8.DecodeRuneInString(text[start:])
+				from = start + size
 			}
 		}
-		return text
+		if len(spans) == 0 {
+			return text
+		}
+		slices.SortFunc(spans, func(a, b [2]int) int { return cmp.Compare(a[0], b[0]) })
+		var b strings.Builder
+		last := 0
+		for i := 0; i < len(spans); {
+			start, end := spans[i][0], spans[i][1]
+			for i++; i < len(spans) && spans[i][0] <= end; i++ {
+				end = max(end, spans[i][1])
+			}
+			b.WriteString(text[last:start])
+			b.WriteString(Redacted)
+			last = end
+		}
+		b.WriteString(text[last:])
+		return b.String()
 	}
 }
 

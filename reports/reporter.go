@@ -3,6 +3,7 @@ package reports
 import (
 	"context"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/wardsec/ward"
@@ -78,15 +79,39 @@ func (s *Service) ReporterAct(ctx context.Context, secret, action, comment strin
 	if err != nil {
 		return nil, err
 	}
-	if !slices.Contains(ReporterActions, action) {
-		return nil, ward.Errorf(ward.EINVALID, "action: %q is not one of answer, comment, agree_disclosure, object_disclosure", action)
-	}
 	ctx = reporterContext(ctx, r)
+	// A link to a report the reporter may not see says no more than a
+	// link that never was, whatever is asked of it.
+	if err := visibleToReporter(ctx, r); err != nil {
+		return nil, err
+	}
+	if !slices.Contains(ReporterActions, action) {
+		return nil, ward.Errorf(ward.EINVALID, "action: %q is not one of %s", action, strings.Join(ReporterActions, ", "))
+	}
 	after, _, err := s.Act(ctx, r.ID, Action{Action: action, Comment: comment})
 	if err != nil {
 		return nil, err
 	}
 	return s.reporterView(ctx, after)
+}
+
+// visibleToReporter refuses a report that its reporter may not see (spam)
+// as a link that does not exist.
+func visibleToReporter(ctx context.Context, r *ward.Report) error {
+	w, err := toWorkflow(r)
+	if err != nil {
+		return err
+	}
+	if !workflow.Visible(w, actor(ctx)) {
+		return ward.Errorf(ward.ENOTFOUND, "no such report link")
+	}
+	return nil
+}
+
+// byReporter reports whether the reporter took the event's action, through
+// their link or, later, by mail relayed to the report.
+func byReporter(e *ward.TimelineEvent) bool {
+	return e.Actor == ward.ActorReporter || strings.HasPrefix(e.Actor, ward.ActorReporter+":")
 }
 
 // reporterContext acts as the report's reporter, named by their address
@@ -96,13 +121,8 @@ func reporterContext(ctx context.Context, r *ward.Report) context.Context {
 }
 
 func (s *Service) reporterView(ctx context.Context, r *ward.Report) (*ReporterView, error) {
-	w, err := toWorkflow(r)
-	if err != nil {
+	if err := visibleToReporter(ctx, r); err != nil {
 		return nil, err
-	}
-	a, who := actor(ctx), ward.ActorFromContext(ctx).String()
-	if !workflow.Visible(w, a) {
-		return nil, ward.Errorf(ward.ENOTFOUND, "no such report link")
 	}
 	events, err := s.store.FindTimeline(ctx, r.ID)
 	if err != nil {
@@ -126,12 +146,16 @@ func (s *Service) reporterView(ctx context.Context, r *ward.Report) (*ReporterVi
 		if shared {
 			re.Comment = e.Comment
 		}
-		if e.Actor == who || e.Action == "create" { // whoever filed it, the report is the reporter's
+		if byReporter(e) || e.Action == "create" { // whoever filed it, the report is the reporter's
 			re.By = "you"
 		}
 		v.Events = append(v.Events, re)
 	}
-	for _, act := range workflow.Allowed(w, a) {
+	w, err := toWorkflow(r)
+	if err != nil {
+		return nil, err
+	}
+	for _, act := range workflow.Allowed(w, actor(ctx)) {
 		v.Actions = append(v.Actions, string(act))
 	}
 	return v, nil

@@ -169,3 +169,23 @@ func TestExport(t *testing.T) {
 		}
 	}
 }
+
+// Whatever stretch of text a redacted passage covers is gone, however the
+// passages overlap.
+func TestRedactor(t *testing.T) {
+	for _, tt := range []struct {
+		passages []string
+		in, want string
+	}{
+		{[]string{"abc def", "def ghi"}, "host abc def ghi here", "host [redacted] here"},
+		{[]string{"internal.example.org", "db-7.internal.example.org"}, "db-7.internal.example.org and internal.example.org", "[redacted] and [redacted]"},
+		{[]string{"aa"}, "aaa b aa", "[redacted] b [redacted]"},
+		{[]string{"x", ""}, "axbxc", "a[redacted]b[redacted]c"},
+		{[]string{"é"}, "café, née", "caf[redacted], n[redacted]e"},
+		{nil, "nothing", "nothing"},
+	} {
+		if got := reports.Redact(tt.passages, tt.in); got != tt.want {
+			t.Errorf("redact %q in %q = %q, want %q", tt.passages, tt.in, got, tt.want)
+		}
+	}
+}

@@ -32,7 +32,7 @@ func (s *Server) handleReporterAction(w http.ResponseWriter, r *http.Request) {
 		s.Error(w, r, err)
 		return
 	}
-	v, err := s.cfg.Actions.ReporterAct(r.Context(), r.PathValue("key"), in.Action, in.Comment)
+	v, err := s.reporterAct(r, r.PathValue("key"), in.Action, in.Comment)
 	if err != nil {
 		s.Error(w, r, err)
 		return

@@ -129,10 +129,16 @@ func (s *Server) handleReportList(w http.ResponseWriter, r *http.Request) {
 // with the query's own parameters on top of it.
 func (s *Server) reportFilter(r *http.Request, q url.Values) (ward.ReportFilter, error) {
 	saved := ""
-	if name := q.Get("filter"); name != "" {
-		sf, err := s.cfg.Filters.FindFilterByName(r.Context(), name)
-		if err != nil {
+	switch names := q["filter"]; {
+	case len(names) > 1:
+		return ward.ReportFilter{}, ward.Errorf(ward.EINVALID, "filter: given %d times", len(names))
+	case len(names) == 1 && names[0] != "":
+		sf, err := s.cfg.Filters.FindFilterByName(r.Context(), names[0])
+		if ward.ErrorCode(err) == ward.ENOTFOUND {
 			return ward.ReportFilter{}, ward.Errorf(ward.EINVALID, "filter: %s", ward.ErrorMessage(err))
+		}
+		if err != nil {
+			return ward.ReportFilter{}, err
 		}
 		saved = sf.Query
 	}

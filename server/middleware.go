@@ -76,15 +76,15 @@ func (s *Server) withLogging(next http.Handler) http.Handler {
 	})
 }
 
-// feedSecret matches a calendar feed's or a reporter link's secret wherever
+// pathSecret matches a calendar feed's or a reporter link's secret wherever
 // a path holds one, however the path is spelled (//calendar/, /x/../r/,
 // /CALENDAR/).
-var feedSecret = regexp.MustCompile(`(?i)ward(cal|rep)_[a-z0-9]*`)
+var pathSecret = regexp.MustCompile(`(?i)ward(cal|rep)_[a-z0-9]*`)
 
 // loggedPath is the path as the access log shows it: a calendar feed's or a
 // reporter's path is their credential, so the secret is replaced.
 func loggedPath(path string) string {
-	return feedSecret.ReplaceAllString(path, "(secret)")
+	return pathSecret.ReplaceAllString(path, "(secret)")
 }
 
 func (s *Server) withRecovery(next http.Handler) http.Handler {

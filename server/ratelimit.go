@@ -1,17 +1,18 @@
 package server
 
 import (
-	"net"
 	"net/http"
+	"net/netip"
 	"sync"
 	"time"
 
 	"golang.org/x/time/rate"
 )
 
-// clientLimiter is a token bucket per client address, read on the server's
-// clock so that tests can move time. Buckets of clients gone quiet are
-// dropped, so that a flood of addresses cannot grow it without end.
+// clientLimiter is a token bucket per client (an address, a reporter
+// link), read on the server's clock so that tests can move time. Buckets
+// of clients gone quiet are dropped, and there are at most maxBuckets: a
+// flood of new clients is refused rather than allowed to grow it.
 type clientLimiter struct {
 	every time.Duration // one more request is allowed after each
 	burst int
@@ -19,6 +20,9 @@ type clientLimiter struct {
 	seen  map[string]*bucket
 	swept time.Time
 }
+
+// maxBuckets bounds a limiter's memory: some 100 bytes a bucket.
+const maxBuckets = 100_000
 
 type bucket struct {
 	limiter *rate.Limiter
@@ -47,6 +51,9 @@ func (l *clientLimiter) allow(client string, now time.Time) bool {
 	}
 	b := l.seen[client]
 	if b == nil {
+		if len(l.seen) >= maxBuckets {
+			return false
+		}
 		b = &bucket{limiter: rate.NewLimiter(rate.Every(l.every), l.burst)}
 		l.seen[client] = b
 	}
@@ -54,13 +61,20 @@ func (l *clientLimiter) allow(client string, now time.Time) bool {
 	return b.limiter.AllowN(now, 1)
 }
 
-// clientAddress is the address a request came from. Behind a reverse
-// proxy every request comes from the proxy; ward does not read
-// X-Forwarded-For, which any client can send, so the proxy should limit too.
+// clientAddress is the address a request came from: an IPv4 address, or
+// the /64 network of an IPv6 one, since one client commonly holds a whole
+// /64. Behind a reverse proxy every request comes from the proxy; ward
+// does not read X-Forwarded-For, which any client can send, so the proxy
+// should limit too.
 func clientAddress(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	ap, err := netip.ParseAddrPort(r.RemoteAddr)
 	if err != nil {
 		return r.RemoteAddr
 	}
-	return host
+	addr := ap.Addr().Unmap()
+	if addr.Is6() {
+		p, _ := addr.Prefix(64) // a /64 of an IPv6 address always exists
+		return p.String()
+	}
+	return addr.String()
 }

@@ -3,9 +3,7 @@ package server_test
 import (
 	"context"
 	"io"
-	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
@@ -212,15 +210,20 @@ func TestReporterAPI(t *testing.T) {
 	})
 }
 
-// A reporter's link is their credential: the access log must not keep it.
+// A reporter's link is their credential: the access log must not keep it,
+// however the path is spelled.
 func TestReporterSecretNotLogged(t *testing.T) {
-	var logs strings.Builder
-	s := server.New(server.Config{Logger: slog.New(slog.NewTextHandler(&logs, nil)), Now: time.Now})
-	for _, p := range []string{"/r/wardrep_abc123", "/api/v1/reporter/WARDREP_abc123/actions"} {
-		s.Handler().ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("HEAD", p, nil))
+	f := newFixture(t)
+	resp, _ := f.post("/report", url.Values{"title": {"t"}, "body": {"b"}})
+	page := resp.Header.Get("Location")
+	secret := strings.TrimSuffix(strings.TrimPrefix(page, "/r/"), "?new=1")
+	for _, p := range []string{page, "/r/" + secret, "/api/v1/reporter/" + secret, "//r/" + secret, "/R/" + strings.ToUpper(secret)} {
+		f.do("GET", p, "", "", "")
 	}
-	if strings.Contains(strings.ToLower(logs.String()), "abc123") || strings.Count(logs.String(), "(secret)") != 2 {
-		t.Errorf("log:\n%s", logs.String())
+	f.do("POST", "/api/v1/reporter/"+secret+"/actions", "", jsonType, `{"action":"comment","comment":"hi"}`)
+	logs := f.logs.String()
+	if strings.Contains(strings.ToLower(logs), secret[len("wardrep_"):]) || strings.Count(logs, "(secret)") < 7 {
+		t.Errorf("log:\n%s", logs)
 	}
 }
 
@@ -273,5 +276,73 @@ func TestSavedFiltersAPI(t *testing.T) {
 	}
 	if resp, _ := f.do("GET", "/api/v1/filters/web-new", viewer, "", ""); resp.StatusCode != 404 {
 		t.Errorf("deleted: %d", resp.StatusCode)
+	}
+}
+
+// A report with everything the team keeps to itself set: none of it
+// reaches the reporter, through the API or the page, at any step.
+func TestReporterSeesNothingTeamOnly(t *testing.T) {
+	f := newFixture(t)
+	admin, responder, triager := f.tokens[ward.RoleAdmin], f.tokens[ward.RoleResponder], f.tokens[ward.RoleTriager]
+	tiers := ward.TeamSpec{Tiers: []ward.TierSpec{{Name: "secret-tier", Currency: ptr("USD"), Bounties: map[string]int64{"high": 500_000}}}}
+	if _, err := f.db.ApplyTeam(context.Background(), tiers, false); err != nil {
+		t.Fatal(err)
+	}
+	_, body := f.do("POST", "/api/v1/reports", triager, jsonType, `{"title":"t","body":"b","source":"api","external_id":"X-1"}`)
+	id := itoa(decodeJSON[ward.Report](t, body).ID)
+	_, body = f.do("POST", "/api/v1/reports/"+id+"/reporter-link", triager, "", "")
+	api := strings.TrimPrefix(decodeJSON[struct{ API string }](t, body).API, f.srv.URL)
+	page := strings.Replace(api, "/api/v1/reporter/", "/r/", 1)
+
+	secrets := []string{"secret-tier", "SECRET-LABEL", "github.com/acme/private", "triager@example.org", "responder@example.org",
+		"admin@example.org", "TEAM-NOTE", "SECRET-REASON", "SECRET-JUSTIFICATION", "123456"}
+	check := func(step string) {
+		t.Helper()
+		_, viewJSON := f.do("GET", api, "", "", "")
+		_, html := f.do("GET", page, "", "", "")
+		for _, s := range secrets {
+			if strings.Contains(string(viewJSON), s) || strings.Contains(string(html), s) {
+				t.Errorf("after %s the reporter sees %q:\n%s", step, s, viewJSON)
+			}
+		}
+	}
+	steps := []struct{ token, action string }{
+		{triager, `{"action":"assign","member":"triager@example.org"}`},
+		{triager, `{"action":"label","label":"SECRET-LABEL"}`},
+		{triager, `{"action":"comment","comment":"TEAM-NOTE: it is the admission path","visibility":"team"}`},
+		{triager, `{"action":"triage","vector":"CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:N/A:N","tier":"secret-tier"}`},
+		{triager, `{"action":"set_commander","member":"responder@example.org"}`},
+		{triager, `{"action":"propose_bounty","amount":123456,"currency":"USD","reason":"SECRET-REASON for the amount"}`},
+		{triager, `{"action":"track","url":"https://github.com/acme/private/issues/9"}`},
+		{triager, `{"action":"resolve","comment":"TEAM-NOTE fixed in the private fork"}`},
+		{responder, `{"action":"do_not_disclose","justification":"SECRET-JUSTIFICATION: downstream unpatched"}`},
+		{admin, `{"action":"reopen"}`},
+		{responder, `{"action":"request_disclosure","kind":"full"}`},
+	}
+	for _, s := range steps {
+		f.act(id, s.token, s.action, 200)
+		check(s.action)
+	}
+	f.clock.Advance(40 * 24 * time.Hour)
+	f.act(id, admin, `{"action":"disclose","reason":"SECRET-REASON to go early"}`, 200)
+	check("disclose")
+}
+
+// Posts to a reporter's page from another site are refused like the form's.
+func TestReporterPageRefusesCrossSitePosts(t *testing.T) {
+	f := newFixture(t)
+	_, body := f.do("POST", "/api/v1/reports", f.tokens[ward.RoleTriager], jsonType, `{"title":"t","source":"api"}`)
+	id := itoa(decodeJSON[ward.Report](t, body).ID)
+	_, body = f.do("POST", "/api/v1/reports/"+id+"/reporter-link", f.tokens[ward.RoleTriager], "", "")
+	page := strings.TrimPrefix(decodeJSON[struct{ URL string }](t, body).URL, f.srv.URL)
+	before := f.auditCount()
+	if resp, _ := f.post(page, url.Values{"action": {"comment"}, "comment": {"x"}}, "Sec-Fetch-Site", "cross-site"); resp.StatusCode != 403 {
+		t.Errorf("cross-site: %d", resp.StatusCode)
+	}
+	if resp, _ := f.post(page, url.Values{"action": {"comment"}, "comment": {"x"}}, "Sec-Fetch-Site", "", "Origin", "https://evil.example"); resp.StatusCode != 403 {
+		t.Errorf("another origin: %d", resp.StatusCode)
+	}
+	if f.auditCount() != before {
+		t.Error("a refused post wrote something")
 	}
 }

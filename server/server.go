@@ -57,6 +57,14 @@ const (
 	DefaultFormBurst = 5
 )
 
+// What one address may do through reporter links: a conversation's worth
+// at once, then one every 20 seconds. Each action is a timeline event and
+// a notification, so a leaked link must not become a flood.
+const (
+	linkEvery = 20 * time.Second
+	linkBurst = 30
+)
+
 // DefaultMaxBody is the request body limit unless configured otherwise.
 const DefaultMaxBody = 1 << 20
 
@@ -64,8 +72,9 @@ const DefaultMaxBody = 1 << 20
 type Server struct {
 	cfg       Config
 	mux       *http.ServeMux
-	routes    []string // every registered pattern, for the OpenAPI check
-	formLimit *clientLimiter
+	routes    []string       // every registered pattern, for the OpenAPI check
+	formLimit *clientLimiter // reports filed through the public form
+	linkLimit *clientLimiter // what reporters do through their links
 	csrf      *http.CrossOriginProtection
 }
 
@@ -90,7 +99,7 @@ func New(cfg Config) *Server {
 		cfg.FormBurst = DefaultFormBurst
 	}
 	s := &Server{cfg: cfg, mux: http.NewServeMux(), formLimit: newClientLimiter(cfg.FormEvery, cfg.FormBurst),
-		csrf: http.NewCrossOriginProtection()}
+		linkLimit: newClientLimiter(linkEvery, linkBurst), csrf: http.NewCrossOriginProtection()}
 	s.registerRoutes()
 	return s
 }

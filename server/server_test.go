@@ -4,10 +4,12 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -29,6 +31,25 @@ type fixture struct {
 	db     *store.DB
 	srv    *httptest.Server
 	tokens map[ward.Role]string
+	logs   *syncBuffer // the server's log
+}
+
+// syncBuffer is a log that the server writes while the test reads it.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf strings.Builder
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }
 
 func newFixture(t testing.TB) *fixture {
@@ -44,7 +65,7 @@ func newFixture(t testing.TB) *fixture {
 	if _, err := db.Migrate(ctx); err != nil {
 		t.Fatal(err)
 	}
-	f := &fixture{t: t, clock: c, path: path, db: db, tokens: map[ward.Role]string{}}
+	f := &fixture{t: t, clock: c, path: path, db: db, tokens: map[ward.Role]string{}, logs: &syncBuffer{}}
 	for _, r := range []ward.Role{ward.RoleAdmin, ward.RoleResponder, ward.RoleTriager, ward.RoleViewer} {
 		m := ward.Member{Email: string(r) + "@example.org", Name: string(r), Role: r}
 		if err := db.CreateMember(ctx, &m); err != nil {
@@ -58,7 +79,7 @@ func newFixture(t testing.TB) *fixture {
 	}
 	s := server.New(server.Config{Members: db, Tokens: db, Audit: db, Team: db, Rotations: db, Tiers: db, Reports: db, OnCall: oncall.New(db, c.Now),
 		Actions: reports.New(db, db, db, c.Now), Filters: db, Notifications: db,
-		Now: c.Now, Ready: db.Ping, MaxBody: server.DefaultMaxBody})
+		Now: c.Now, Ready: db.Ping, MaxBody: server.DefaultMaxBody, Logger: slog.New(slog.NewTextHandler(f.logs, nil))})
 	f.srv = httptest.NewServer(s.Handler())
 	t.Cleanup(f.srv.Close)
 	return f

@@ -20,10 +20,10 @@ import (
 var web embed.FS
 
 var pageFuncs = template.FuncMap{
-	"markdown":   markdown.Render,
-	"has":        func(list []string, s string) bool { return slices.Contains(list, s) },
-	"stateName":  func(s string) string { return strings.ReplaceAll(s, "_", " ") },
-	"actionName": func(s string) string { return strings.ReplaceAll(s, "_", " ") },
+	"markdown": markdown.Render,
+	"has":      func(list []string, s string) bool { return slices.Contains(list, s) },
+	// words shows a state or an action, such as needs_info, as words.
+	"words": func(s string) string { return strings.ReplaceAll(s, "_", " ") },
 	"money": func(amount int64, currency string) string {
 		return fmt.Sprintf("%d.%02d %s", amount/100, amount%100, currency)
 	},
@@ -70,13 +70,18 @@ func (s *Server) pageError(w http.ResponseWriter, r *http.Request, err error) {
 	if !ok {
 		return
 	}
-	body, err := render("error", struct{ Title, Message, RequestID string }{
-		http.StatusText(status), ward.ErrorMessage(err), ward.RequestIDFromContext(r.Context())})
+	body, err := render("error", errorPage{http.StatusText(status), ward.ErrorMessage(err), ward.RequestIDFromContext(r.Context())})
 	if err != nil {
 		http.Error(w, http.StatusText(status), status) // the error page's own tests keep this unreachable
 		return
 	}
 	writePage(w, status, body)
+}
+
+// errorPage is an error as a page: the status's text, the message, and the
+// request ID to quote when asking about it.
+type errorPage struct {
+	Title, Message, RequestID string
 }
 
 func render(name string, data any) ([]byte, error) {

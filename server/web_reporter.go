@@ -14,11 +14,14 @@ type reportForm struct {
 	Title, Body, ReporterName, ReporterEmail string
 }
 
+// reportFormPage is the public form, empty or with why it was refused.
+type reportFormPage struct {
+	Form  reportForm
+	Error string
+}
+
 func (s *Server) handleReportForm(w http.ResponseWriter, r *http.Request) {
-	s.page(w, r, http.StatusOK, "report_form", struct {
-		Form  reportForm
-		Error string
-	}{})
+	s.page(w, r, http.StatusOK, "report_form", reportFormPage{})
 }
 
 // handleReportFormPost files a report from the public form, then sends the
@@ -36,13 +39,10 @@ func (s *Server) handleReportFormPost(w http.ResponseWriter, r *http.Request) {
 		if !ok {
 			return
 		}
-		s.page(w, r, status, "report_form", struct {
-			Form  reportForm
-			Error string
-		}{form, ward.ErrorMessage(err)})
+		s.page(w, r, status, "report_form", reportFormPage{form, ward.ErrorMessage(err)})
 	}
 	if !s.formLimit.allow(clientAddress(r), s.cfg.Now()) {
-		refuse(ward.Errorf(ward.ERATELIMIT, "Too many reports from your address in a short time. Please wait a few minutes and send it again; nothing you wrote was lost."))
+		refuse(errTooManyReports)
 		return
 	}
 	// Browsers send line breaks as CRLF; the report keeps the reporter's
@@ -53,7 +53,10 @@ func (s *Server) handleReportFormPost(w http.ResponseWriter, r *http.Request) {
 		refuse(ward.Errorf(ward.EINVALID, "body: tell the team what you found"))
 		return
 	}
-	ctx := ward.NewContextWithActor(r.Context(), ward.Actor{Kind: ward.ActorReporter, Email: rep.ReporterEmail})
+	// The reporter acts under the address as the report keeps it, so that
+	// the audit log names them one way throughout.
+	email, _ := ward.NormalizeEmail(rep.ReporterEmail) // a bad one is refused by CreateReport
+	ctx := ward.NewContextWithActor(r.Context(), ward.Actor{Kind: ward.ActorReporter, Email: email})
 	if _, err := s.cfg.Reports.CreateReport(ctx, &rep); err != nil {
 		refuse(err)
 		return
@@ -65,6 +68,11 @@ func (s *Server) handleReportFormPost(w http.ResponseWriter, r *http.Request) {
 	}
 	http.Redirect(w, r, "/r/"+secret+"?new=1", http.StatusSeeOther)
 }
+
+var (
+	errTooManyReports = ward.Errorf(ward.ERATELIMIT, "Too many reports from your address in a short time. Please wait a few minutes and send it again; nothing you wrote was lost.")
+	errTooManyActions = ward.Errorf(ward.ERATELIMIT, "Too many messages from your address in a short time. Please wait a minute and send it again.")
+)
 
 // readForm checks that a form post comes from one of ward's own pages and
 // reads it within the body limit.
@@ -85,9 +93,10 @@ func (s *Server) readForm(w http.ResponseWriter, r *http.Request) error {
 // reporterPage is the reporter's page: their view of the report, the link
 // itself when it is new, and why their last action was refused.
 type reporterPage struct {
-	View  *reports.ReporterView
-	Link  string // shown once, right after the report is filed
-	Error string
+	View    *reports.ReporterView
+	Link    string // shown on arrival from the form
+	Error   string // why the last action was refused
+	Comment string // what the refused action said, to send again
 }
 
 func (s *Server) handleReporterPage(w http.ResponseWriter, r *http.Request) {
@@ -105,7 +114,8 @@ func (s *Server) handleReporterPage(w http.ResponseWriter, r *http.Request) {
 }
 
 // handleReporterPost takes the reporter's action from their page, then
-// shows the page again (post, redirect, get).
+// shows the page again (post, redirect, get); a refused action shows the
+// page with the reason and what they wrote.
 func (s *Server) handleReporterPost(w http.ResponseWriter, r *http.Request) {
 	if err := s.readForm(w, r); err != nil {
 		s.pageError(w, r, err)
@@ -113,18 +123,28 @@ func (s *Server) handleReporterPost(w http.ResponseWriter, r *http.Request) {
 	}
 	secret := r.PathValue("key")
 	comment := strings.ReplaceAll(r.PostForm.Get("comment"), "\r\n", "\n")
-	if _, err := s.cfg.Actions.ReporterAct(r.Context(), secret, r.PostForm.Get("action"), comment); err != nil {
-		v, verr := s.cfg.Actions.ForReporter(r.Context(), secret)
-		_, status, ok := s.failure(w, r, err)
-		switch {
-		case verr != nil:
-			s.pageError(w, r, verr)
-		case ok:
-			s.page(w, r, status, "reporter", reporterPage{View: v, Error: ward.ErrorMessage(err)})
-		}
+	_, err := s.reporterAct(r, secret, r.PostForm.Get("action"), comment)
+	if err == nil {
+		http.Redirect(w, r, "/r/"+secret, http.StatusSeeOther)
 		return
 	}
-	http.Redirect(w, r, "/r/"+secret, http.StatusSeeOther)
+	v, verr := s.cfg.Actions.ForReporter(r.Context(), secret)
+	if verr != nil {
+		s.pageError(w, r, verr)
+		return
+	}
+	if _, status, ok := s.failure(w, r, err); ok {
+		s.page(w, r, status, "reporter", reporterPage{View: v, Error: ward.ErrorMessage(err), Comment: comment})
+	}
+}
+
+// reporterAct takes a reporter's action, within what one address may do
+// through reporter links.
+func (s *Server) reporterAct(r *http.Request, secret, action, comment string) (*reports.ReporterView, error) {
+	if !s.linkLimit.allow(clientAddress(r), s.cfg.Now()) {
+		return nil, errTooManyActions
+	}
+	return s.cfg.Actions.ReporterAct(r.Context(), secret, action, comment)
 }
 
 // publicURL is where people reach ward: the configured URL, or else the

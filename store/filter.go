@@ -31,54 +31,56 @@ func scanFilter(row scanner) (*ward.SavedFilter, error) {
 
 // SaveFilter creates the filter or replaces the one of the same name. The
 // query must be one that a report list accepts; it is stored in its
-// canonical form, so that two spellings of one filter read the same.
-func (db *DB) SaveFilter(ctx context.Context, f *ward.SavedFilter) error {
+// canonical form, so that two spellings of one filter read the same. Who
+// may replace it is checked in the transaction that replaces it, so that
+// two members creating one name at once cannot both succeed.
+func (db *DB) SaveFilter(ctx context.Context, f *ward.SavedFilter) (bool, error) {
 	if !filterName.MatchString(f.Name) {
-		return ward.Errorf(ward.EINVALID, "name: %q is not 1 to 63 lower-case letters, digits and dashes", f.Name)
+		return false, ward.Errorf(ward.EINVALID, "name: %q is not 1 to 63 lower-case letters, digits and dashes", f.Name)
 	}
 	q, err := url.ParseQuery(f.Query)
 	if err != nil {
-		return ward.Errorf(ward.EINVALID, "query: %v", err)
+		return false, ward.Errorf(ward.EINVALID, "query: %v", err)
 	}
 	if len(q) == 0 {
-		return ward.Errorf(ward.EINVALID, "query: empty; a saved filter selects something, such as view=triage")
+		return false, ward.Errorf(ward.EINVALID, "query: empty; a saved filter selects something, such as view=triage")
 	}
 	if _, err := ward.ParseReportQuery(q); err != nil {
-		return ward.Errorf(ward.EINVALID, "query: %s", ward.ErrorMessage(err))
+		return false, ward.Errorf(ward.EINVALID, "query: %s", ward.ErrorMessage(err))
 	}
-	f.Query, f.Owner = q.Encode(), ward.ActorFromContext(ctx).String()
+	actor := ward.ActorFromContext(ctx)
+	f.Query = q.Encode()
 	tx, err := db.begin(ctx)
 	if err != nil {
-		return err
+		return false, err
 	}
 	defer tx.rollback()
 	old, err := scanFilter(tx.queryRow(ctx, `SELECT `+filterColumns+` FROM saved_filters WHERE name = ?`, f.Name))
+	var before any
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
-		old = nil
-		f.CreatedAt = tx.now
+		f.Owner, f.CreatedAt = actor.String(), tx.now
 		if _, err := tx.exec(ctx, `INSERT INTO saved_filters (name, query, owner, created_at, updated_at) VALUES (?, ?, ?, ?, ?)`,
 			f.Name, f.Query, f.Owner, micros(tx.now), micros(tx.now)); err != nil {
-			return fmt.Errorf("insert saved filter %s: %w", f.Name, err)
+			return false, fmt.Errorf("insert saved filter %s: %w", f.Name, err)
 		}
 	case err != nil:
-		return fmt.Errorf("find saved filter %s: %w", f.Name, err)
+		return false, fmt.Errorf("find saved filter %s: %w", f.Name, err)
 	default:
-		f.CreatedAt = old.CreatedAt
-		if _, err := tx.exec(ctx, `UPDATE saved_filters SET query = ?, owner = ?, updated_at = ? WHERE name = ?`,
-			f.Query, f.Owner, micros(tx.now), f.Name); err != nil {
-			return fmt.Errorf("update saved filter %s: %w", f.Name, err)
+		if err := ward.MayChangeFilter(actor, old); err != nil {
+			return false, err
+		}
+		f.Owner, f.CreatedAt, before = old.Owner, old.CreatedAt, old.Query
+		if _, err := tx.exec(ctx, `UPDATE saved_filters SET query = ?, updated_at = ? WHERE name = ?`,
+			f.Query, micros(tx.now), f.Name); err != nil {
+			return false, fmt.Errorf("update saved filter %s: %w", f.Name, err)
 		}
 	}
 	f.UpdatedAt = tx.now
-	var before any
-	if old != nil {
-		before = old.Query
-	}
 	if err := tx.audit(ctx, "saved_filter.save", "saved_filter/"+f.Name, ward.Diff{"query": {before, f.Query}}); err != nil {
-		return err
+		return false, err
 	}
-	return tx.commit()
+	return old == nil, tx.commit()
 }
 
 // FindFilters returns every saved filter, by name.
@@ -115,6 +117,9 @@ func (db *DB) DeleteFilter(ctx context.Context, name string) error {
 	}
 	if err != nil {
 		return fmt.Errorf("find saved filter %s: %w", name, err)
+	}
+	if err := ward.MayChangeFilter(ward.ActorFromContext(ctx), old); err != nil {
+		return err
 	}
 	if _, err := tx.exec(ctx, `DELETE FROM saved_filters WHERE name = ?`, name); err != nil {
 		return fmt.Errorf("delete saved filter %s: %w", name, err)

@@ -92,24 +92,30 @@ func TestNotifications(t *testing.T) {
 
 func TestSavedFilters(t *testing.T) {
 	eachDB(t, func(t *testing.T, db testDB) {
-		ctx := ctxAs(ward.Actor{Kind: ward.ActorMember, Email: "tri@example.org", Role: ward.RoleTriager})
+		tri := ctxAs(ward.Actor{Kind: ward.ActorMember, Email: "tri@example.org", Role: ward.RoleTriager})
+		other := ctxAs(ward.Actor{Kind: ward.ActorMember, Email: "res@example.org", Role: ward.RoleResponder})
+		admin := ctxAs(ward.Actor{Kind: ward.ActorMember, Email: "adm@example.org", Role: ward.RoleAdmin})
 		f := ward.SavedFilter{Name: "crit-h1", Query: "source=hackerone&view=triage&severity=critical"}
-		if err := db.SaveFilter(ctx, &f); err != nil {
-			t.Fatal(err)
+		if created, err := db.SaveFilter(tri, &f); err != nil || !created {
+			t.Fatalf("save = %v, %v", created, err)
 		}
 		if f.Query != "severity=critical&source=hackerone&view=triage" || f.Owner != "member:tri@example.org" {
 			t.Errorf("saved = %+v", f)
 		}
-		db.clock.Advance(1e9)
-		other := ctxAs(ward.Actor{Kind: ward.ActorMember, Email: "res@example.org", Role: ward.RoleResponder})
-		f2 := ward.SavedFilter{Name: "crit-h1", Query: "view=triage"}
-		if err := db.SaveFilter(other, &f2); err != nil {
-			t.Fatal(err)
-		}
-		got, err := db.FindFilterByName(ctx, "crit-h1")
-		if err != nil || got.Query != "view=triage" || got.Owner != "member:res@example.org" || !got.CreatedAt.Equal(f.CreatedAt) || !got.UpdatedAt.After(f.UpdatedAt) {
-			t.Errorf("replaced = %+v, %v", got, err)
-		}
+		t.Run("only the owner or an admin replaces or deletes it", func(t *testing.T) {
+			_, err := db.SaveFilter(other, &ward.SavedFilter{Name: "crit-h1", Query: "view=triage"})
+			wantCode(t, err, ward.EFORBIDDEN)
+			wantCode(t, db.DeleteFilter(other, "crit-h1"), ward.EFORBIDDEN)
+			db.clock.Advance(1e9)
+			f2 := ward.SavedFilter{Name: "crit-h1", Query: "view=triage"}
+			if created, err := db.SaveFilter(admin, &f2); err != nil || created {
+				t.Fatalf("an admin replaces it: %v, %v", created, err)
+			}
+			got, err := db.FindFilterByName(tri, "crit-h1")
+			if err != nil || got.Query != "view=triage" || got.Owner != "member:tri@example.org" || !got.CreatedAt.Equal(f.CreatedAt) || !got.UpdatedAt.After(f.UpdatedAt) {
+				t.Errorf("replaced = %+v, %v; the owner stays who made it", got, err)
+			}
+		})
 		for _, bad := range []ward.SavedFilter{
 			{Name: "Bad Name", Query: "view=triage"},
 			{Name: "", Query: "view=triage"},
@@ -117,21 +123,24 @@ func TestSavedFilters(t *testing.T) {
 			{Name: "x", Query: "view=nope"},
 			{Name: "x", Query: "colour=red"},
 			{Name: "x", Query: "state=new&state=triaged"},
+			{Name: "x", Query: "severity=severe"},
+			{Name: "x", Query: "source=fax"},
 			{Name: "x", Query: "q=%00"},
 			{Name: "x", Query: "%zz"},
 		} {
-			wantCode(t, db.SaveFilter(ctx, &bad), ward.EINVALID)
+			_, err := db.SaveFilter(tri, &bad)
+			wantCode(t, err, ward.EINVALID)
 		}
-		if all, _ := db.FindFilters(ctx); len(all) != 1 {
+		if all, _ := db.FindFilters(tri); len(all) != 1 {
 			t.Errorf("filters = %+v", all)
 		}
-		if err := db.DeleteFilter(ctx, "crit-h1"); err != nil {
+		if err := db.DeleteFilter(tri, "crit-h1"); err != nil {
 			t.Fatal(err)
 		}
-		wantCode(t, db.DeleteFilter(ctx, "crit-h1"), ward.ENOTFOUND)
-		_, err = db.FindFilterByName(ctx, "crit-h1")
+		wantCode(t, db.DeleteFilter(tri, "crit-h1"), ward.ENOTFOUND)
+		_, err := db.FindFilterByName(tri, "crit-h1")
 		wantCode(t, err, ward.ENOTFOUND)
-		entries, _ := db.FindAuditEntries(ctx, ward.AuditFilter{Object: "saved_filter/crit-h1"})
+		entries, _ := db.FindAuditEntries(tri, ward.AuditFilter{Object: "saved_filter/crit-h1"})
 		if len(entries) != 3 {
 			t.Errorf("audit entries = %d, want save, save, delete", len(entries))
 		}

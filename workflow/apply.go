@@ -229,13 +229,17 @@ func takeComment(ev *Event, req Request, required bool) error {
 	case vis == VisibilityTeam && req.Actor.Reporter:
 		return ward.Errorf(ward.EINVALID, "visibility: the reporter's comments are visible to the reporter")
 	}
+	// The event is visible as asked even without a comment: the reporter's
+	// agreement to disclosure is theirs to see whether or not they said
+	// anything with it.
+	ev.Visibility = vis
 	if strings.TrimSpace(req.Comment) == "" {
 		if required {
 			return ward.Errorf(ward.EINVALID, "comment: %s needs a comment", req.Action)
 		}
 		return nil
 	}
-	ev.Comment, ev.Visibility = req.Comment, vis
+	ev.Comment = req.Comment
 	return nil
 }
 

@@ -345,7 +345,7 @@ func TestEventComment(t *testing.T) {
 		{"member default", Request{Action: ActionComment, Actor: tom, At: at, Comment: "hm"}, "hm", VisibilityTeam},
 		{"member to reporter", Request{Action: ActionComment, Actor: tom, At: at, Comment: "hi", Visibility: VisibilityReporter}, "hi", VisibilityReporter},
 		{"reporter default", Request{Action: ActionComment, Actor: reporter, At: at, Comment: "any news?"}, "any news?", VisibilityReporter},
-		{"no comment", Request{Action: ActionAssign, Actor: tom, At: at, Member: "rob@example.org"}, "", ""},
+		{"no comment", Request{Action: ActionAssign, Actor: tom, At: at, Member: "rob@example.org"}, "", VisibilityTeam},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -357,5 +357,15 @@ func TestEventComment(t *testing.T) {
 				t.Errorf("event comment %q %q, want %q %q", ev.Comment, ev.Visibility, tt.comment, tt.vis)
 			}
 		})
+	}
+	// The reporter's answer to a disclosure request is theirs to see, said
+	// with a comment or not.
+	for _, act := range []Action{ActionAgreeDisclosure, ActionObjectDisclosure} {
+		r := fixture(StateDisclosureRequested)
+		r.Disclosure = &Disclosure{Kind: DisclosureFull, RequestedAt: at}
+		_, ev, err := Apply(r, Request{Action: act, Actor: reporter, At: at})
+		if err != nil || ev.Visibility != VisibilityReporter {
+			t.Errorf("%s without a comment: visibility %q, %v", act, ev.Visibility, err)
+		}
 	}
 }

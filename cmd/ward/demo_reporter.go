@@ -42,7 +42,7 @@ func seedDemoReporter(ctx context.Context, db *store.DB) (string, error) {
 	if _, err := svc.ReporterAct(ctx, secret, "answer", "Only to view them: the annotation is set by whoever can create the pod."); err != nil {
 		return "", err
 	}
-	if err := db.SaveFilter(daichi, &ward.SavedFilter{Name: "web-triage", Query: "view=triage&source=web"}); err != nil {
+	if _, err := db.SaveFilter(daichi, &ward.SavedFilter{Name: "web-triage", Query: "view=triage&source=web"}); err != nil {
 		return "", err
 	}
 	return secret, nil

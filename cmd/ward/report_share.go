@@ -38,12 +38,17 @@ func (e *env) reportLinkCmd() *cobra.Command {
 				if err != nil {
 					return err
 				}
+				if publicURL == "" {
+					// A made-up host would be a link that a triager might
+					// send on as it is; a path cannot be mistaken for one.
+					fmt.Fprintln(e.stderr, "ward's public URL is not set (--public-url or WARD_PUBLIC_URL): put it before this path")
+				}
 				fmt.Fprintf(e.stdout, "%s/r/%s\n", strings.TrimSuffix(publicURL, "/"), secret)
 				return nil
 			})
 		},
 	}
-	cmd.Flags().StringVar(&publicURL, "public-url", envOr("WARD_PUBLIC_URL", "http://127.0.0.1:8080"), "where reporters reach ward (env WARD_PUBLIC_URL)")
+	cmd.Flags().StringVar(&publicURL, "public-url", envOr("WARD_PUBLIC_URL", ""), "where reporters reach ward, such as https://ward.example.org (env WARD_PUBLIC_URL)")
 	return cmd
 }
 
@@ -106,7 +111,7 @@ func (e *env) filterCmd() *cobra.Command {
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return e.withStore(cmd.Context(), func(db *store.DB) error {
 				f := ward.SavedFilter{Name: args[0], Query: args[1]}
-				if err := db.SaveFilter(cliContext(cmd.Context()), &f); err != nil {
+				if _, err := db.SaveFilter(cliContext(cmd.Context()), &f); err != nil {
 					return err
 				}
 				fmt.Fprintf(e.stdout, "saved %s: %s\n", f.Name, f.Query)

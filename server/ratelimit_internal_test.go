@@ -1,0 +1,53 @@
+package server
+
+import (
+	"net/http/httptest"
+	"strconv"
+	"testing"
+	"time"
+)
+
+func TestClientAddress(t *testing.T) {
+	for remote, want := range map[string]string{
+		"192.0.2.7:5555":                  "192.0.2.7",
+		"[::ffff:192.0.2.7]:5555":         "192.0.2.7",
+		"[2001:db8:1:2:aaaa::1]:443":      "2001:db8:1:2::/64",
+		"[2001:db8:1:2:bbbb:cccc::9]:443": "2001:db8:1:2::/64",
+		"[2001:db8:1:3::1]:443":           "2001:db8:1:3::/64",
+		"pipe":                            "pipe",
+	} {
+		r := httptest.NewRequest("POST", "/report", nil)
+		r.RemoteAddr = remote
+		if got := clientAddress(r); got != want {
+			t.Errorf("clientAddress(%q) = %q, want %q", remote, got, want)
+		}
+	}
+}
+
+func TestClientLimiterForgetsAndBounds(t *testing.T) {
+	l := newClientLimiter(time.Minute, 2)
+	now := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+	allowed := 0
+	for range 3 {
+		if l.allow("a", now) {
+			allowed++
+		}
+	}
+	if allowed != 2 {
+		t.Fatalf("a burst of 2 allowed %d", allowed)
+	}
+	// Quiet for longer than a full refill: forgotten, and full again.
+	later := now.Add(3 * time.Minute)
+	if !l.allow("b", later) || len(l.seen) != 1 {
+		t.Errorf("after the sweep: %d buckets, want only b's", len(l.seen))
+	}
+	for i := len(l.seen); i < maxBuckets; i++ {
+		l.allow(strconv.Itoa(i), later)
+	}
+	if l.allow("one too many", later) || len(l.seen) != maxBuckets {
+		t.Errorf("a new client past the bound: %d buckets", len(l.seen))
+	}
+	if !l.allow("b", later) {
+		t.Error("a known client is refused when the table is full")
+	}
+}
