@@ -146,12 +146,35 @@ func (db *DB) FindReports(ctx context.Context, f ward.ReportFilter) ([]*ward.Rep
 		quoted, _ := json.Marshal(f.Label) // a string always encodes
 		add("labels LIKE ? ESCAPE '\\'", "%"+likeEscape(string(quoted))+"%")
 	}
+	query := `SELECT ` + reportColumns + ` FROM reports WHERE ` + strings.Join(where, " AND ") + ` ORDER BY id DESC LIMIT ?`
 	args = append(args, f.Limit)
-	rows, err := db.query(ctx, `SELECT `+reportColumns+` FROM reports WHERE `+strings.Join(where, " AND ")+` ORDER BY id DESC LIMIT ?`, args...)
+	if f.View == "mine" {
+		query, args = mineQuery(where, args[:len(args)-1], f.Me, f.Limit)
+	}
+	rows, err := db.query(ctx, query, args...)
 	if err != nil {
 		return nil, fmt.Errorf("find reports: %w", err)
 	}
 	return collect(rows, "reports", scanReport)
+}
+
+// mineQuery is the view mine: the newest page of the reports one is
+// assigned, and of those one commands, merged. As one condition,
+// (assignee = ? OR commander = ?), neither database finds it by index for
+// someone with few reports: SQLite reads the whole table. Each branch
+// carries its partial index's own condition (assignee <> ”), which SQLite
+// needs to see before it uses such an index, and the newest limit of the
+// two branches hold the newest limit of their union.
+func mineQuery(where []string, args []any, me string, limit int) (string, []any) {
+	cond := strings.Join(where, " AND ")
+	branch := func(column string) string {
+		return `SELECT id FROM (SELECT id FROM reports WHERE ` + cond + ` AND ` + column + ` <> '' AND ` + column + ` = ? ORDER BY id DESC LIMIT ?) AS ` + column
+	}
+	all := make([]any, 0, 2*len(args)+5)
+	all = append(append(append(all, args...), me, limit), args...)
+	all = append(all, me, limit, limit)
+	return `SELECT ` + reportColumns + ` FROM reports WHERE id IN (` + branch("assignee") + ` UNION ` + branch("commander") + `)
+		ORDER BY id DESC LIMIT ?`, all
 }
 
 // openStates are the states in which a report is still being worked.
@@ -180,8 +203,10 @@ func addView(add func(string, ...any), view, me string, now time.Time) error {
 		add("state = 'resolved'")
 	case "pending-disclosure":
 		add("state = 'disclosure_requested'")
-	case "mine":
-		add("(assignee = ? OR commander = ?)", me, me)
+	case "mine": // FindReports adds it, as two branches (mineQuery)
+		if me == "" {
+			return ward.Errorf(ward.EINVALID, "view: mine needs to know who you are; it lists the reports assigned to you or commanded by you")
+		}
 	default:
 		return ward.Errorf(ward.EINVALID, "view: %q is not one of %s", view, strings.Join(ward.ReportViews, ", "))
 	}
