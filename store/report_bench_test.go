@@ -68,6 +68,26 @@ func benchmarkReports(b *testing.B, dsn string) {
 	find("search-rare", ward.ReportFilter{Query: "kerberoasting", Limit: 50}, 1)
 	find("search-veryrare", ward.ReportFilter{Query: seedVeryRareWord, Limit: 50}, 1)
 	find("search-cve", ward.ReportFilter{Query: "CVE-2021-44228", Limit: 50}, 1)
+	// Common words, in most reports: the newest page of many matches.
+	find("search-common", ward.ReportFilter{Query: "webhook", Limit: 50}, 50)
+	find("search-two-common", ward.ReportFilter{Query: "password reset", Limit: 50}, 50)
+	// Search within a queue, as the triage page's search box does.
+	find("search-in-triage", ward.ReportFilter{View: "triage", Query: "token leak", Limit: 50}, 1)
+
+	// Duplicate hints for a report as it arrives: the newest one.
+	b.Run("op=similar", func(b *testing.B) {
+		var n int
+		for b.Loop() {
+			got, err := db.SimilarReports(ctx, seedReports, 5)
+			if err != nil {
+				b.Fatal(err)
+			}
+			n = len(got)
+		}
+		if n == 0 {
+			b.Fatal("no hints for the newest report")
+		}
+	})
 
 	b.Run("op=timeline", func(b *testing.B) {
 		for b.Loop() {

@@ -21,11 +21,11 @@ import (
 
 const (
 	defaultSimilar, maxSimilar = 5, 20
-	perLookup                  = 10 // candidates per URL, CVE id or reporter
-	textCandidates             = 20 // candidates by similar text
-	lookedUpRefs               = 5  // URLs, and CVE ids, of the report looked up
-	shownRefs                  = 3  // shared URLs, and CVE ids, that count
-	titleWords                 = 8  // words of the title searched for
+	perLookup                  = 10  // candidates per URL, CVE id or reporter
+	textCandidates             = 100 // candidates by similar titles
+	lookedUpRefs               = 5   // URLs, and CVE ids, of the report looked up
+	shownRefs                  = 3   // shared URLs, and CVE ids, that count
+	titleWords                 = 8   // words of the title searched for
 )
 
 // What each reason adds to a score. Scores combine as independent pieces
@@ -85,7 +85,7 @@ func (db *DB) SimilarReports(ctx context.Context, id int64, limit int) ([]ward.S
 		}
 	}
 	if len(words) > 0 {
-		ids, err := db.rankedMatches(ctx, words, id, textCandidates)
+		ids, err := db.titleMatches(ctx, words, id, textCandidates)
 		if err != nil {
 			return nil, err
 		}
