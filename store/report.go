@@ -168,7 +168,7 @@ func (db *DB) FindReports(ctx context.Context, f ward.ReportFilter) ([]*ward.Rep
 func mineQuery(where []string, args []any, me string, limit int) (string, []any) {
 	cond := strings.Join(where, " AND ")
 	branch := func(column string) string {
-		return `SELECT id FROM (SELECT id FROM reports WHERE ` + cond + ` AND ` + column + ` <> '' AND ` + column + ` = ? ORDER BY id DESC LIMIT ?) AS ` + column
+		return `SELECT id FROM (SELECT id FROM reports WHERE ` + cond + ` AND ` + column + ` <> '' AND ` + column + ` = ? ORDER BY id DESC LIMIT ?) AS by_` + column
 	}
 	all := make([]any, 0, 2*len(args)+5)
 	all = append(append(append(all, args...), me, limit), args...)

@@ -171,5 +171,33 @@ func TestReportViews(t *testing.T) {
 		}
 		_, err := db.FindReports(ctx, ward.ReportFilter{View: "everything"})
 		wantCode(t, err, ward.EINVALID)
+
+		t.Run("mine merges what one is assigned and commands", func(t *testing.T) {
+			both := file("both", func(r *ward.Report) { r.State, r.Assignee, r.Commander = "triaged", "bo@example.org", "bo@example.org" })
+			file("someone else's", func(r *ward.Report) { r.State, r.Assignee, r.Commander = "triaged", "cy@example.org", "cy@example.org" })
+			mine := func(f ward.ReportFilter) string {
+				f.View, f.Me = "mine", "bo@example.org"
+				return titles(f)
+			}
+			for _, tt := range []struct {
+				f    ward.ReportFilter
+				want string
+			}{
+				{ward.ReportFilter{}, "both, asking, old critical"}, // both once, newest first across the branches
+				{ward.ReportFilter{Limit: 2}, "both, asking"},
+				{ward.ReportFilter{Before: both.ID}, "asking, old critical"},
+				{ward.ReportFilter{Before: both.ID, Limit: 1}, "asking"},
+				{ward.ReportFilter{State: "tracked"}, "old critical"},
+				{ward.ReportFilter{Rating: "critical"}, "old critical"},
+			} {
+				if got := mine(tt.f); got != tt.want {
+					t.Errorf("mine %+v = %q, want %q", tt.f, got, tt.want)
+				}
+			}
+			// Without knowing who asks, mine is not everyone's unassigned
+			// reports.
+			_, err := db.FindReports(ctx, ward.ReportFilter{View: "mine"})
+			wantCode(t, err, ward.EINVALID)
+		})
 	})
 }
