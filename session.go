@@ -90,3 +90,6 @@ type SessionService interface {
 	// disabled, is EUNAUTHORIZED.
 	UseSignInLink(ctx context.Context, secret string) (*Member, error)
 }
+
+// TOTP reports whether the second factor is on.
+func (c *Credentials) TOTP() bool { return c.TOTPSecret != "" }
