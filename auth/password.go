@@ -87,7 +87,7 @@ func VerifyPassword(password, encoded string) bool {
 	}
 	p, salt, want, err := parsePHC(encoded)
 	if err != nil {
-		p, salt, want, _ = parsePHC(dummyHash)
+		p, salt, _, _ = parsePHC(dummyHash)
 		argon2.IDKey([]byte(password), salt, p.Time, p.Memory, p.Threads, p.KeyLen)
 		return false
 	}
