@@ -76,13 +76,14 @@ func (s *Server) withLogging(next http.Handler) http.Handler {
 	})
 }
 
-// pathSecret matches a calendar feed's or a reporter link's secret wherever
-// a path holds one, however the path is spelled (//calendar/, /x/../r/,
-// /CALENDAR/).
-var pathSecret = regexp.MustCompile(`(?i)ward(cal|rep)_[a-z0-9]*`)
+// pathSecret matches a calendar feed's, a reporter link's or a sign-in
+// link's secret wherever a path holds one, however the path is spelled
+// (//calendar/, /x/../r/, /CALENDAR/).
+var pathSecret = regexp.MustCompile(`(?i)ward(cal|rep|link)_[a-z0-9]*`)
 
-// loggedPath is the path as the access log shows it: a calendar feed's or a
-// reporter's path is their credential, so the secret is replaced.
+// loggedPath is the path as the access log shows it: a calendar feed's, a
+// reporter's or a sign-in link's path is a credential, so the secret is
+// replaced.
 func loggedPath(path string) string {
 	return pathSecret.ReplaceAllString(path, "(secret)")
 }

@@ -265,13 +265,19 @@ func TestOpenAPIIsValid(t *testing.T) {
 		}
 		public := []string{"GET /healthz", "GET /readyz", "GET /api/v1/openapi.json", "GET /calendar/{file}",
 			"GET /api/v1/reporter/{key}", "POST /api/v1/reporter/{key}/actions",
-			"GET /report", "POST /report", "GET /r/{key}", "POST /r/{key}", "GET /static/ward.css"}
+			"GET /report", "POST /report", "GET /r/{key}", "POST /r/{key}", "GET /static/ward.css",
+			"GET /login", "POST /login", "GET /login/link/{secret}"}
 		for _, key := range keys {
 			sec := ops[key].Security
 			isPublic := slices.Contains(public, key)
 			switch {
 			case isPublic && (sec == nil || len(*sec) != 0):
 				t.Errorf("%s needs no token, so want security: []", key)
+			case !isPublic && isPage(key):
+				// The desk's other pages need a session, not a token.
+				if sec == nil || len(*sec) != 1 || len((*sec)[0]) != 1 || (*sec)[0]["sessionCookie"] == nil {
+					t.Errorf("%s is a page behind sign-in, so want security: [{\"sessionCookie\": []}]", key)
+				}
 			case !isPublic && sec != nil:
 				t.Errorf("%s needs a token, so want the global security, not its own", key)
 			}

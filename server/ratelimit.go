@@ -78,3 +78,12 @@ func clientAddress(r *http.Request) string {
 	}
 	return addr.String()
 }
+
+// exhausted reports whether the client's bucket is empty, taking nothing
+// from it: for limits that count only failures, checked before trying.
+func (l *clientLimiter) exhausted(client string, now time.Time) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	b := l.seen[client]
+	return b != nil && b.limiter.TokensAt(now) < 1
+}

@@ -78,6 +78,16 @@ func (s *Server) registerRoutes() {
 	s.handle("POST /r/{key}", s.handleReporterPost)
 	s.handle("GET /static/ward.css", s.handleStylesheet)
 
+	// Signing in to the web desk; pages behind signedIn need a session.
+	s.handle("GET /login", s.handleLogin)
+	s.handle("POST /login", s.handleLoginPost)
+	s.handle("GET /login/link/{secret}", s.handleLoginLink)
+	s.handle("POST /logout", s.signedIn(s.handleLogout))
+	s.handle("POST /logout/everywhere", s.signedIn(s.handleLogoutEverywhere))
+	s.handle("GET /account", s.signedIn(s.handleAccount))
+	s.handle("POST /account", s.signedIn(s.handleAccountPost))
+	s.handle("GET /account/totp.png", s.signedIn(s.handleTOTPImage))
+
 	// Calendar clients cannot sign in: the unguessable path is the key.
 	s.handle("GET /calendar/{file}", s.handleCalendar)
 }

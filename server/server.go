@@ -10,6 +10,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -31,10 +32,13 @@ type Config struct {
 	Reports   ward.ReportService
 	Actions   *reports.Service
 	Filters   ward.SavedFilterService
+	// Sessions sign members in to the web desk.
+	Sessions ward.SessionService
 	// Notifications are read by the members they are for.
 	Notifications ward.NotificationService
 	OnCall        *oncall.Service
 	Now           func() time.Time            // the clock; time.Now when nil
+	Random        io.Reader                   // for password salts and TOTP secrets; crypto/rand when nil
 	Ready         func(context.Context) error // answers /readyz, typically the database ping
 	Logger        *slog.Logger
 	Version       string
@@ -75,7 +79,10 @@ type Server struct {
 	routes    []string       // every registered pattern, for the OpenAPI check
 	formLimit *clientLimiter // reports filed through the public form
 	linkLimit *clientLimiter // what reporters do through their links
-	csrf      *http.CrossOriginProtection
+	// loginLimit counts sign-in attempts by address, loginFailures failed
+	// ones by the email tried.
+	loginLimit, loginFailures *clientLimiter
+	csrf                      *http.CrossOriginProtection
 }
 
 // New returns a server with every route registered.
@@ -92,6 +99,9 @@ func New(cfg Config) *Server {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
+	if cfg.Random == nil {
+		cfg.Random = rand.Reader
+	}
 	if cfg.FormEvery == 0 {
 		cfg.FormEvery = DefaultFormEvery
 	}
@@ -99,7 +109,8 @@ func New(cfg Config) *Server {
 		cfg.FormBurst = DefaultFormBurst
 	}
 	s := &Server{cfg: cfg, mux: http.NewServeMux(), formLimit: newClientLimiter(cfg.FormEvery, cfg.FormBurst),
-		linkLimit: newClientLimiter(linkEvery, linkBurst), csrf: http.NewCrossOriginProtection()}
+		linkLimit: newClientLimiter(linkEvery, linkBurst), csrf: http.NewCrossOriginProtection(),
+		loginLimit: newClientLimiter(loginEvery, loginBurst), loginFailures: newClientLimiter(loginFailureEvery, loginFailureBurst)}
 	s.registerRoutes()
 	return s
 }

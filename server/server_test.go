@@ -78,7 +78,7 @@ func newFixture(t testing.TB) *fixture {
 		f.tokens[r] = secret
 	}
 	s := server.New(server.Config{Members: db, Tokens: db, Audit: db, Team: db, Rotations: db, Tiers: db, Reports: db, OnCall: oncall.New(db, c.Now),
-		Actions: reports.New(db, db, db, c.Now), Filters: db, Notifications: db,
+		Actions: reports.New(db, db, db, c.Now), Filters: db, Notifications: db, Sessions: db,
 		Now: c.Now, Ready: db.Ping, MaxBody: server.DefaultMaxBody, Logger: slog.New(slog.NewTextHandler(f.logs, nil))})
 	f.srv = httptest.NewServer(s.Handler())
 	t.Cleanup(f.srv.Close)

@@ -33,7 +33,7 @@ var pageFuncs = template.FuncMap{
 var pages = func() map[string]*template.Template {
 	layout := template.Must(template.New("").Funcs(pageFuncs).ParseFS(web, "web/layout.html"))
 	out := map[string]*template.Template{}
-	for _, name := range []string{"report_form", "reporter", "error"} {
+	for _, name := range []string{"report_form", "reporter", "error", "login", "account"} {
 		out[name] = template.Must(template.Must(layout.Clone()).ParseFS(web, "web/"+name+".html"))
 	}
 	return out

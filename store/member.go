@@ -127,6 +127,9 @@ func (db *DB) UpdateMember(ctx context.Context, email string, upd ward.MemberUpd
 		if err := tx.revokeFeedsOf(ctx, &after); err != nil {
 			return nil, err
 		}
+		if _, err := tx.endSessionsOf(ctx, after.ID); err != nil {
+			return nil, err
+		}
 	}
 	if err := tx.updateMember(ctx, &after); err != nil {
 		return nil, err

@@ -62,6 +62,9 @@ func (db *DB) ApplyTeam(ctx context.Context, spec ward.TeamSpec, dryRun bool) ([
 		}
 		if err == nil && c.Member.Disabled {
 			err = tx.revokeFeedsOf(ctx, c.Member)
+			if err == nil {
+				_, err = tx.endSessionsOf(ctx, c.Member.ID)
+			}
 		}
 		if err != nil {
 			return nil, err

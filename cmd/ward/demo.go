@@ -20,6 +20,7 @@ type demoSignIn struct {
 	token    string
 	calendar string // path of the demo rotation's calendar feed
 	reporter string // path of a reporter's private page
+	signIn   string // path of a one-time sign-in link to the web desk
 }
 
 // seedDemo loads the example team into an empty database, with a little
@@ -72,7 +73,11 @@ func seedDemo(ctx context.Context, db *store.DB, calendar *oncall.Service, dsn s
 	if err != nil {
 		return nil, err
 	}
-	return &demoSignIn{token: token, calendar: "/calendar/" + feed + ".ics", reporter: "/r/" + reporterKey}, nil
+	link, err := db.CreateSignInLink(ctx, admins[0].Email)
+	if err != nil {
+		return nil, err
+	}
+	return &demoSignIn{token: token, calendar: "/calendar/" + feed + ".ics", reporter: "/r/" + reporterKey, signIn: "/login/link/" + link}, nil
 }
 
 // seedDemoSchedule makes next week's on-call take a day off, covered by an
@@ -134,11 +139,12 @@ Sign in to the API with this token (valid for 24 hours):
   curl -H "Authorization: Bearer $WARD_TOKEN" %s/api/v1/me
   curl -H "Authorization: Bearer $WARD_TOKEN" %s/api/v1/rotations/src/oncall
 
+Sign in to the web desk (once, within 15 minutes): %s%s
 Subscribe a calendar to the src rotation: %s%s
 Report a vulnerability as a reporter would: %s/report
 A reporter's private page, with the team's question answered: %s%s
 The API is described at %s/api/v1/openapi.json. Stop with Ctrl-C.
-`, store.RedactDSN(e.db), d.token, url, url, url, d.calendar, url, url, d.reporter, url)
+`, store.RedactDSN(e.db), d.token, url, url, url, d.signIn, url, d.calendar, url, url, d.reporter, url)
 }
 
 // demoReports arrive by the bug bounty platform and by email; the second

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/cookiejar"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -142,6 +143,29 @@ func TestServeDemo(t *testing.T) {
 		t.Errorf("no reporter page in the demo output:\n%s", p.output())
 	} else if code, body := get(t, p.url+m[1], ""); code != 200 || !strings.Contains(body, "Only to view them") || strings.Contains(body, "template helper") {
 		t.Errorf("demo reporter page: %d %.300s", code, body)
+	}
+	if m := regexp.MustCompile(`Sign in to the web desk.*: (http://\S+/login/link/wardlink_\w+)`).FindStringSubmatch(p.output()); m == nil {
+		t.Errorf("no sign-in link in the demo output:\n%s", p.output())
+	} else {
+		jar, _ := cookiejar.New(nil)
+		browser := &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+		resp, err := browser.Get(m[1])
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/" {
+			t.Errorf("the sign-in link: %d, Location %q", resp.StatusCode, resp.Header.Get("Location"))
+		}
+		resp, err = browser.Get(p.url + "/account")
+		if err != nil {
+			t.Fatal(err)
+		}
+		page, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 200 || !strings.Contains(string(page), "Signed in as") {
+			t.Errorf("signed in by the demo's link: %d %.300s", resp.StatusCode, page)
+		}
 	}
 	if code, body := get(t, p.url+"/api/v1/notifications", ""); code != 401 {
 		t.Errorf("notifications without a token: %d %s", code, body)

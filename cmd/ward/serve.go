@@ -106,6 +106,7 @@ func (e *env) serve(ctx context.Context, f serveFlags) error {
 		Notifications: db,
 		Actions:       reports.New(db, db, db, time.Now),
 		Filters:       db,
+		Sessions:      db,
 		OnCall:        calendar,
 		PublicURL:     f.publicURL,
 		Ready:         db.Ping,

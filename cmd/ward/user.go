@@ -11,7 +11,7 @@ import (
 
 func (e *env) userCmd() *cobra.Command {
 	cmd := &cobra.Command{Use: "user", Short: "Add, list and disable team members"}
-	cmd.AddCommand(e.userAddCmd(), e.userListCmd(), e.userDisableCmd())
+	cmd.AddCommand(e.userAddCmd(), e.userListCmd(), e.userDisableCmd(), e.userPasswdCmd(), e.userLinkCmd(), e.userTOTPCmd())
 	return cmd
 }
 

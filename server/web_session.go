@@ -1,0 +1,314 @@
+package server
+
+import (
+	"context"
+	"crypto/subtle"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/wardsec/ward"
+	"github.com/wardsec/ward/auth"
+)
+
+// sessionCookie holds a web desk session's secret.
+const sessionCookie = "ward_session"
+
+// Sign-in limits: ten attempts from one address at once, then one a
+// minute; and five failures for one email, from wherever, then one a
+// minute, so that spreading guesses over many addresses gains nothing.
+// The email's limit counts addresses that are no member's too, so that it
+// tells nothing about who is one.
+const (
+	loginEvery        = time.Minute
+	loginBurst        = 10
+	loginFailureEvery = time.Minute
+	loginFailureBurst = 5
+)
+
+var (
+	// errSignIn is every refusal of an email, password and code alike,
+	// so that it tells nothing about which was wrong or who is a member.
+	errSignIn          = ward.Errorf(ward.EUNAUTHORIZED, "The email or password is wrong (or the code, if you use an authenticator app).")
+	errTooManySignIns  = ward.Errorf(ward.ERATELIMIT, "Too many sign-in attempts from your address. Please wait a minute and try again.")
+	errTooManyFailures = ward.Errorf(ward.ERATELIMIT, "Too many failed sign-ins for this account. Please wait a minute and try again.")
+	errSignInFirst     = ward.Errorf(ward.EFORBIDDEN, "You are not signed in, or your session has ended. Sign in and send it again.")
+	errFormToken       = ward.Errorf(ward.EFORBIDDEN, "This form has expired or did not come from ward. Open the page again and send it from there.")
+)
+
+type sessionKey struct{}
+
+// sessionFromContext returns the session that signedIn has put into the
+// context, or nil.
+func sessionFromContext(ctx context.Context) *ward.Session {
+	s, _ := ctx.Value(sessionKey{}).(*ward.Session)
+	return s
+}
+
+// signedIn requires a web desk session. It puts the member into the
+// context as the actor, and under memberKey as authenticated does, and
+// marks the answer not to be cached. Without a valid session a GET is sent
+// to sign in and back; anything else is refused (403), since what it sent
+// cannot be carried through signing in.
+func (s *Server) signedIn(next http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Cache-Control", "no-store")
+		m, sess, err := s.currentSession(r)
+		if err != nil {
+			if ward.ErrorCode(err) != ward.EUNAUTHORIZED {
+				s.pageError(w, r, err)
+				return
+			}
+			if _, cerr := r.Cookie(sessionCookie); cerr == nil {
+				s.clearSessionCookie(w, r)
+			}
+			if r.Method == http.MethodGet || r.Method == http.MethodHead {
+				http.Redirect(w, r, "/login?next="+url.QueryEscape(safeNext(r.URL.RequestURI())), http.StatusSeeOther)
+				return
+			}
+			s.pageError(w, r, errSignInFirst)
+			return
+		}
+		actor := ward.Actor{Kind: ward.ActorMember, Email: m.Email, Role: m.Role}
+		if rec, ok := w.(*statusRecorder); ok {
+			rec.actor = actor.String()
+		}
+		ctx := context.WithValue(ward.NewContextWithActor(r.Context(), actor), memberKey{}, m)
+		next(w, r.WithContext(context.WithValue(ctx, sessionKey{}, sess)))
+	}
+}
+
+// currentSession is the member and session of the request's cookie, or
+// EUNAUTHORIZED.
+func (s *Server) currentSession(r *http.Request) (*ward.Member, *ward.Session, error) {
+	c, err := r.Cookie(sessionCookie)
+	if err != nil || c.Value == "" {
+		return nil, nil, ward.Errorf(ward.EUNAUTHORIZED, "not signed in")
+	}
+	return s.cfg.Sessions.AuthenticateSession(r.Context(), c.Value)
+}
+
+// formToken is the signed-in session's form token, for every form that
+// changes something: <input type="hidden" name="_csrf" value="...">. It is
+// "" outside signedIn.
+func (s *Server) formToken(r *http.Request) string {
+	if sess := sessionFromContext(r.Context()); sess != nil {
+		return sess.CSRF
+	}
+	return ""
+}
+
+// checkForm reads a signed-in page's form post as readForm does (from this
+// site, within the body limit), and requires the session's form token in
+// its _csrf field: EFORBIDDEN otherwise.
+func (s *Server) checkForm(w http.ResponseWriter, r *http.Request) error {
+	if err := s.readForm(w, r); err != nil {
+		return err
+	}
+	sess := sessionFromContext(r.Context())
+	got := r.PostForm.Get("_csrf")
+	if sess == nil || got == "" || subtle.ConstantTimeCompare([]byte(got), []byte(sess.CSRF)) != 1 {
+		return errFormToken
+	}
+	return nil
+}
+
+// safeNext is where to go after signing in: next if it is a path on this
+// site, else "/". A path must start with one "/": "//host" and "/\host"
+// are other sites to browsers, and browsers drop tabs and line breaks
+// from URLs, so "/\t/host" would be one too.
+func safeNext(next string) string {
+	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, `/\`) || len(next) > 2048 {
+		return "/"
+	}
+	for _, c := range next {
+		if c < 0x20 || c == 0x7f || c == '\\' {
+			return "/"
+		}
+	}
+	if u, err := url.Parse(next); err != nil || u.Scheme != "" || u.Host != "" {
+		return "/"
+	}
+	return next
+}
+
+// secureCookie says whether the session cookie is marked Secure: always,
+// except for plain HTTP to a loopback host (localhost, 127.0.0.1, ::1),
+// where browsers would drop a Secure cookie and nobody can listen in, so
+// that `ward serve` works on a laptop without TLS. Behind a proxy that
+// ends TLS, requests come as plain HTTP but for the public host, so the
+// cookie is Secure, as the browser's HTTPS connection needs.
+func secureCookie(r *http.Request) bool {
+	if r.TLS != nil {
+		return true
+	}
+	host := r.Host
+	if h, _, err := net.SplitHostPort(host); err == nil {
+		host = h
+	}
+	if strings.EqualFold(host, "localhost") {
+		return false
+	}
+	ip := net.ParseIP(strings.Trim(host, "[]"))
+	return ip == nil || !ip.IsLoopback()
+}
+
+func (s *Server) setSessionCookie(w http.ResponseWriter, r *http.Request, secret string, sess *ward.Session) {
+	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: secret, Path: "/", Expires: sess.ExpiresAt,
+		MaxAge: int(sess.ExpiresAt.Sub(sess.CreatedAt).Seconds()), Secure: secureCookie(r), HttpOnly: true, SameSite: http.SameSiteLaxMode})
+}
+
+func (s *Server) clearSessionCookie(w http.ResponseWriter, r *http.Request) {
+	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: "", Path: "/", MaxAge: -1,
+		Secure: secureCookie(r), HttpOnly: true, SameSite: http.SameSiteLaxMode})
+}
+
+// startSession signs the member in with a new session, each time a new
+// secret, and ends the one the browser held before, if any.
+func (s *Server) startSession(w http.ResponseWriter, r *http.Request, m *ward.Member) error {
+	ctx := ward.NewContextWithActor(r.Context(), ward.Actor{Kind: ward.ActorMember, Email: m.Email, Role: m.Role})
+	if c, err := r.Cookie(sessionCookie); err == nil && c.Value != "" {
+		if err := s.cfg.Sessions.EndSession(ctx, c.Value); err != nil {
+			return err
+		}
+	}
+	sess, secret, err := s.cfg.Sessions.CreateSession(ctx, m.Email, r.UserAgent(), clientAddress(r))
+	if err != nil {
+		return err
+	}
+	s.setSessionCookie(w, r, secret, sess)
+	return nil
+}
+
+// loginPage is the sign-in form, empty or with why it was refused.
+type loginPage struct {
+	Email, Next, Error string
+}
+
+func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
+	s.page(w, r, http.StatusOK, "login", loginPage{Next: safeNext(r.URL.Query().Get("next"))})
+}
+
+// handleLoginPost signs in with an email, a password and, for members who
+// have turned it on, a TOTP code; then sends the browser where it was
+// going (post, redirect, get).
+func (s *Server) handleLoginPost(w http.ResponseWriter, r *http.Request) {
+	if err := s.readForm(w, r); err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	p := loginPage{Email: strings.TrimSpace(r.PostForm.Get("email")), Next: safeNext(r.PostForm.Get("next"))}
+	refuse := func(err error) {
+		if _, status, ok := s.failure(w, r, err); ok {
+			p.Error = ward.ErrorMessage(err)
+			s.page(w, r, status, "login", p)
+		}
+	}
+	now := s.cfg.Now()
+	if !s.loginLimit.allow(clientAddress(r), now) {
+		refuse(errTooManySignIns)
+		return
+	}
+	account := strings.ToLower(p.Email)
+	if s.loginFailures.exhausted(account, now) {
+		refuse(errTooManyFailures)
+		return
+	}
+	m, err := s.checkSignIn(r.Context(), p.Email, r.PostForm.Get("password"), r.PostForm.Get("code"), now)
+	if err != nil {
+		if ward.ErrorCode(err) == ward.EUNAUTHORIZED {
+			s.loginFailures.allow(account, now)
+			s.cfg.Logger.LogAttrs(r.Context(), slog.LevelWarn, "sign-in refused",
+				slog.String("request_id", ward.RequestIDFromContext(r.Context())), slog.String("address", clientAddress(r)))
+		}
+		refuse(err)
+		return
+	}
+	if err := s.startSession(w, r, m); err != nil {
+		refuse(err)
+		return
+	}
+	http.Redirect(w, r, p.Next, http.StatusSeeOther)
+}
+
+// checkSignIn returns the member whose password, and code if they use one,
+// these are; errSignIn for anything wrong. An unknown email and a member
+// without a password cost as much time as a wrong password.
+func (s *Server) checkSignIn(ctx context.Context, email, password, code string, now time.Time) (*ward.Member, error) {
+	m, c, err := s.cfg.Sessions.FindCredentials(ctx, email)
+	if err != nil && ward.ErrorCode(err) != ward.ENOTFOUND {
+		return nil, err
+	}
+	hash := ""
+	if err == nil {
+		hash = c.PasswordHash
+	}
+	if !auth.VerifyPassword(password, hash) || m.Disabled {
+		return nil, errSignIn
+	}
+	if c.TOTPSecret != "" {
+		step, ok := auth.MatchTOTP(c.TOTPSecret, code, now, c.TOTPLastStep)
+		if !ok {
+			return nil, errSignIn
+		}
+		if err := s.cfg.Sessions.UseTOTPStep(ctx, m.Email, step); err != nil {
+			if ward.ErrorCode(err) == ward.ECONFLICT {
+				return nil, errSignIn
+			}
+			return nil, err
+		}
+	}
+	return m, nil
+}
+
+// handleLoginLink signs in with a one-time link, then goes to the desk.
+func (s *Server) handleLoginLink(w http.ResponseWriter, r *http.Request) {
+	if !s.loginLimit.allow(clientAddress(r), s.cfg.Now()) {
+		s.pageError(w, r, errTooManySignIns)
+		return
+	}
+	m, err := s.cfg.Sessions.UseSignInLink(r.Context(), r.PathValue("secret"))
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	if err := s.startSession(w, r, m); err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	http.Redirect(w, r, "/", http.StatusSeeOther)
+}
+
+// handleLogout signs this browser's session out.
+func (s *Server) handleLogout(w http.ResponseWriter, r *http.Request) {
+	if err := s.checkForm(w, r); err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	if c, err := r.Cookie(sessionCookie); err == nil {
+		if err := s.cfg.Sessions.EndSession(r.Context(), c.Value); err != nil {
+			s.pageError(w, r, err)
+			return
+		}
+	}
+	s.clearSessionCookie(w, r)
+	http.Redirect(w, r, "/login", http.StatusSeeOther)
+}
+
+// handleLogoutEverywhere signs every session of the member out, this one
+// too.
+func (s *Server) handleLogoutEverywhere(w http.ResponseWriter, r *http.Request) {
+	if err := s.checkForm(w, r); err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	if _, err := s.cfg.Sessions.EndSessions(r.Context(), memberFromContext(r.Context()).Email); err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	s.clearSessionCookie(w, r)
+	http.Redirect(w, r, "/login", http.StatusSeeOther)
+}
