@@ -77,6 +77,12 @@ func (s *Server) registerRoutes() {
 	s.handle("GET /r/{key}", s.handleReporterPage)
 	s.handle("POST /r/{key}", s.handleReporterPost)
 	s.handle("GET /static/ward.css", s.handleStylesheet)
+	s.handle("GET /static/desk.js", s.handleDeskScript)
+
+	// The desk: the team's pages, signed in.
+	s.handle("GET /reports", s.signedIn(s.handleReportListPage))
+	s.handle("GET /reports/{id}", s.signedIn(s.handleReportPage))
+	s.handle("POST /reports/{id}/actions", s.signedIn(s.handleReportActionPost))
 
 	// Calendar clients cannot sign in: the unguessable path is the key.
 	s.handle("GET /calendar/{file}", s.handleCalendar)

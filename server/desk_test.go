@@ -1,0 +1,295 @@
+package server_test
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/wardsec/ward"
+)
+
+// pageRequest is a request for a desk page by the member of the role as a
+// signed-in browser on ward's own site sends it; role "" is nobody signed
+// in. It is the one place where the desk's tests sign in: until sign-in
+// lands, through the temporary shim's bearer token (server/desk_shim.go);
+// then it makes a session instead.
+func (f *fixture) pageRequest(role ward.Role, method, path string, form url.Values) *http.Request {
+	f.t.Helper()
+	var body io.Reader
+	if form != nil {
+		body = strings.NewReader(form.Encode())
+	}
+	req, err := http.NewRequest(method, f.srv.URL+path, body)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	if form != nil {
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		form.Set("_csrf", "shim")
+	}
+	req.Header.Set("Sec-Fetch-Site", "same-origin")
+	if role != "" {
+		req.Header.Set("Authorization", "Bearer "+f.tokens[role])
+	}
+	return req
+}
+
+// page sends pageRequest and answers the response and its body, without
+// following redirects.
+func (f *fixture) page(role ward.Role, method, path string, form url.Values) (*http.Response, string) {
+	f.t.Helper()
+	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	resp, err := client.Do(f.pageRequest(role, method, path, form))
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	return resp, string(b)
+}
+
+// xss are payloads in everything a reporter writes; none may reach a page
+// as markup.
+const (
+	xssTitle = `<script>alert("title")</script> Webhook bypass`
+	xssName  = `<img src=x onerror=alert("name")>`
+	xssBody  = "Steps:\n\n<script>alert('body')</script>\n\n<a href=\"javascript:alert(1)\">x</a> [y](javascript:alert(2))"
+	xssNote  = `<svg onload=alert("comment")>`
+)
+
+// noMarkup fails the test when the page holds any of the payloads' markup.
+func noMarkup(t *testing.T, html string) {
+	t.Helper()
+	for _, bad := range []string{"<script>alert", "<img src=x", "<svg", `href="javascript:`} {
+		if strings.Contains(html, bad) {
+			t.Errorf("the page holds %q", bad)
+		}
+	}
+}
+
+// deskReport files a report with payloads everywhere a reporter writes,
+// and a team-only and a reporter-visible comment on it; it returns its id.
+func deskReport(t *testing.T, f *fixture) string {
+	t.Helper()
+	resp, body := f.do("POST", "/api/v1/reports", f.tokens[ward.RoleTriager], jsonType,
+		`{"title":`+quote(xssTitle)+`,"body":`+quote(xssBody)+`,"source":"hackerone","external_id":"42","external_url":"https://hackerone.com/reports/42","reporter_name":`+quote(xssName)+`,"reporter_email":"rae@example.net"}`)
+	if resp.StatusCode != 201 {
+		t.Fatalf("file: %d %s", resp.StatusCode, body)
+	}
+	id := itoa(decodeJSON[ward.Report](t, body).ID)
+	f.act(id, f.tokens[ward.RoleTriager], `{"action":"comment","comment":"internal: `+strings.ReplaceAll(xssNote, `"`, `\"`)+` only us","visibility":"team"}`, 200)
+	f.act(id, f.tokens[ward.RoleTriager], `{"action":"comment","comment":"thanks, looking","visibility":"reporter"}`, 200)
+	return id
+}
+
+func quote(s string) string {
+	var b strings.Builder
+	b.WriteByte('"')
+	for _, c := range s {
+		switch c {
+		case '"', '\\':
+			b.WriteByte('\\')
+			b.WriteRune(c)
+		case '\n':
+			b.WriteString(`\n`)
+		default:
+			b.WriteRune(c)
+		}
+	}
+	b.WriteByte('"')
+	return b.String()
+}
+
+func TestDeskSignIn(t *testing.T) {
+	f := newFixture(t)
+	resp, _ := f.page("", "GET", "/reports?view=triage", nil)
+	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/login?next=%2Freports%3Fview%3Dtriage" {
+		t.Errorf("signed out: %d, Location %q", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	resp, _ = f.page("", "POST", "/reports/1/actions", url.Values{"action": {"comment"}})
+	if resp.StatusCode != http.StatusUnauthorized {
+		t.Errorf("signed-out post: %d", resp.StatusCode)
+	}
+}
+
+func TestDeskReportList(t *testing.T) {
+	f := newFixture(t)
+	id := deskReport(t, f)
+	for _, title := range []string{"Second report", "Third report"} {
+		f.do("POST", "/api/v1/reports", f.tokens[ward.RoleTriager], jsonType, `{"title":"`+title+`","body":"b","source":"api"}`)
+	}
+
+	resp, html := f.page(ward.RoleViewer, "GET", "/reports", nil)
+	if resp.StatusCode != 200 || !strings.Contains(html, `<a href="/reports/`+id+`">&lt;script&gt;alert(&#34;title&#34;)&lt;/script&gt; Webhook bypass</a>`) {
+		t.Fatalf("list: %d\n%s", resp.StatusCode, html)
+	}
+	noMarkup(t, html)
+	for _, want := range []string{`<th scope="col">Severity</th>`, `href="/reports?view=triage"`, `<label for="q">`, "Third report", `<script src="/static/desk.js" defer></script>`, `<nav aria-label="Desk">`, `name="_csrf"`} {
+		if !strings.Contains(html, want) {
+			t.Errorf("the list lacks %q", want)
+		}
+	}
+	if csp := resp.Header.Get("Content-Security-Policy"); !strings.Contains(csp, "script-src 'self'") || strings.Contains(csp, "unsafe-inline") {
+		t.Errorf("CSP %q", csp)
+	}
+	if strings.Contains(html, `href="/admin/members"`) {
+		t.Errorf("a viewer's nav shows Admin")
+	}
+
+	t.Run("search, filters and empty fields", func(t *testing.T) {
+		_, html := f.page(ward.RoleViewer, "GET", "/reports?q=webhook&state=&severity=&source=&assignee=&label=&view=", nil)
+		if !strings.Contains(html, `/reports/`+id+`"`) || strings.Contains(html, "Third report") {
+			t.Errorf("search for webhook:\n%s", html)
+		}
+		_, html = f.page(ward.RoleViewer, "GET", "/reports?source=hackerone", nil)
+		if !strings.Contains(html, `/reports/`+id+`"`) || strings.Contains(html, "Second report") {
+			t.Errorf("source hackerone:\n%s", html)
+		}
+	})
+	t.Run("pages with before", func(t *testing.T) {
+		_, html := f.page(ward.RoleViewer, "GET", "/reports?limit=2", nil)
+		if !strings.Contains(html, `rel="next"`) || strings.Contains(html, `/reports/`+id+`"`) {
+			t.Fatalf("first page of two:\n%s", html)
+		}
+		_, html = f.page(ward.RoleViewer, "GET", "/reports?limit=2&before=2", nil)
+		if !strings.Contains(html, `/reports/`+id+`"`) || strings.Contains(html, "Third report") {
+			t.Errorf("the page before 2:\n%s", html)
+		}
+	})
+	t.Run("a saved filter, and the form's empty fields keep it", func(t *testing.T) {
+		resp, body := f.do("PUT", "/api/v1/filters/h1", f.tokens[ward.RoleTriager], jsonType, `{"query":"source=hackerone"}`)
+		if resp.StatusCode != 201 {
+			t.Fatalf("save: %d %s", resp.StatusCode, body)
+		}
+		_, html := f.page(ward.RoleViewer, "GET", "/reports?filter=h1&source=&q=", nil)
+		if !strings.Contains(html, `/reports/`+id+`"`) || strings.Contains(html, "Second report") || !strings.Contains(html, `<option value="h1" selected>`) {
+			t.Errorf("filter h1:\n%s", html)
+		}
+	})
+	t.Run("bad filters are shown, not lost", func(t *testing.T) {
+		resp, html := f.page(ward.RoleViewer, "GET", "/reports?q=%2B%2B%2B", nil)
+		if resp.StatusCode != 422 || !strings.Contains(html, `role="alert"`) || !strings.Contains(html, `value="&#43;&#43;&#43;"`) {
+			t.Errorf("a search of punctuation: %d\n%s", resp.StatusCode, html)
+		}
+	})
+}
+
+func TestDeskReportPage(t *testing.T) {
+	f := newFixture(t)
+	id := deskReport(t, f)
+	path := "/reports/" + id
+
+	t.Run("a viewer reads it all, escaped, and may do nothing", func(t *testing.T) {
+		resp, html := f.page(ward.RoleViewer, "GET", path, nil)
+		if resp.StatusCode != 200 {
+			t.Fatalf("%d\n%s", resp.StatusCode, html)
+		}
+		noMarkup(t, html)
+		for _, want := range []string{
+			"<h1>&lt;script&gt;alert(&#34;title&#34;)&lt;/script&gt; Webhook bypass</h1>",
+			"&lt;img src=x onerror=alert(&#34;name&#34;)&gt;",
+			`<a href="https://hackerone.com/reports/42" rel="noopener noreferrer" target="_blank">`,
+			`<li class="event team-only">`, `<span class="visibility">Team only</span>`,
+			`<li class="event reporter-visible">`, `<span class="visibility">Visible to the reporter</span>`,
+			"&lt;svg onload=alert(&#34;comment&#34;)&gt;", "&lt;script&gt;alert(&#39;body&#39;)&lt;/script&gt;",
+		} {
+			if !strings.Contains(html, want) {
+				t.Errorf("the page lacks %q", want)
+			}
+		}
+		if strings.Contains(html, `action="/reports/`+id+`/actions"`) {
+			t.Errorf("a viewer is offered actions")
+		}
+	})
+	t.Run("a viewer's post is refused", func(t *testing.T) {
+		resp, html := f.page(ward.RoleViewer, "POST", path+"/actions", url.Values{"action": {"comment"}, "comment": {"hi"}})
+		if resp.StatusCode != 403 || !strings.Contains(html, "viewer") {
+			t.Errorf("viewer: %d\n%s", resp.StatusCode, html)
+		}
+	})
+	t.Run("a comment round-trips", func(t *testing.T) {
+		_, html := f.page(ward.RoleTriager, "GET", path, nil)
+		if !strings.Contains(html, `<input type="hidden" name="action" value="comment">`) || strings.Contains(html, `value="approve_bounty"`) {
+			t.Fatalf("a triager's forms:\n%s", html)
+		}
+		resp, _ := f.page(ward.RoleTriager, "POST", path+"/actions", url.Values{"action": {"comment"}, "comment": {"line one\r\nline two"}, "visibility": {"team"}})
+		if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != path {
+			t.Fatalf("comment: %d %s", resp.StatusCode, resp.Header.Get("Location"))
+		}
+		events, _ := f.db.FindTimeline(context.Background(), mustID(t, id))
+		if last := events[len(events)-1]; last.Comment != "line one\nline two" || last.Visibility != "team" {
+			t.Errorf("the comment stored: %+v", last)
+		}
+	})
+	t.Run("triage from the calculator's metrics", func(t *testing.T) {
+		if _, err := f.db.ApplyTeam(context.Background(), ward.TeamSpec{Tiers: []ward.TierSpec{{Name: "tier-1", Currency: ptr("USD"),
+			Bounties: map[string]int64{"critical": 1_000_000}}}}, false); err != nil {
+			t.Fatal(err)
+		}
+		form := url.Values{"action": {"triage"}, "tier": {"tier-1"}}
+		for k, v := range map[string]string{"AV": "N", "AC": "L", "PR": "N", "UI": "N", "S": "U", "C": "H", "I": "H", "A": "H"} {
+			form.Set("cvss_"+k, v)
+		}
+		resp, html := f.page(ward.RoleTriager, "POST", path+"/actions", form)
+		if resp.StatusCode != http.StatusSeeOther {
+			t.Fatalf("triage: %d\n%s", resp.StatusCode, html)
+		}
+		rep, _ := f.db.FindReportByID(context.Background(), mustID(t, id))
+		if rep.State != "triaged" || rep.Severity == nil || rep.Severity.Vector != "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H" || rep.Severity.Score != 9.8 {
+			t.Errorf("after triage: %s %+v", rep.State, rep.Severity)
+		}
+		_, html = f.page(ward.RoleTriager, "GET", path, nil)
+		if !strings.Contains(html, `<option value="N" selected>Network</option>`) {
+			t.Errorf("the calculator does not show the vector's metrics")
+		}
+	})
+	t.Run("a refused action shows why, under its status", func(t *testing.T) {
+		resp, html := f.page(ward.RoleTriager, "POST", path+"/actions", url.Values{"action": {"request_info"}, "comment": {"which version?"}, "visibility": {"reporter"}})
+		if resp.StatusCode != 409 || !strings.Contains(html, `<p class="error" role="alert" id="refused">`) || !strings.Contains(html, "triaged") || !strings.Contains(html, "which version?") {
+			t.Errorf("request_info on a triaged report: %d\n%s", resp.StatusCode, html)
+		}
+		resp, html = f.page(ward.RoleTriager, "POST", path+"/actions", url.Values{"action": {"set_severity"}, "cvss_AV": {"N"}})
+		if resp.StatusCode != 422 || !strings.Contains(html, "attack complexity is not chosen") {
+			t.Errorf("half a calculator: %d\n%s", resp.StatusCode, html)
+		}
+	})
+	t.Run("another site cannot post", func(t *testing.T) {
+		req := f.pageRequest(ward.RoleTriager, "POST", path+"/actions", url.Values{"action": {"comment"}, "comment": {"x"}})
+		req.Header.Set("Sec-Fetch-Site", "cross-site")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != 403 {
+			t.Errorf("cross-site: %d", resp.StatusCode)
+		}
+	})
+	t.Run("spam is a 404 page but for admins", func(t *testing.T) {
+		f.act(id, f.tokens[ward.RoleTriager], `{"action":"reopen"}`, 409) // triaged: nothing to reopen
+		_, body := f.do("POST", "/api/v1/reports", f.tokens[ward.RoleTriager], jsonType, `{"title":"buy now","body":"b","source":"api"}`)
+		spam := itoa(decodeJSON[ward.Report](t, body).ID)
+		f.act(spam, f.tokens[ward.RoleTriager], `{"action":"mark_spam"}`, 200)
+		if resp, html := f.page(ward.RoleResponder, "GET", "/reports/"+spam, nil); resp.StatusCode != 404 || !strings.Contains(resp.Header.Get("Content-Type"), "text/html") {
+			t.Errorf("a responder opens spam: %d\n%s", resp.StatusCode, html)
+		}
+		if resp, _ := f.page(ward.RoleAdmin, "GET", "/reports/"+spam, nil); resp.StatusCode != 200 {
+			t.Errorf("an admin opens spam: %d", resp.StatusCode)
+		}
+	})
+}
+
+func mustID(t *testing.T, s string) int64 {
+	t.Helper()
+	var n int64
+	for _, c := range s {
+		n = n*10 + int64(c-'0')
+	}
+	return n
+}
