@@ -1,10 +1,13 @@
 package server
 
 import (
+	"html/template"
 	"net/http"
 	"strings"
+	"sync"
 
 	"github.com/wardsec/ward"
+	"github.com/wardsec/ward/markdown"
 )
 
 // The desk is the team's pages: the dashboard, the report list and report
@@ -57,4 +60,41 @@ func who(actor string) string {
 		return "the reporter"
 	}
 	return actor
+}
+
+// renderedComments keeps timeline comments rendered from Markdown by event
+// ID: events are never changed, and rendering and sanitising a long
+// timeline is most of a report page's cost. The source is kept with the
+// HTML and compared, so that a reused ID (another database) is rendered
+// afresh. At most max entries; when full it starts over.
+type renderedComments struct {
+	mu  sync.Mutex
+	max int
+	m   map[int64]renderedComment
+}
+
+type renderedComment struct {
+	source string
+	html   template.HTML
+}
+
+func newRenderedComments(max int) *renderedComments {
+	return &renderedComments{max: max, m: map[int64]renderedComment{}}
+}
+
+func (c *renderedComments) render(id int64, source string) template.HTML {
+	c.mu.Lock()
+	got, ok := c.m[id]
+	c.mu.Unlock()
+	if ok && got.source == source {
+		return got.html
+	}
+	html := markdown.Render(source)
+	c.mu.Lock()
+	if len(c.m) >= c.max {
+		clear(c.m)
+	}
+	c.m[id] = renderedComment{source, html}
+	c.mu.Unlock()
+	return html
 }

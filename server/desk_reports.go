@@ -1,11 +1,13 @@
 package server
 
 import (
+	"html/template"
 	"net/http"
 	"net/url"
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/wardsec/ward"
 	"github.com/wardsec/ward/reports"
@@ -106,7 +108,7 @@ func (s *Server) handleReportListPage(w http.ResponseWriter, r *http.Request) {
 type reportPage struct {
 	Nav      deskNav
 	Report   *ward.Report
-	Events   []*ward.TimelineEvent
+	Events   []timelineEntry
 	Similar  []ward.SimilarReport
 	Actions  []string       // what the caller may do now, in workflow order
 	Tiers    []*ward.Tier   // for set_severity and triage
@@ -139,9 +141,13 @@ func (s *Server) handleReportPage(w http.ResponseWriter, r *http.Request) {
 func (s *Server) reportPage(r *http.Request, rep *ward.Report) (*reportPage, error) {
 	ctx := r.Context()
 	p := &reportPage{Nav: s.nav(r, "reports"), Report: rep}
-	var err error
-	if p.Events, err = s.cfg.Reports.FindTimeline(ctx, rep.ID); err != nil {
+	events, err := s.cfg.Reports.FindTimeline(ctx, rep.ID)
+	if err != nil {
 		return nil, err
+	}
+	p.Events = make([]timelineEntry, len(events))
+	for i, ev := range events {
+		p.Events[i] = s.timelineEntry(ev)
 	}
 	if p.Similar, err = s.cfg.Actions.Similar(ctx, rep.ID, 5); err != nil {
 		return nil, err
@@ -264,4 +270,30 @@ func actionFromForm(r *http.Request) (reports.Action, error) {
 	vector, err := cvssFromForm(f)
 	in.Vector = vector
 	return in, err
+}
+
+// timelineEntry is a timeline event as the report page shows it, worked
+// out here rather than in the template: a long timeline is most of the
+// page's cost.
+type timelineEntry struct {
+	TeamOnly   bool
+	Actor      string
+	At         string // RFC 3339, for <time datetime>
+	When       string // for people
+	Action     string
+	Transition string // "new → triaged", or "" when the state stayed
+	Changes    []ward.FieldChange
+	Comment    template.HTML // rendered and sanitised
+}
+
+func (s *Server) timelineEntry(ev *ward.TimelineEvent) timelineEntry {
+	e := timelineEntry{TeamOnly: ev.Visibility != string(workflow.VisibilityReporter), Actor: who(ev.Actor),
+		At: ev.At.Format(time.RFC3339), When: ev.At.Format("2 Jan 2006 15:04 MST"), Action: words(ev.Action), Changes: ev.Changes}
+	if ev.FromState != ev.ToState {
+		e.Transition = words(ev.FromState) + " → " + words(ev.ToState)
+	}
+	if ev.Comment != "" {
+		e.Comment = s.comments.render(ev.ID, ev.Comment)
+	}
+	return e
 }

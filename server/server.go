@@ -76,6 +76,7 @@ type Server struct {
 	formLimit *clientLimiter // reports filed through the public form
 	linkLimit *clientLimiter // what reporters do through their links
 	csrf      *http.CrossOriginProtection
+	comments  *renderedComments // the report page's timeline comments, rendered
 }
 
 // New returns a server with every route registered.
@@ -99,7 +100,8 @@ func New(cfg Config) *Server {
 		cfg.FormBurst = DefaultFormBurst
 	}
 	s := &Server{cfg: cfg, mux: http.NewServeMux(), formLimit: newClientLimiter(cfg.FormEvery, cfg.FormBurst),
-		linkLimit: newClientLimiter(linkEvery, linkBurst), csrf: http.NewCrossOriginProtection()}
+		linkLimit: newClientLimiter(linkEvery, linkBurst), csrf: http.NewCrossOriginProtection(),
+		comments: newRenderedComments(10_000)}
 	s.registerRoutes()
 	return s
 }

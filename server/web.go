@@ -22,8 +22,7 @@ var web embed.FS
 var pageFuncs = template.FuncMap{
 	"markdown": markdown.Render,
 	"has":      func(list []string, s string) bool { return slices.Contains(list, s) },
-	// words shows a state or an action, such as needs_info, as words.
-	"words": func(s string) string { return strings.ReplaceAll(s, "_", " ") },
+	"words":    words,
 	"who":   who,
 	"join":  strings.Join,
 	"lower": strings.ToLower,
@@ -40,6 +39,9 @@ var (
 	publicPages = []string{"report_form", "reporter", "error"}
 	deskPages   = []string{"reports", "report"}
 )
+
+// words shows a state or an action, such as needs_info, as words.
+func words(s string) string { return strings.ReplaceAll(s, "_", " ") }
 
 // pages are parsed once; each is the layout with one page's blocks.
 var pages = func() map[string]*template.Template {
