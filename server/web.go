@@ -23,10 +23,10 @@ var pageFuncs = template.FuncMap{
 	"markdown": markdown.Render,
 	"has":      func(list []string, s string) bool { return slices.Contains(list, s) },
 	"words":    words,
-	"who":   who,
-	"join":  strings.Join,
-	"lower": strings.ToLower,
-	"pct":   func(score float64) float64 { return score * 100 },
+	"who":      who,
+	"join":     strings.Join,
+	"lower":    strings.ToLower,
+	"pct":      func(score float64) float64 { return score * 100 },
 	"money": func(amount int64, currency string) string {
 		return fmt.Sprintf("%d.%02d %s", amount/100, amount%100, currency)
 	},
