@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/wardsec/ward"
 )
@@ -292,4 +293,38 @@ func mustID(t *testing.T, s string) int64 {
 		n = n*10 + int64(c-'0')
 	}
 	return n
+}
+
+func TestDeskDashboard(t *testing.T) {
+	f := rotationFixture(t)
+	f.clock.Set(time.Date(2026, 3, 10, 12, 0, 0, 0, time.UTC)) // Tuesday of the second week: the triager's
+	triager := f.tokens[ward.RoleTriager]
+	id := deskReport(t, f)
+	f.act(id, triager, `{"action":"assign","member":"triager@example.org"}`, 200)
+	resp, body := f.do("POST", "/api/v1/reports/"+id+"/reporter-link", triager, "", "")
+	if resp.StatusCode != 201 {
+		t.Fatalf("link: %d %s", resp.StatusCode, body)
+	}
+	link := decodeJSON[struct{ URL, API string }](t, body)
+	if resp, body := f.do("POST", strings.TrimPrefix(link.API, f.srv.URL)+"/actions", "", jsonType, `{"action":"comment","comment":"any news?"}`); resp.StatusCode != 200 {
+		t.Fatalf("reporter comment: %d %s", resp.StatusCode, body)
+	}
+
+	resp, html := f.page(ward.RoleTriager, "GET", "/", nil)
+	if resp.StatusCode != 200 {
+		t.Fatalf("dashboard: %d\n%s", resp.StatusCode, html)
+	}
+	noMarkup(t, html)
+	for _, want := range []string{
+		`<a href="/rotations/src">src</a>`, "<strong>triager</strong> until Mon 16 Mar 09:00 UTC", "On duty now", "Next: viewer",
+		`<h2 id="mine-h"><a href="/reports?view=mine">My reports</a></h2>`, `<a href="/reports/` + id + `">&lt;script&gt;`,
+		"<strong>1 unread notification</strong>", "Coverage gaps in the next 14 days", `aria-current="page">Dashboard`,
+	} {
+		if !strings.Contains(html, want) {
+			t.Errorf("the dashboard lacks %q", want)
+		}
+	}
+	if _, html := f.page(ward.RoleViewer, "GET", "/", nil); !strings.Contains(html, "Nothing assigned to you") || !strings.Contains(html, "No unread notifications") {
+		t.Errorf("a viewer's dashboard:\n%s", html)
+	}
 }

@@ -27,6 +27,9 @@ var pageFuncs = template.FuncMap{
 	"join":     strings.Join,
 	"lower":    strings.ToLower,
 	"pct":      func(score float64) float64 { return score * 100 },
+	"dashList": func(id, title, more string, reports []*ward.Report, empty string) dashList {
+		return dashList{id, title, more, reports, empty}
+	},
 	"money": func(amount int64, currency string) string {
 		return fmt.Sprintf("%d.%02d %s", amount/100, amount%100, currency)
 	},
@@ -37,8 +40,15 @@ var pageFuncs = template.FuncMap{
 // desk's script.
 var (
 	publicPages = []string{"report_form", "reporter", "error"}
-	deskPages   = []string{"reports", "report"}
+	deskPages   = []string{"reports", "report", "dashboard"}
 )
+
+// dashList is one of the dashboard's report lists.
+type dashList struct {
+	ID, Title, More string
+	Reports         []*ward.Report
+	Empty           string
+}
 
 // words shows a state or an action, such as needs_info, as words.
 func words(s string) string { return strings.ReplaceAll(s, "_", " ") }
