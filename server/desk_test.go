@@ -328,3 +328,49 @@ func TestDeskDashboard(t *testing.T) {
 		t.Errorf("a viewer's dashboard:\n%s", html)
 	}
 }
+
+func TestDeskRotation(t *testing.T) {
+	f := rotationFixture(t)
+	f.clock.Set(time.Date(2026, 3, 10, 12, 0, 0, 0, time.UTC))
+	resp, html := f.page(ward.RoleViewer, "GET", "/rotations/src", nil)
+	if resp.StatusCode != 200 {
+		t.Fatalf("rotation: %d\n%s", resp.StatusCode, html)
+	}
+	for _, want := range []string{"<th scope=\"row\">Mon 9 Mar 2026</th>", "triager: Mon 9 Mar 09:00 → Mon 16 Mar 09:00", "Make a calendar feed"} {
+		if !strings.Contains(html, want) {
+			t.Errorf("the rotation page lacks %q", want)
+		}
+	}
+	if strings.Contains(html, "Add an override") {
+		t.Errorf("a viewer is offered an override")
+	}
+	if resp, _ := f.page(ward.RoleViewer, "POST", "/rotations/src/overrides", url.Values{"member": {"admin@example.org"}}); resp.StatusCode != 403 {
+		t.Errorf("a viewer's override: %d", resp.StatusCode)
+	}
+	if resp, html := f.page(ward.RoleViewer, "GET", "/rotations", nil); resp.StatusCode != 200 || !strings.Contains(html, `<a href="/rotations/src">src</a>`) {
+		t.Errorf("rotations: %d\n%s", resp.StatusCode, html)
+	}
+
+	resp, _ = f.page(ward.RoleTriager, "POST", "/rotations/src/overrides", url.Values{"member": {"admin@example.org"}, "start": {"2026-03-11T00:00"}, "end": {"2026-03-12T00:00"}, "reason": {"dentist"}})
+	if resp.StatusCode != 303 {
+		t.Fatalf("override: %d", resp.StatusCode)
+	}
+	if oc := f.onCall("2026-03-11T12:00:00Z"); oc.Assignee.Email != "admin@example.org" {
+		t.Errorf("after the override: %+v", oc)
+	}
+	resp, html = f.page(ward.RoleTriager, "POST", "/rotations/src/overrides", url.Values{"member": {"admin@example.org"}, "start": {"2026-03-12T00:00"}, "end": {"2026-03-11T00:00"}})
+	if resp.StatusCode != 422 || !strings.Contains(html, "end: must be after start") {
+		t.Errorf("a backwards override: %d\n%s", resp.StatusCode, html)
+	}
+	resp, _ = f.page(ward.RoleTriager, "POST", "/rotations/src/swaps", url.Values{"first": {"2026-03-16T09:00:00Z"}, "second": {"2026-03-23T09:00:00Z"}})
+	if resp.StatusCode != 303 {
+		t.Fatalf("swap: %d", resp.StatusCode)
+	}
+	if oc := f.onCall("2026-03-17T12:00:00Z"); oc.Assignee.Email != "responder@example.org" {
+		t.Errorf("after the swap, the week of 16 March: %+v", oc.Assignee)
+	}
+	resp, html = f.page(ward.RoleViewer, "POST", "/rotations/src/calendar-feed", url.Values{})
+	if resp.StatusCode != 201 || !strings.Contains(html, "/calendar/wardcal_") {
+		t.Errorf("calendar feed: %d\n%s", resp.StatusCode, html)
+	}
+}

@@ -84,6 +84,11 @@ func (s *Server) registerRoutes() {
 	s.handle("GET /reports", s.signedIn(s.handleReportListPage))
 	s.handle("GET /reports/{id}", s.signedIn(s.handleReportPage))
 	s.handle("POST /reports/{id}/actions", s.signedIn(s.handleReportActionPost))
+	s.handle("GET /rotations", s.signedIn(s.handleRotationsPage))
+	s.handle("GET /rotations/{name}", s.signedIn(s.handleRotationPage))
+	s.handle("POST /rotations/{name}/overrides", s.signedIn(s.handleRotationOverridePost))
+	s.handle("POST /rotations/{name}/swaps", s.signedIn(s.handleRotationSwapPost))
+	s.handle("POST /rotations/{name}/calendar-feed", s.signedIn(s.handleRotationFeedPost))
 
 	// Calendar clients cannot sign in: the unguessable path is the key.
 	s.handle("GET /calendar/{file}", s.handleCalendar)
