@@ -374,3 +374,27 @@ func TestDeskRotation(t *testing.T) {
 		t.Errorf("calendar feed: %d\n%s", resp.StatusCode, html)
 	}
 }
+
+func TestDeskAdmin(t *testing.T) {
+	f := newFixture(t)
+	if _, err := f.db.ApplyTeam(context.Background(), ward.TeamSpec{Tiers: []ward.TierSpec{{Name: "tier-1", Currency: ptr("USD"),
+		Bounties: map[string]int64{"critical": 1_000_000}}}}, false); err != nil {
+		t.Fatal(err)
+	}
+	for _, path := range []string{"/admin/members", "/admin/audit", "/admin/tiers"} {
+		for _, role := range []ward.Role{ward.RoleViewer, ward.RoleTriager, ward.RoleResponder} {
+			if resp, html := f.page(role, "GET", path, nil); resp.StatusCode != 403 || !strings.Contains(resp.Header.Get("Content-Type"), "text/html") {
+				t.Errorf("%s as a %s: %d\n%s", path, role, resp.StatusCode, html)
+			}
+		}
+	}
+	if _, html := f.page(ward.RoleAdmin, "GET", "/admin/members", nil); !strings.Contains(html, "<td>viewer@example.org</td><td>viewer</td>") || !strings.Contains(html, `href="/admin/members" aria-current="page"`) {
+		t.Errorf("members:\n%s", html)
+	}
+	if _, html := f.page(ward.RoleAdmin, "GET", "/admin/audit?limit=2", nil); !strings.Contains(html, "<td>tier.create</td>") || !strings.Contains(html, `href="/admin/audit?before=8&amp;limit=2"`) {
+		t.Errorf("audit:\n%s", html)
+	}
+	if _, html := f.page(ward.RoleAdmin, "GET", "/admin/tiers", nil); !strings.Contains(html, "<td>10000.00 USD</td>") {
+		t.Errorf("tiers:\n%s", html)
+	}
+}

@@ -89,6 +89,9 @@ func (s *Server) registerRoutes() {
 	s.handle("POST /rotations/{name}/overrides", s.signedIn(s.handleRotationOverridePost))
 	s.handle("POST /rotations/{name}/swaps", s.signedIn(s.handleRotationSwapPost))
 	s.handle("POST /rotations/{name}/calendar-feed", s.signedIn(s.handleRotationFeedPost))
+	s.handle("GET /admin/members", s.signedIn(s.handleAdminMembers))
+	s.handle("GET /admin/audit", s.signedIn(s.handleAdminAudit))
+	s.handle("GET /admin/tiers", s.signedIn(s.handleAdminTiers))
 
 	// Calendar clients cannot sign in: the unguessable path is the key.
 	s.handle("GET /calendar/{file}", s.handleCalendar)

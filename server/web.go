@@ -40,7 +40,7 @@ var pageFuncs = template.FuncMap{
 // desk's script.
 var (
 	publicPages = []string{"report_form", "reporter", "error"}
-	deskPages   = []string{"reports", "report", "dashboard", "rotations", "rotation"}
+	deskPages   = []string{"reports", "report", "dashboard", "rotations", "rotation", "admin_members", "admin_audit", "admin_tiers"}
 )
 
 // dashList is one of the dashboard's report lists.
