@@ -85,6 +85,21 @@ func (s *Service) Similar(ctx context.Context, id int64, limit int) ([]ward.Simi
 	return s.store.SimilarReports(ctx, id, limit)
 }
 
+// Allowed returns the actions the context's actor may take on the report
+// as it is, in workflow order: each succeeds with good arguments (see
+// workflow.Allowed). Pages show a form for each and no other.
+func (s *Service) Allowed(ctx context.Context, r *ward.Report) ([]string, error) {
+	w, err := toWorkflow(r)
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, a := range workflow.Allowed(w, actor(ctx)) {
+		out = append(out, string(a))
+	}
+	return out, nil
+}
+
 // Act takes the action on the report as the context's actor and returns
 // the report as it now is and the action's timeline event.
 func (s *Service) Act(ctx context.Context, id int64, in Action) (*ward.Report, *ward.TimelineEvent, error) {

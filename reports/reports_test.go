@@ -156,3 +156,25 @@ func TestCommandLineTakesNoPartInBounties(t *testing.T) {
 		}
 	}
 }
+
+// Allowed lists what the caller may take as it stands: nothing for a
+// viewer, the triage actions for a responder on a new report.
+func TestAllowed(t *testing.T) {
+	db, svc, _ := setup(t)
+	bo := as("bo@example.org", ward.RoleResponder)
+	r := ward.Report{Title: "x", Source: ward.SourceAPI}
+	if _, err := db.CreateReport(bo, &r); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := svc.Allowed(as("vi@example.org", ward.RoleViewer), &r); err != nil || len(got) != 0 {
+		t.Errorf("a viewer's actions = %v, %v; want none", got, err)
+	}
+	got, err := svc.Allowed(bo, &r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"request_info", "mark_invalid", "mark_duplicate", "mark_spam", "triage", "assign", "comment", "set_severity", "label"}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("a responder's actions on a new report (-want +got):\n%s", diff)
+	}
+}

@@ -77,6 +77,21 @@ func (s *Server) registerRoutes() {
 	s.handle("GET /r/{key}", s.handleReporterPage)
 	s.handle("POST /r/{key}", s.handleReporterPost)
 	s.handle("GET /static/ward.css", s.handleStylesheet)
+	s.handle("GET /static/desk.js", s.handleDeskScript)
+
+	// The desk: the team's pages, signed in.
+	s.handle("GET /{$}", s.signedIn(s.handleDashboard))
+	s.handle("GET /reports", s.signedIn(s.handleReportListPage))
+	s.handle("GET /reports/{id}", s.signedIn(s.handleReportPage))
+	s.handle("POST /reports/{id}/actions", s.signedIn(s.handleReportActionPost))
+	s.handle("GET /rotations", s.signedIn(s.handleRotationsPage))
+	s.handle("GET /rotations/{name}", s.signedIn(s.handleRotationPage))
+	s.handle("POST /rotations/{name}/overrides", s.signedIn(s.handleRotationOverridePost))
+	s.handle("POST /rotations/{name}/swaps", s.signedIn(s.handleRotationSwapPost))
+	s.handle("POST /rotations/{name}/calendar-feed", s.signedIn(s.handleRotationFeedPost))
+	s.handle("GET /admin/members", s.signedIn(s.handleAdminMembers))
+	s.handle("GET /admin/audit", s.signedIn(s.handleAdminAudit))
+	s.handle("GET /admin/tiers", s.signedIn(s.handleAdminTiers))
 
 	// Signing in to the web desk; pages behind signedIn need a session.
 	s.handle("GET /login", s.handleLogin)

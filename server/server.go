@@ -83,6 +83,7 @@ type Server struct {
 	// ones by the email tried.
 	loginLimit, loginFailures *clientLimiter
 	csrf                      *http.CrossOriginProtection
+	comments                  *renderedComments // the report page's timeline comments, rendered
 }
 
 // New returns a server with every route registered.
@@ -110,7 +111,8 @@ func New(cfg Config) *Server {
 	}
 	s := &Server{cfg: cfg, mux: http.NewServeMux(), formLimit: newClientLimiter(cfg.FormEvery, cfg.FormBurst),
 		linkLimit: newClientLimiter(linkEvery, linkBurst), csrf: http.NewCrossOriginProtection(),
-		loginLimit: newClientLimiter(loginEvery, loginBurst), loginFailures: newClientLimiter(loginFailureEvery, loginFailureBurst)}
+		loginLimit: newClientLimiter(loginEvery, loginBurst), loginFailures: newClientLimiter(loginFailureEvery, loginFailureBurst),
+		comments: newRenderedComments(10_000)}
 	s.registerRoutes()
 	return s
 }

@@ -30,8 +30,11 @@ type fixture struct {
 	path   string // the SQLite file
 	db     *store.DB
 	srv    *httptest.Server
+	h      http.Handler // the server's handler, for benchmarks in process
 	tokens map[ward.Role]string
 	logs   *syncBuffer // the server's log
+	// sessions are the desk's signed-in members, by role (pageRequest).
+	sessions map[ward.Role]deskSession
 }
 
 // syncBuffer is a log that the server writes while the test reads it.
@@ -80,7 +83,8 @@ func newFixture(t testing.TB) *fixture {
 	s := server.New(server.Config{Members: db, Tokens: db, Audit: db, Team: db, Rotations: db, Tiers: db, Reports: db, OnCall: oncall.New(db, c.Now),
 		Actions: reports.New(db, db, db, c.Now), Filters: db, Notifications: db, Sessions: db,
 		Now: c.Now, Ready: db.Ping, MaxBody: server.DefaultMaxBody, Logger: slog.New(slog.NewTextHandler(f.logs, nil))})
-	f.srv = httptest.NewServer(s.Handler())
+	f.h = s.Handler()
+	f.srv = httptest.NewServer(f.h)
 	t.Cleanup(f.srv.Close)
 	return f
 }

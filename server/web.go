@@ -13,8 +13,8 @@ import (
 	"github.com/wardsec/ward/markdown"
 )
 
-// web holds the pages' templates and the stylesheet: no build step, no
-// script.
+// web holds the pages' templates, the stylesheet and the desk's one small
+// script: no build step.
 //
 //go:embed web
 var web embed.FS
@@ -22,29 +22,71 @@ var web embed.FS
 var pageFuncs = template.FuncMap{
 	"markdown": markdown.Render,
 	"has":      func(list []string, s string) bool { return slices.Contains(list, s) },
-	// words shows a state or an action, such as needs_info, as words.
-	"words": func(s string) string { return strings.ReplaceAll(s, "_", " ") },
+	"words":    words,
+	"who":      who,
+	"join":     strings.Join,
+	"lower":    strings.ToLower,
+	"pct":      func(score float64) float64 { return score * 100 },
+	"dashList": func(id, title, more string, reports []*ward.Report, empty string) dashList {
+		return dashList{id, title, more, reports, empty}
+	},
 	"money": func(amount int64, currency string) string {
 		return fmt.Sprintf("%d.%02d %s", amount/100, amount%100, currency)
 	},
 }
 
+// publicPages are for people without an account; deskPages are the
+// signed-in team's, each also given desk.html: the navigation and the
+// desk's script.
+var (
+	publicPages = []string{"report_form", "reporter", "error", "login"}
+	deskPages   = []string{"reports", "report", "dashboard", "rotations", "rotation", "admin_members", "admin_audit", "admin_tiers", "account"}
+)
+
+// dashList is one of the dashboard's report lists.
+type dashList struct {
+	ID, Title, More string
+	Reports         []*ward.Report
+	Empty           string
+}
+
+// words shows a state or an action, such as needs_info, as words.
+func words(s string) string { return strings.ReplaceAll(s, "_", " ") }
+
 // pages are parsed once; each is the layout with one page's blocks.
 var pages = func() map[string]*template.Template {
 	layout := template.Must(template.New("").Funcs(pageFuncs).ParseFS(web, "web/layout.html"))
 	out := map[string]*template.Template{}
-	for _, name := range []string{"report_form", "reporter", "error", "login", "account"} {
+	for _, name := range publicPages {
 		out[name] = template.Must(template.Must(layout.Clone()).ParseFS(web, "web/"+name+".html"))
+	}
+	desk := template.Must(template.Must(layout.Clone()).ParseFS(web, "web/desk.html"))
+	for _, name := range deskPages {
+		out[name] = template.Must(template.Must(desk.Clone()).ParseFS(web, "web/"+name+".html"))
 	}
 	return out
 }()
 
-// pageHeaders are sent with every page: no script may run, nothing may be
-// loaded from elsewhere, no other site may frame the page, and no link
-// followed from it tells where it came from (a reporter's page is its own
-// credential).
-func pageHeaders(h http.Header) {
-	h.Set("Content-Security-Policy", "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
+// scripted are the pages that may run /static/desk.js: the desk's. The
+// public pages run no script at all.
+var scripted = func() map[string]bool {
+	m := map[string]bool{}
+	for _, name := range deskPages {
+		m[name] = true
+	}
+	return m
+}()
+
+// pageHeaders are sent with every page: no script may run but, on the
+// desk's pages, ward's own desk.js; nothing may be loaded from elsewhere,
+// no other site may frame the page, and no link followed from it tells
+// where it came from (a reporter's page is its own credential).
+func pageHeaders(h http.Header, script bool) {
+	csp := "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+	if script {
+		csp = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+	}
+	h.Set("Content-Security-Policy", csp)
 	h.Set("X-Frame-Options", "DENY")
 	h.Set("Referrer-Policy", "no-referrer")
 	h.Set("X-Content-Type-Options", "nosniff")
@@ -59,7 +101,7 @@ func (s *Server) page(w http.ResponseWriter, r *http.Request, status int, name s
 		s.pageError(w, r, err)
 		return
 	}
-	writePage(w, status, body)
+	writePage(w, status, body, scripted[name])
 }
 
 // pageError answers a page request with an error page: the same codes and
@@ -75,7 +117,7 @@ func (s *Server) pageError(w http.ResponseWriter, r *http.Request, err error) {
 		http.Error(w, http.StatusText(status), status) // the error page's own tests keep this unreachable
 		return
 	}
-	writePage(w, status, body)
+	writePage(w, status, body, false)
 }
 
 // errorPage is an error as a page: the status's text, the message, and the
@@ -92,8 +134,8 @@ func render(name string, data any) ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
-func writePage(w http.ResponseWriter, status int, body []byte) {
-	pageHeaders(w.Header())
+func writePage(w http.ResponseWriter, status int, body []byte, script bool) {
+	pageHeaders(w.Header(), script)
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.WriteHeader(status)
 	_, _ = w.Write(body) // the status is sent; a broken connection is the client's to notice
@@ -102,4 +144,12 @@ func writePage(w http.ResponseWriter, status int, body []byte) {
 func (s *Server) handleStylesheet(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Cache-Control", "public, max-age=3600")
 	http.ServeFileFS(w, r, web, "web/ward.css")
+}
+
+// handleDeskScript serves desk.js, the keyboard shortcuts and live CVSS
+// vector of the desk's pages; every page works without it.
+func (s *Server) handleDeskScript(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Cache-Control", "public, max-age=3600")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	http.ServeFileFS(w, r, web, "web/desk.js")
 }

@@ -13,6 +13,7 @@ import (
 // accountPage is the member's own account: their password, their second
 // factor and where they are signed in.
 type accountPage struct {
+	Nav            deskNav
 	Member         *ward.Member
 	CSRF           string
 	Sessions       []*ward.Session
@@ -52,7 +53,7 @@ func (s *Server) accountPage(r *http.Request) (*accountPage, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := &accountPage{Member: m, CSRF: s.formToken(r), Sessions: list, CurrentSession: sessionFromContext(r.Context()).ID,
+	p := &accountPage{Nav: s.nav(r, "account"), Member: m, CSRF: s.formToken(r), Sessions: list, CurrentSession: sessionFromContext(r.Context()).ID,
 		HasPassword: c.PasswordHash != "", TOTP: c.TOTPSecret != ""}
 	if c.TOTPPending != "" {
 		key, err := auth.TOTPKey(m.Email, c.TOTPPending)
@@ -182,7 +183,7 @@ func (s *Server) handleTOTPImage(w http.ResponseWriter, r *http.Request) {
 		s.pageError(w, r, fmt.Errorf("TOTP QR code: %w", err))
 		return
 	}
-	pageHeaders(w.Header())
+	pageHeaders(w.Header(), false)
 	w.Header().Set("Content-Type", "image/png")
 	_, _ = w.Write(buf.Bytes())
 }

@@ -1,0 +1,100 @@
+package server
+
+import (
+	"html/template"
+	"net/http"
+	"strings"
+	"sync"
+
+	"github.com/wardsec/ward"
+	"github.com/wardsec/ward/markdown"
+)
+
+// The desk is the team's pages: the dashboard, the report list and report
+// page, the rotations and the admin pages. Every one is signed in
+// (signedIn), checks the caller's role with ward.Require as the API does,
+// and posts its forms with a CSRF token checked by checkForm.
+
+// deskNav is what the header of every desk page needs: who is signed in,
+// whether to show Admin, the sign-out form's token and the current entry.
+type deskNav struct {
+	Me    *ward.Member
+	Admin bool
+	CSRF  string
+	Here  string // dashboard, reports, rotations, admin or account
+}
+
+func (s *Server) nav(r *http.Request, here string) deskNav {
+	actor := ward.ActorFromContext(r.Context())
+	return deskNav{Me: memberFromContext(r.Context()), Admin: actor.Role == ward.RoleAdmin, CSRF: s.formToken(r), Here: here}
+}
+
+// requirePage answers a 403 page and returns false unless the caller may
+// do p.
+func (s *Server) requirePage(w http.ResponseWriter, r *http.Request, p ward.Permission) bool {
+	if err := ward.Require(ward.ActorFromContext(r.Context()), p); err != nil {
+		s.pageError(w, r, err)
+		return false
+	}
+	return true
+}
+
+// formText is a form field as the person wrote it: browsers send line
+// breaks as CRLF.
+func formText(r *http.Request, name string) string {
+	return strings.ReplaceAll(r.PostForm.Get(name), "\r\n", "\n")
+}
+
+// who shows an actor as the audit log and timeline spell it
+// (member:ana@example.org) the way people read it.
+func who(actor string) string {
+	if kind, email, ok := strings.Cut(actor, ":"); ok {
+		switch kind {
+		case ward.ActorMember:
+			return email
+		case ward.ActorReporter:
+			return "the reporter (" + email + ")"
+		}
+	}
+	if actor == ward.ActorReporter {
+		return "the reporter"
+	}
+	return actor
+}
+
+// renderedComments keeps timeline comments rendered from Markdown by event
+// ID: events are never changed, and rendering and sanitising a long
+// timeline is most of a report page's cost. The source is kept with the
+// HTML and compared, so that a reused ID (another database) is rendered
+// afresh. At most max entries; when full it starts over.
+type renderedComments struct {
+	mu  sync.Mutex
+	max int
+	m   map[int64]renderedComment
+}
+
+type renderedComment struct {
+	source string
+	html   template.HTML
+}
+
+func newRenderedComments(max int) *renderedComments {
+	return &renderedComments{max: max, m: map[int64]renderedComment{}}
+}
+
+func (c *renderedComments) render(id int64, source string) template.HTML {
+	c.mu.Lock()
+	got, ok := c.m[id]
+	c.mu.Unlock()
+	if ok && got.source == source {
+		return got.html
+	}
+	html := markdown.Render(source)
+	c.mu.Lock()
+	if len(c.m) >= c.max {
+		clear(c.m)
+	}
+	c.m[id] = renderedComment{source, html}
+	c.mu.Unlock()
+	return html
+}

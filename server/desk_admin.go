@@ -1,0 +1,80 @@
+package server
+
+import (
+	"net/http"
+	"strconv"
+
+	"github.com/wardsec/ward"
+)
+
+// The admin pages are an admin's: each needs the permission its API
+// endpoint needs, and every one of those is an admin's.
+
+// adminMembersPage is GET /admin/members: everyone, disabled too.
+type adminMembersPage struct {
+	Nav     deskNav
+	Members []*ward.Member
+}
+
+func (s *Server) handleAdminMembers(w http.ResponseWriter, r *http.Request) {
+	if !s.requirePage(w, r, ward.ManageTeam) {
+		return
+	}
+	members, err := s.cfg.Members.FindMembers(r.Context(), ward.MemberFilter{IncludeDisabled: true})
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	s.page(w, r, http.StatusOK, "admin_members", adminMembersPage{Nav: s.nav(r, "admin"), Members: members})
+}
+
+// adminAuditPage is GET /admin/audit: one page of the audit log, newest
+// first.
+type adminAuditPage struct {
+	Nav     deskNav
+	Entries []*ward.AuditEntry
+	Next    string
+}
+
+func (s *Server) handleAdminAudit(w http.ResponseWriter, r *http.Request) {
+	if !s.requirePage(w, r, ward.ReadAudit) {
+		return
+	}
+	c, err := readCursor(r.URL.Query(), "an entry", 100, 1000)
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	entries, err := s.cfg.Audit.FindAuditEntries(r.Context(), ward.AuditFilter{Before: c.Before, Limit: c.Limit})
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	p := adminAuditPage{Nav: s.nav(r, "admin"), Entries: entries}
+	if n := len(entries); n == c.Limit {
+		p.Next = "/admin/audit?before=" + strconv.FormatInt(entries[n-1].ID, 10)
+		if c.Limit != 100 {
+			p.Next += "&limit=" + strconv.Itoa(c.Limit)
+		}
+	}
+	s.page(w, r, http.StatusOK, "admin_audit", p)
+}
+
+// adminTiersPage is GET /admin/tiers: the tiers and their bounty tables.
+type adminTiersPage struct {
+	Nav     deskNav
+	Tiers   []*ward.Tier
+	Ratings []string
+}
+
+func (s *Server) handleAdminTiers(w http.ResponseWriter, r *http.Request) {
+	if !s.requirePage(w, r, ward.ManageRotations) {
+		return
+	}
+	tiers, err := s.cfg.Tiers.FindTiers(r.Context())
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	s.page(w, r, http.StatusOK, "admin_tiers", adminTiersPage{Nav: s.nav(r, "admin"), Tiers: tiers, Ratings: ward.BountyRatings})
+}

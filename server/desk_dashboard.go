@@ -1,0 +1,100 @@
+package server
+
+import (
+	"net/http"
+
+	"github.com/wardsec/ward"
+	"github.com/wardsec/ward/oncall"
+)
+
+// dashboardPage is GET /: what a responder looks at first in a shift.
+type dashboardPage struct {
+	Nav        deskNav
+	Rotations  []rotationNow
+	Mine       []*ward.Report
+	Triage     []*ward.Report
+	Stale      []*ward.Report // stale criticals, then highs
+	Disclosure []*ward.Report // waiting for the reporter's answer
+	Gaps       []rotationGaps
+	GapDays    int
+	Unread     int
+	UnreadMore bool // more than Unread
+}
+
+// rotationNow is who holds a rotation now and who holds the next shift;
+// Now is nil before its first shift.
+type rotationNow struct {
+	Name      string
+	Now, Next *oncall.OnCall
+}
+
+type rotationGaps struct {
+	Rotation string
+	Gaps     []oncall.Gap
+}
+
+// The dashboard's lists are short: the first of each queue.
+const (
+	dashboardList  = 10
+	dashboardGaps  = 14 // days ahead
+	unreadCountMax = 99
+)
+
+func (s *Server) handleDashboard(w http.ResponseWriter, r *http.Request) {
+	if !s.requirePage(w, r, ward.ReadReports) || !s.requirePage(w, r, ward.ReadSchedule) {
+		return
+	}
+	ctx := r.Context()
+	actor := ward.ActorFromContext(ctx)
+	now := s.cfg.Now()
+	p := dashboardPage{Nav: s.nav(r, "dashboard"), GapDays: dashboardGaps}
+	var staleHigh []*ward.Report
+	for _, q := range []struct {
+		view string
+		into *[]*ward.Report
+	}{{"mine", &p.Mine}, {"triage", &p.Triage}, {"stale-critical", &p.Stale}, {"stale-high", &staleHigh}, {"pending-disclosure", &p.Disclosure}} {
+		reports, err := s.cfg.Reports.FindReports(ctx, ward.ReportFilter{View: q.view, Me: actor.Email, Limit: dashboardList})
+		if err != nil {
+			s.pageError(w, r, err)
+			return
+		}
+		*q.into = reports
+	}
+	p.Stale = append(p.Stale, staleHigh...)
+	rotations, err := s.cfg.Rotations.FindRotations(ctx)
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	for _, rot := range rotations {
+		rn := rotationNow{Name: rot.Name}
+		if rn.Now, err = s.cfg.OnCall.OnCall(ctx, rot.Name, now); err != nil && ward.ErrorCode(err) != ward.ENOTFOUND {
+			s.pageError(w, r, err)
+			return
+		}
+		if rn.Now != nil { // before its first shift, the dashboard says so
+			if rn.Next, err = s.cfg.OnCall.OnCall(ctx, rot.Name, rn.Now.End); err != nil {
+				s.pageError(w, r, err)
+				return
+			}
+		}
+		p.Rotations = append(p.Rotations, rn)
+		gaps, err := s.cfg.OnCall.Gaps(ctx, rot.Name, now, now.AddDate(0, 0, dashboardGaps))
+		if err != nil {
+			s.pageError(w, r, err)
+			return
+		}
+		if len(gaps) > 0 {
+			p.Gaps = append(p.Gaps, rotationGaps{rot.Name, gaps})
+		}
+	}
+	if s.cfg.Notifications != nil && actor.Email != "" {
+		unread, err := s.cfg.Notifications.FindNotifications(ctx, ward.NotificationFilter{Member: actor.Email, Unread: true, Limit: unreadCountMax + 1})
+		if err != nil {
+			s.pageError(w, r, err)
+			return
+		}
+		p.Unread, p.UnreadMore = min(len(unread), unreadCountMax), len(unread) > unreadCountMax
+	}
+	s.page(w, r, http.StatusOK, "dashboard", p)
+}
