@@ -1,0 +1,125 @@
+package server_test
+
+import (
+	"net/url"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/wardsec/ward"
+	"github.com/wardsec/ward/server"
+)
+
+// TestPageAuthorization sends every page and form to a signed-out visitor
+// and to a member of each role, and holds each answer to what that caller
+// may do. Every page route must be in the table: a new page without a row
+// fails the test.
+func TestPageAuthorization(t *testing.T) {
+	f := newFixture(t)
+	admin := f.tokens[ward.RoleAdmin]
+	f.do("POST", "/api/v1/rotations", admin, jsonType,
+		`{"name":"src","members":["responder@example.org","triager@example.org"],"shift":"168h","handoff":"Mon 09:00 UTC","start":"2026-03-02"}`)
+	id := deskReport(t, f)
+	_, body := f.do("POST", "/api/v1/reports", f.tokens[ward.RoleTriager], jsonType, `{"title":"SPAM-TITLE cheap watches","source":"api"}`)
+	spam := itoa(decodeJSON[ward.Report](t, body).ID)
+	f.act(spam, f.tokens[ward.RoleTriager], `{"action":"mark_spam"}`, 200)
+
+	// Statuses for: signed out, viewer, triager, responder, admin. 303 is
+	// "to the sign-in page" for a GET signed out, and "done" for a form.
+	type row struct {
+		method, path string
+		form         url.Values
+		want         [5]int
+	}
+	member := [5]int{303, 200, 200, 200, 200}
+	adminOnly := [5]int{303, 403, 403, 403, 200}
+	team := [5]int{403, 403, 303, 303, 303} // a form the viewer may not send
+	anyone := [5]int{403, 303, 303, 303, 303}
+	rows := []row{
+		{"GET", "/", nil, member},
+		{"GET", "/reports", nil, member},
+		{"GET", "/reports/" + id, nil, member},
+		{"GET", "/reports/" + spam, nil, [5]int{303, 404, 404, 404, 200}},
+		{"POST", "/reports/" + id + "/actions", url.Values{"action": {"comment"}, "comment": {"seen"}}, team},
+		{"POST", "/reports/" + spam + "/actions", url.Values{"action": {"comment"}, "comment": {"seen"}}, [5]int{403, 404, 404, 404, 409}},
+		{"GET", "/rotations", nil, member},
+		{"GET", "/rotations/src", nil, member},
+		{"POST", "/rotations/src/overrides", url.Values{"member": {"responder@example.org"}, "start": {"2026-03-31T09:00"}, "end": {"2026-04-01T09:00"}}, team},
+		{"POST", "/rotations/src/swaps", url.Values{"first": {"2026-03-09T09:00"}, "second": {"2026-03-16T09:00"}}, team},
+		{"POST", "/rotations/src/calendar-feed", url.Values{}, [5]int{403, 201, 201, 201, 201}},
+		{"GET", "/admin/members", nil, adminOnly},
+		{"GET", "/admin/audit", nil, adminOnly},
+		{"GET", "/admin/tiers", nil, adminOnly},
+		{"GET", "/account", nil, member},
+		{"POST", "/account", url.Values{"action": {"nothing"}}, [5]int{403, 422, 422, 422, 422}},
+		{"GET", "/account/totp.png", nil, [5]int{303, 404, 404, 404, 404}},
+		{"POST", "/logout/everywhere", url.Values{}, anyone},
+		{"POST", "/logout", url.Values{}, anyone},
+	}
+	routes := server.New(server.Config{}).Routes()
+	for _, r := range routes {
+		method, path, _ := strings.Cut(r, " ")
+		if strings.HasPrefix(path, "/api/") || strings.HasPrefix(path, "/calendar/") || strings.HasPrefix(path, "/static/") ||
+			slices.Contains([]string{"/healthz", "/readyz", "/report", "/r/{key}", "/login", "/login/link/{secret}"}, path) {
+			continue
+		}
+		if !slices.ContainsFunc(rows, func(x row) bool { return x.method == method && pattern(x.path) == pattern(path) }) {
+			t.Errorf("page %s has no row in this test", r)
+		}
+	}
+	roles := []ward.Role{"", ward.RoleViewer, ward.RoleTriager, ward.RoleResponder, ward.RoleAdmin}
+	for _, x := range rows {
+		for i, role := range roles {
+			var form url.Values
+			if x.form != nil {
+				form = url.Values{}
+				for k, v := range x.form {
+					form[k] = v
+				}
+			}
+			resp, html := f.page(role, x.method, x.path, form)
+			if resp.StatusCode != x.want[i] {
+				t.Errorf("%s %s as %q: %d, want %d\n%s", x.method, x.path, role, resp.StatusCode, x.want[i], alertText(html))
+			}
+			if role != ward.RoleAdmin && strings.Contains(html, "SPAM-TITLE") {
+				t.Errorf("%s %s shows spam to %q", x.method, x.path, role)
+			}
+		}
+		if x.path == "/logout" || x.path == "/logout/everywhere" {
+			f.sessions = nil // signed out: the next rows sign in again
+		}
+	}
+	// Lists leave spam out for all but admins, too.
+	if _, html := f.page(ward.RoleAdmin, "GET", "/reports?state=spam", nil); !strings.Contains(html, "SPAM-TITLE") {
+		t.Error("an admin's list of spam lacks it")
+	}
+}
+
+// pattern turns a concrete path of the table into the route it hits, for
+// the completeness check: numbers and names in place of wildcards.
+func pattern(path string) string {
+	parts := strings.Split(path, "/")
+	for i, p := range parts {
+		switch {
+		case i == 2 && (parts[1] == "reports" || parts[1] == "rotations") && p != "":
+			parts[i] = "*"
+		}
+	}
+	out := strings.Join(parts, "/")
+	for _, w := range []string{"{id}", "{name}"} {
+		out = strings.ReplaceAll(out, w, "*")
+	}
+	if out == "/{$}" {
+		out = "/"
+	}
+	return out
+}
+
+// alertText is what a page's alert says, or its first 300 bytes.
+func alertText(html string) string {
+	if _, after, ok := strings.Cut(html, `role="alert">`); ok {
+		text, _, _ := strings.Cut(after, "<")
+		return text
+	}
+	return html[:min(300, len(html))]
+}
