@@ -32,6 +32,7 @@ import (
 	"regexp"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -144,7 +145,6 @@ type Tab struct {
 	mu      sync.Mutex
 	console []chromedp.ConsoleMessage
 	dialogs []string
-	shots   int
 	dir     string
 }
 
@@ -570,10 +570,7 @@ func (tab *Tab) screenshot(name string) error {
 	if err := os.MkdirAll(tab.dir, 0o755); err != nil {
 		return fmt.Errorf("screenshot %s: %w", name, err)
 	}
-	tab.mu.Lock()
-	tab.shots++
-	n := tab.shots
-	tab.mu.Unlock()
+	n := screenshotNumber(tab.dir)
 	path := filepath.Join(tab.dir, fmt.Sprintf("%02d-%s.png", n, fileName(name)))
 	if err := os.WriteFile(path, png, 0o644); err != nil {
 		return fmt.Errorf("screenshot %s: %w", name, err)
@@ -592,18 +589,29 @@ func ScreenshotRoot() string {
 }
 
 // screenshotDir is the test's own folder under the root, emptied of an
-// earlier run's pictures.
+// earlier run's pictures when the test's first tab opens: a test with two
+// people in two browsers keeps both's pictures, numbered in the order taken.
 func screenshotDir(t *testing.T) string {
 	parts := strings.Split(t.Name(), "/")
 	for i, p := range parts {
 		parts[i] = fileName(p)
 	}
 	dir := filepath.Join(append([]string{ScreenshotRoot()}, parts...)...)
-	old, _ := filepath.Glob(filepath.Join(dir, "*.png"))
-	for _, f := range old {
-		_ = os.Remove(f)
+	if _, seen := shotCounts.LoadOrStore(dir, new(atomic.Int64)); !seen {
+		old, _ := filepath.Glob(filepath.Join(dir, "*.png"))
+		for _, f := range old {
+			_ = os.Remove(f)
+		}
 	}
 	return dir
+}
+
+// shotCounts numbers the screenshots of each folder.
+var shotCounts sync.Map // dir → *atomic.Int64
+
+func screenshotNumber(dir string) int64 {
+	c, _ := shotCounts.LoadOrStore(dir, new(atomic.Int64))
+	return c.(*atomic.Int64).Add(1)
 }
 
 var unsafeFileChars = regexp.MustCompile(`[^A-Za-z0-9._-]+`)
