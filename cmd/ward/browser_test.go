@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"io"
 	"net/http"
 	"path/filepath"
@@ -40,14 +41,14 @@ func postJSON(t *testing.T, url, token, body string) (int, string) {
 }
 
 // serveWithAdmin starts ward on a fresh database with an admin and returns
-// it with the admin's API token.
-func serveWithAdmin(t *testing.T) (*process, string) {
+// it with the admin's API token and the command line on its database.
+func serveWithAdmin(t *testing.T) (*process, string, *cli) {
 	t.Helper()
 	db := "sqlite:" + filepath.Join(t.TempDir(), "ward.db")
 	c := &cli{t: t, db: db}
 	c.ok("user", "add", "--email", "admin@example.org", "--name", "Admin", "--role", "admin")
 	token := strings.TrimSpace(c.ok("token", "create", "--user", "admin@example.org"))
-	return startServe(t, "--db", db), token
+	return startServe(t, "--db", db), token, c
 }
 
 // TestBrowserReporterJourney is a reporter's whole way through ward in a
@@ -56,7 +57,7 @@ func serveWithAdmin(t *testing.T) (*process, string) {
 func TestBrowserReporterJourney(t *testing.T) {
 	b := browser.New(t)
 	t.Logf("browser: %s", b.Version(t))
-	p, token := serveWithAdmin(t)
+	p, token, _ := serveWithAdmin(t)
 	tab := b.Tab(t)
 
 	if code := tab.Go(p.url + "/report"); code != http.StatusOK {
@@ -190,7 +191,7 @@ func TestBrowserNoScriptInjection(t *testing.T) {
 	for batch := range slices.Chunk(xssCorpus, server.DefaultFormBurst) {
 		t.Run(batch[0].name+"…", func(t *testing.T) {
 			t.Parallel()
-			p, _ := serveWithAdmin(t)
+			p, _, c := serveWithAdmin(t)
 			for _, pl := range batch {
 				t.Run("filed/"+pl.name, func(t *testing.T) {
 					tab := b.Tab(t)
@@ -198,6 +199,30 @@ func TestBrowserNoScriptInjection(t *testing.T) {
 					fileWithPayload(t, tab, p.url, pl)
 				})
 			}
+			// The team reads what was filed: the list, and each report's
+			// page with the reporter's name, text and message.
+			// A browser of its own: cookies are the host's whatever the port,
+			// so batches' sessions in one browser would replace each other.
+			t.Run("desk", func(t *testing.T) {
+				tab := browser.Open(t)
+				tab.BypassCSP()
+				tab.Go(strings.TrimSpace(c.ok("user", "link", "admin@example.org", "--public-url", p.url)))
+				tab.Go(p.url + "/reports")
+				tab.AssertNoScriptInjection()
+				for i, pl := range batch {
+					if code := tab.Go(fmt.Sprintf("%s/reports/%d", p.url, i+1)); code != http.StatusOK {
+						t.Fatalf("report %d: %d", i+1, code)
+					}
+					tab.AssertNoScriptInjection()
+					if got := tab.Text("h1"); got != normalSpace(pl.text) {
+						t.Errorf("%s: the desk's title shows %q, want the text", pl.name, got)
+					}
+					if !strings.Contains(tab.Text("main"), normalSpace(pl.text)) {
+						t.Errorf("%s: the desk does not show the reporter's name as text", pl.name)
+					}
+				}
+				tab.AssertNoConsoleErrors()
+			})
 			// The batch has used the address's reports; a refused form
 			// (here for its email, or for the rate) shows what was
 			// written again.
