@@ -84,3 +84,12 @@ func TestRenderShowsRawHTMLAsText(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkRender renders a comment as people write them on a report: a
+// sentence with emphasis, code and a link.
+func BenchmarkRender(b *testing.B) {
+	const comment = "Checked **step 12**: see `pkg/admission` and [the issue](https://example.org/i/1).\n\n- first\n- second"
+	for b.Loop() {
+		Render(comment)
+	}
+}
