@@ -167,15 +167,16 @@ func (s *Server) clearSessionCookie(w http.ResponseWriter, r *http.Request) {
 }
 
 // startSession signs the member in with a new session, each time a new
-// secret, and ends the one the browser held before, if any.
-func (s *Server) startSession(w http.ResponseWriter, r *http.Request, m *ward.Member) error {
+// secret, and ends the one the browser held before, if any. how is
+// recorded in the audit log.
+func (s *Server) startSession(w http.ResponseWriter, r *http.Request, m *ward.Member, how ward.SignInMethod) error {
 	ctx := ward.NewContextWithActor(r.Context(), ward.Actor{Kind: ward.ActorMember, Email: m.Email, Role: m.Role})
 	if c, err := r.Cookie(sessionCookie); err == nil && c.Value != "" {
 		if err := s.cfg.Sessions.EndSession(ctx, c.Value); err != nil {
 			return err
 		}
 	}
-	sess, secret, err := s.cfg.Sessions.CreateSession(ctx, m.Email, r.UserAgent(), clientAddress(r))
+	sess, secret, err := s.cfg.Sessions.CreateSession(ctx, m.Email, how, r.UserAgent(), clientAddress(r))
 	if err != nil {
 		return err
 	}
@@ -227,7 +228,7 @@ func (s *Server) handleLoginPost(w http.ResponseWriter, r *http.Request) {
 		refuse(err)
 		return
 	}
-	if err := s.startSession(w, r, m); err != nil {
+	if err := s.startSession(w, r, m, ward.SignInPassword); err != nil {
 		refuse(err)
 		return
 	}
@@ -275,7 +276,7 @@ func (s *Server) handleLoginLink(w http.ResponseWriter, r *http.Request) {
 		s.pageError(w, r, err)
 		return
 	}
-	if err := s.startSession(w, r, m); err != nil {
+	if err := s.startSession(w, r, m, ward.SignInLink); err != nil {
 		s.pageError(w, r, err)
 		return
 	}
