@@ -184,13 +184,23 @@ func (s *Server) startSession(w http.ResponseWriter, r *http.Request, m *ward.Me
 	return nil
 }
 
-// loginPage is the sign-in form, empty or with why it was refused.
+// loginPage is the sign-in form, empty or with why it was refused. SSO
+// names the single sign-on provider for its button; "" when there is
+// none.
 type loginPage struct {
-	Email, Next, Error string
+	Email, Next, Error, SSO string
 }
 
 func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
-	s.page(w, r, http.StatusOK, "login", loginPage{Next: safeNext(r.URL.Query().Get("next"))})
+	s.page(w, r, http.StatusOK, "login", s.loginPage(loginPage{Next: safeNext(r.URL.Query().Get("next"))}))
+}
+
+// loginPage completes p with what every rendering of the form shows.
+func (s *Server) loginPage(p loginPage) loginPage {
+	if s.cfg.SSO != nil {
+		p.SSO = s.cfg.SSOName
+	}
+	return p
 }
 
 // handleLoginPost signs in with an email, a password and, for members who
@@ -205,7 +215,7 @@ func (s *Server) handleLoginPost(w http.ResponseWriter, r *http.Request) {
 	refuse := func(err error) {
 		if _, status, ok := s.failure(w, r, err); ok {
 			p.Error = ward.ErrorMessage(err)
-			s.page(w, r, status, "login", p)
+			s.page(w, r, status, "login", s.loginPage(p))
 		}
 	}
 	now := s.cfg.Now()
