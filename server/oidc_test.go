@@ -240,6 +240,16 @@ func TestSignInWithSSO(t *testing.T) {
 			t.Errorf("the same callback again: %d, want 403", resp.StatusCode)
 		}
 	})
+	t.Run("the address's sign-in limit", func(t *testing.T) {
+		statuses := map[int]int{}
+		for range 12 {
+			resp, _ := b.get("/login/oidc/callback?state=guess&code=guess")
+			statuses[resp.StatusCode]++
+		}
+		if statuses[http.StatusTooManyRequests] == 0 {
+			t.Errorf("12 callbacks at once: %v, want 429 for some", statuses)
+		}
+	})
 }
 
 func mustJSON(t *testing.T, v any) []byte {
