@@ -14,6 +14,17 @@ const (
 	SignInLinkLifetime = 15 * time.Minute
 )
 
+// SignInMethod is how a member proved who they are when signing in; the
+// audit log records it with each new session.
+type SignInMethod string
+
+// The ways to sign in.
+const (
+	SignInPassword SignInMethod = "password" // email, password, and a TOTP code when turned on
+	SignInLink     SignInMethod = "link"     // a one-time sign-in link
+	SignInOIDC     SignInMethod = "oidc"     // single sign-on through an OpenID Connect provider
+)
+
 // Session is a member signed in to the web desk from one browser. Only a
 // hash of its secret, which the browser holds in a cookie, is stored.
 type Session struct {
@@ -65,10 +76,10 @@ type SessionService interface {
 	// works once even when two sign-ins race.
 	UseTOTPStep(ctx context.Context, email string, step int64) error
 
-	// CreateSession signs the member in: it returns a new session and its
-	// secret, for the cookie. A disabled or unknown member is
-	// EUNAUTHORIZED.
-	CreateSession(ctx context.Context, email, userAgent, address string) (*Session, string, error)
+	// CreateSession signs the member in, as how says they proved who they
+	// are: it returns a new session and its secret, for the cookie. A
+	// disabled or unknown member is EUNAUTHORIZED.
+	CreateSession(ctx context.Context, email string, how SignInMethod, userAgent, address string) (*Session, string, error)
 	// AuthenticateSession returns the session of the secret and its
 	// member. A secret that is unknown, ended, expired or idle too long, or
 	// whose member is disabled, is EUNAUTHORIZED.

@@ -60,7 +60,7 @@ func TestPageAuthorization(t *testing.T) {
 	for _, r := range routes {
 		method, path, _ := strings.Cut(r, " ")
 		if strings.HasPrefix(path, "/api/") || strings.HasPrefix(path, "/calendar/") || strings.HasPrefix(path, "/static/") ||
-			slices.Contains([]string{"/healthz", "/readyz", "/report", "/r/{key}", "/login", "/login/link/{secret}"}, path) {
+			slices.Contains([]string{"/healthz", "/readyz", "/report", "/r/{key}", "/login", "/login/link/{secret}", "/login/oidc", "/login/oidc/callback"}, path) {
 			continue
 		}
 		if !slices.ContainsFunc(rows, func(x row) bool { return x.method == method && pattern(x.path) == pattern(path) }) {

@@ -29,7 +29,7 @@ func (f *fixture) pageRequest(role ward.Role, method, path string, form url.Valu
 		ds, ok := f.sessions[role]
 		if !ok {
 			var err error
-			if ds.session, ds.secret, err = f.db.CreateSession(context.Background(), string(role)+"@example.org", "test", "127.0.0.1"); err != nil {
+			if ds.session, ds.secret, err = f.db.CreateSession(context.Background(), string(role)+"@example.org", ward.SignInPassword, "test", "127.0.0.1"); err != nil {
 				f.t.Fatal(err)
 			}
 			f.sessions[role] = ds

@@ -97,6 +97,8 @@ func (s *Server) registerRoutes() {
 	s.handle("GET /login", s.handleLogin)
 	s.handle("POST /login", s.handleLoginPost)
 	s.handle("GET /login/link/{secret}", s.handleLoginLink)
+	s.handle("GET /login/oidc", s.handleLoginOIDC)
+	s.handle("GET /login/oidc/callback", s.handleLoginOIDCCallback)
 	s.handle("POST /logout", s.signedIn(s.handleLogout))
 	s.handle("POST /logout/everywhere", s.signedIn(s.handleLogoutEverywhere))
 	s.handle("GET /account", s.signedIn(s.handleAccount))

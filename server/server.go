@@ -38,7 +38,7 @@ type Config struct {
 	Notifications ward.NotificationService
 	OnCall        *oncall.Service
 	Now           func() time.Time            // the clock; time.Now when nil
-	Random        io.Reader                   // for password salts and TOTP secrets; crypto/rand when nil
+	Random        io.Reader                   // for password salts, TOTP secrets and single sign-on states; crypto/rand when nil
 	Ready         func(context.Context) error // answers /readyz, typically the database ping
 	Logger        *slog.Logger
 	Version       string
@@ -47,6 +47,11 @@ type Config struct {
 	// for the links it gives out; without it, links are made from the
 	// request's Host.
 	PublicURL string
+	// SSO, when not nil, signs members in through an OpenID Connect
+	// provider beside passwords; SSOName labels its button ("Sign in with
+	// SSOName").
+	SSO     SingleSignOn
+	SSOName string
 	// The public report form allows FormBurst reports from one address at
 	// once, then one more every FormEvery: DefaultFormEvery and
 	// DefaultFormBurst when zero.
@@ -83,6 +88,7 @@ type Server struct {
 	// ones by the email tried.
 	loginLimit, loginFailures *clientLimiter
 	csrf                      *http.CrossOriginProtection
+	ssoKey                    []byte            // signs the single sign-on cookie; made at start-up
 	comments                  *renderedComments // the report page's timeline comments, rendered
 }
 
@@ -113,6 +119,8 @@ func New(cfg Config) *Server {
 		linkLimit: newClientLimiter(linkEvery, linkBurst), csrf: http.NewCrossOriginProtection(),
 		loginLimit: newClientLimiter(loginEvery, loginBurst), loginFailures: newClientLimiter(loginFailureEvery, loginFailureBurst),
 		comments: newRenderedComments(10_000)}
+	s.ssoKey = make([]byte, 32)
+	_, _ = rand.Read(s.ssoKey) // crypto/rand.Read never fails on supported platforms
 	s.registerRoutes()
 	return s
 }

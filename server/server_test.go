@@ -57,6 +57,13 @@ func (b *syncBuffer) String() string {
 
 func newFixture(t testing.TB) *fixture {
 	t.Helper()
+	return newFixtureWith(t, nil)
+}
+
+// newFixtureWith is newFixture with a server whose configuration configure
+// changes first, when not nil.
+func newFixtureWith(t testing.TB, configure func(*server.Config)) *fixture {
+	t.Helper()
 	ctx := ward.NewContextWithActor(context.Background(), ward.Actor{Kind: ward.ActorCLI, Email: "test", Role: ward.RoleAdmin})
 	c := wardtest.NewClock(time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC))
 	path := filepath.Join(t.TempDir(), "ward.db")
@@ -80,9 +87,13 @@ func newFixture(t testing.TB) *fixture {
 		}
 		f.tokens[r] = secret
 	}
-	s := server.New(server.Config{Members: db, Tokens: db, Audit: db, Team: db, Rotations: db, Tiers: db, Reports: db, OnCall: oncall.New(db, c.Now),
+	cfg := server.Config{Members: db, Tokens: db, Audit: db, Team: db, Rotations: db, Tiers: db, Reports: db, OnCall: oncall.New(db, c.Now),
 		Actions: reports.New(db, db, db, c.Now), Filters: db, Notifications: db, Sessions: db,
-		Now: c.Now, Ready: db.Ping, MaxBody: server.DefaultMaxBody, Logger: slog.New(slog.NewTextHandler(f.logs, nil))})
+		Now: c.Now, Ready: db.Ping, MaxBody: server.DefaultMaxBody, Logger: slog.New(slog.NewTextHandler(f.logs, nil))}
+	if configure != nil {
+		configure(&cfg)
+	}
+	s := server.New(cfg)
 	f.h = s.Handler()
 	f.srv = httptest.NewServer(f.h)
 	t.Cleanup(f.srv.Close)

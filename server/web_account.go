@@ -122,7 +122,7 @@ func (s *Server) changeAccount(w http.ResponseWriter, r *http.Request) (string, 
 		if err := s.cfg.Sessions.SetPassword(ctx, m.Email, hash); err != nil {
 			return "", err
 		}
-		return "password", s.startSession(w, r, m)
+		return "password", s.startSession(w, r, m, ward.SignInPassword)
 	case "totp_setup":
 		if c.TOTP() {
 			return "", ward.Errorf(ward.ECONFLICT, "an authenticator app is set up already; turn it off first")

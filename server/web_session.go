@@ -167,15 +167,16 @@ func (s *Server) clearSessionCookie(w http.ResponseWriter, r *http.Request) {
 }
 
 // startSession signs the member in with a new session, each time a new
-// secret, and ends the one the browser held before, if any.
-func (s *Server) startSession(w http.ResponseWriter, r *http.Request, m *ward.Member) error {
+// secret, and ends the one the browser held before, if any. how is
+// recorded in the audit log.
+func (s *Server) startSession(w http.ResponseWriter, r *http.Request, m *ward.Member, how ward.SignInMethod) error {
 	ctx := ward.NewContextWithActor(r.Context(), ward.Actor{Kind: ward.ActorMember, Email: m.Email, Role: m.Role})
 	if c, err := r.Cookie(sessionCookie); err == nil && c.Value != "" {
 		if err := s.cfg.Sessions.EndSession(ctx, c.Value); err != nil {
 			return err
 		}
 	}
-	sess, secret, err := s.cfg.Sessions.CreateSession(ctx, m.Email, r.UserAgent(), clientAddress(r))
+	sess, secret, err := s.cfg.Sessions.CreateSession(ctx, m.Email, how, r.UserAgent(), clientAddress(r))
 	if err != nil {
 		return err
 	}
@@ -183,13 +184,23 @@ func (s *Server) startSession(w http.ResponseWriter, r *http.Request, m *ward.Me
 	return nil
 }
 
-// loginPage is the sign-in form, empty or with why it was refused.
+// loginPage is the sign-in form, empty or with why it was refused. SSO
+// names the single sign-on provider for its button; "" when there is
+// none.
 type loginPage struct {
-	Email, Next, Error string
+	Email, Next, Error, SSO string
 }
 
 func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
-	s.page(w, r, http.StatusOK, "login", loginPage{Next: safeNext(r.URL.Query().Get("next"))})
+	s.page(w, r, http.StatusOK, "login", s.loginPage(loginPage{Next: safeNext(r.URL.Query().Get("next"))}))
+}
+
+// loginPage completes p with what every rendering of the form shows.
+func (s *Server) loginPage(p loginPage) loginPage {
+	if s.cfg.SSO != nil {
+		p.SSO = s.cfg.SSOName
+	}
+	return p
 }
 
 // handleLoginPost signs in with an email, a password and, for members who
@@ -204,7 +215,7 @@ func (s *Server) handleLoginPost(w http.ResponseWriter, r *http.Request) {
 	refuse := func(err error) {
 		if _, status, ok := s.failure(w, r, err); ok {
 			p.Error = ward.ErrorMessage(err)
-			s.page(w, r, status, "login", p)
+			s.page(w, r, status, "login", s.loginPage(p))
 		}
 	}
 	now := s.cfg.Now()
@@ -227,7 +238,7 @@ func (s *Server) handleLoginPost(w http.ResponseWriter, r *http.Request) {
 		refuse(err)
 		return
 	}
-	if err := s.startSession(w, r, m); err != nil {
+	if err := s.startSession(w, r, m, ward.SignInPassword); err != nil {
 		refuse(err)
 		return
 	}
@@ -275,7 +286,7 @@ func (s *Server) handleLoginLink(w http.ResponseWriter, r *http.Request) {
 		s.pageError(w, r, err)
 		return
 	}
-	if err := s.startSession(w, r, m); err != nil {
+	if err := s.startSession(w, r, m, ward.SignInLink); err != nil {
 		s.pageError(w, r, err)
 		return
 	}

@@ -167,8 +167,9 @@ func (db *DB) UseTOTPStep(ctx context.Context, email string, step int64) error {
 
 // CreateSession signs the member in with a new session: a new secret each
 // time, so that no one can fix a session for someone else to sign in to.
-// It also clears sessions that have run out, everyone's.
-func (db *DB) CreateSession(ctx context.Context, email, userAgent, address string) (*ward.Session, string, error) {
+// It also clears sessions that have run out, everyone's. The audit entry
+// records how the member signed in.
+func (db *DB) CreateSession(ctx context.Context, email string, how ward.SignInMethod, userAgent, address string) (*ward.Session, string, error) {
 	secret, err := db.newSecret(SessionPrefix)
 	if err != nil {
 		return nil, "", err
@@ -204,7 +205,7 @@ func (db *DB) CreateSession(ctx context.Context, email, userAgent, address strin
 	if err != nil {
 		return nil, "", fmt.Errorf("insert session for %s: %w", m.Email, err)
 	}
-	if err := tx.audit(ctx, "session.sign_in", "member/"+m.Email, ward.Diff{"session": {nil, s.ID}, "address": {nil, address}}); err != nil {
+	if err := tx.audit(ctx, "session.sign_in", "member/"+m.Email, ward.Diff{"session": {nil, s.ID}, "address": {nil, address}, "how": {nil, string(how)}}); err != nil {
 		return nil, "", err
 	}
 	return s, secret, tx.commit()

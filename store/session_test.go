@@ -14,7 +14,7 @@ func TestSessions(t *testing.T) {
 		mustCreate(t, db, ward.Member{Email: "ana@example.org", Name: "Ana", Role: ward.RoleAdmin})
 		mustCreate(t, db, ward.Member{Email: "bo@example.org", Name: "Bo", Role: ward.RoleTriager})
 
-		s, secret, err := db.CreateSession(ctx, "Bo@example.org", "Firefox", "192.0.2.1")
+		s, secret, err := db.CreateSession(ctx, "Bo@example.org", ward.SignInPassword, "Firefox", "192.0.2.1")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -60,7 +60,7 @@ func TestSessions(t *testing.T) {
 			}
 		})
 		t.Run("a session idle for two hours ends", func(t *testing.T) {
-			_, idle, _ := db.CreateSession(ctx, "ana@example.org", "", "")
+			_, idle, _ := db.CreateSession(ctx, "ana@example.org", ward.SignInPassword, "", "")
 			db.clock.Advance(ward.SessionIdle - time.Second)
 			if _, _, err := db.AuthenticateSession(ctx, idle); err != nil {
 				t.Fatalf("before the idle timeout: %v", err)
@@ -70,7 +70,7 @@ func TestSessions(t *testing.T) {
 			wantCode(t, err, ward.EUNAUTHORIZED)
 		})
 		t.Run("a session ends 12 hours after signing in however used", func(t *testing.T) {
-			_, long, _ := db.CreateSession(ctx, "ana@example.org", "", "")
+			_, long, _ := db.CreateSession(ctx, "ana@example.org", ward.SignInPassword, "", "")
 			for range 12 {
 				db.clock.Advance(time.Hour)
 				_, _, err = db.AuthenticateSession(ctx, long)
@@ -81,8 +81,8 @@ func TestSessions(t *testing.T) {
 			}
 		})
 
-		_, secret, _ = db.CreateSession(ctx, "bo@example.org", "", "")
-		_, other, _ := db.CreateSession(ctx, "bo@example.org", "", "")
+		_, secret, _ = db.CreateSession(ctx, "bo@example.org", ward.SignInPassword, "", "")
+		_, other, _ := db.CreateSession(ctx, "bo@example.org", ward.SignInPassword, "", "")
 		t.Run("signing out ends that session only", func(t *testing.T) {
 			if err := db.EndSession(ctx, secret); err != nil {
 				t.Fatal(err)
@@ -97,8 +97,8 @@ func TestSessions(t *testing.T) {
 			}
 		})
 		t.Run("signing out everywhere ends every session of the member", func(t *testing.T) {
-			_, ana, _ := db.CreateSession(ctx, "ana@example.org", "", "")
-			_, third, _ := db.CreateSession(ctx, "bo@example.org", "", "")
+			_, ana, _ := db.CreateSession(ctx, "ana@example.org", ward.SignInPassword, "", "")
+			_, third, _ := db.CreateSession(ctx, "bo@example.org", ward.SignInPassword, "", "")
 			list, err := db.FindSessions(ctx, "bo@example.org")
 			if err != nil || len(list) != 2 || list[0].Member != "bo@example.org" {
 				t.Fatalf("sessions %+v, %v", list, err)
@@ -116,7 +116,7 @@ func TestSessions(t *testing.T) {
 			}
 		})
 		t.Run("a new password ends the member's sessions", func(t *testing.T) {
-			_, s, _ := db.CreateSession(ctx, "bo@example.org", "", "")
+			_, s, _ := db.CreateSession(ctx, "bo@example.org", ward.SignInPassword, "", "")
 			if err := db.SetPassword(ctx, "bo@example.org", "$argon2id$v=19$m=1,t=1,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA"); err != nil {
 				t.Fatal(err)
 			}
@@ -128,7 +128,7 @@ func TestSessions(t *testing.T) {
 			}
 		})
 		t.Run("disabling a member ends their sessions", func(t *testing.T) {
-			_, s, _ := db.CreateSession(ctx, "bo@example.org", "", "")
+			_, s, _ := db.CreateSession(ctx, "bo@example.org", ward.SignInPassword, "", "")
 			yes := true
 			if _, err := db.UpdateMember(ctx, "bo@example.org", ward.MemberUpdate{Disabled: &yes}); err != nil {
 				t.Fatal(err)
@@ -139,7 +139,7 @@ func TestSessions(t *testing.T) {
 			}
 			_, _, err := db.AuthenticateSession(ctx, s)
 			wantCode(t, err, ward.EUNAUTHORIZED)
-			_, _, err = db.CreateSession(ctx, "bo@example.org", "", "")
+			_, _, err = db.CreateSession(ctx, "bo@example.org", ward.SignInPassword, "", "")
 			wantCode(t, err, ward.EUNAUTHORIZED)
 		})
 		t.Run("the audit log records signing in and out, never a secret", func(t *testing.T) {

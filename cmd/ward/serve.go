@@ -5,12 +5,15 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/url"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 	"github.com/wardsec/ward"
+	"github.com/wardsec/ward/oidc"
 	"github.com/wardsec/ward/oncall"
 	"github.com/wardsec/ward/reports"
 	"github.com/wardsec/ward/server"
@@ -25,6 +28,10 @@ type serveFlags struct {
 	maxBody   int64
 	grace     time.Duration
 	publicURL string
+	// Single sign-on; off unless oidcIssuer is set. The client secret is
+	// read from WARD_OIDC_CLIENT_SECRET or oidcSecretFile, never a flag's
+	// value, which other users see in the process list.
+	oidcIssuer, oidcClientID, oidcSecretFile, oidcName string
 }
 
 func (e *env) serveCmd() *cobra.Command {
@@ -51,6 +58,10 @@ func (e *env) serveCmd() *cobra.Command {
 	cmd.Flags().StringVar(&f.logLevel, "log-level", envOr("WARD_LOG_LEVEL", "info"), "log level: debug, info, warn or error (env WARD_LOG_LEVEL)")
 	cmd.Flags().Int64Var(&f.maxBody, "max-body", server.DefaultMaxBody, "request body limit in bytes")
 	cmd.Flags().StringVar(&f.publicURL, "public-url", envOr("WARD_PUBLIC_URL", ""), "where people reach ward, such as https://ward.example.org, for the links it gives reporters (env WARD_PUBLIC_URL); the request's host when empty")
+	cmd.Flags().StringVar(&f.oidcIssuer, "oidc-issuer", envOr("WARD_OIDC_ISSUER", ""), "single sign-on: the OpenID Connect issuer URL, such as https://accounts.google.com (env WARD_OIDC_ISSUER); off when empty. Needs --public-url, --oidc-client-id and a client secret")
+	cmd.Flags().StringVar(&f.oidcClientID, "oidc-client-id", envOr("WARD_OIDC_CLIENT_ID", ""), "single sign-on: ward's client ID with the provider (env WARD_OIDC_CLIENT_ID)")
+	cmd.Flags().StringVar(&f.oidcSecretFile, "oidc-client-secret-file", "", "single sign-on: a file holding the client secret; else it is read from the environment variable WARD_OIDC_CLIENT_SECRET")
+	cmd.Flags().StringVar(&f.oidcName, "oidc-name", envOr("WARD_OIDC_NAME", "single sign-on"), "single sign-on: the provider's name on the sign-in button, such as \"Google Workspace\" (env WARD_OIDC_NAME)")
 	cmd.Flags().DurationVar(&f.grace, "shutdown-grace", 15*time.Second, "how long requests in flight may take to finish on shutdown")
 	return cmd
 }
@@ -78,8 +89,48 @@ func newLogger(format, level string, e *env) (*slog.Logger, error) {
 	}
 }
 
+// oidcProvider is the single sign-on provider the flags set up, or nil
+// when --oidc-issuer is empty. getenv reads the client secret's variable.
+func oidcProvider(f serveFlags, getenv func(string) string) (*oidc.Provider, error) {
+	if f.oidcIssuer == "" {
+		return nil, nil
+	}
+	if u, err := url.Parse(f.oidcIssuer); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+		return nil, ward.Errorf(ward.EINVALID, "--oidc-issuer %q: want a URL such as https://accounts.google.com", f.oidcIssuer)
+	}
+	if f.oidcClientID == "" {
+		return nil, ward.Errorf(ward.EINVALID, "--oidc-issuer needs --oidc-client-id (or WARD_OIDC_CLIENT_ID)")
+	}
+	// The provider sends browsers back to a URL registered with it in
+	// advance, so it cannot follow the request's Host.
+	u, err := url.Parse(f.publicURL)
+	if f.publicURL == "" || err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+		return nil, ward.Errorf(ward.EINVALID, "--oidc-issuer needs --public-url (or WARD_PUBLIC_URL), such as https://ward.example.org: the provider sends browsers back to <public-url>/login/oidc/callback")
+	}
+	secret := getenv("WARD_OIDC_CLIENT_SECRET")
+	if f.oidcSecretFile != "" {
+		if secret != "" {
+			return nil, ward.Errorf(ward.EINVALID, "the client secret is given twice, by --oidc-client-secret-file and WARD_OIDC_CLIENT_SECRET: keep one")
+		}
+		b, err := os.ReadFile(f.oidcSecretFile)
+		if err != nil {
+			return nil, ward.Errorf(ward.EINVALID, "--oidc-client-secret-file: %v", err)
+		}
+		secret = strings.TrimSpace(string(b))
+	}
+	if secret == "" {
+		return nil, ward.Errorf(ward.EINVALID, "--oidc-issuer needs the client secret, in WARD_OIDC_CLIENT_SECRET or a file named by --oidc-client-secret-file")
+	}
+	return oidc.New(oidc.Config{Issuer: f.oidcIssuer, ClientID: f.oidcClientID, ClientSecret: secret,
+		RedirectURL: strings.TrimSuffix(f.publicURL, "/") + "/login/oidc/callback"}), nil
+}
+
 func (e *env) serve(ctx context.Context, f serveFlags) error {
 	logger, err := newLogger(f.logFormat, f.logLevel, e)
+	if err != nil {
+		return err
+	}
+	sso, err := oidcProvider(f, os.Getenv)
 	if err != nil {
 		return err
 	}
@@ -95,7 +146,7 @@ func (e *env) serve(ctx context.Context, f serveFlags) error {
 			return err
 		}
 	}
-	srv := server.New(server.Config{
+	cfg := server.Config{
 		Members:       db,
 		Tokens:        db,
 		Audit:         db,
@@ -113,7 +164,22 @@ func (e *env) serve(ctx context.Context, f serveFlags) error {
 		Logger:        logger,
 		Version:       version,
 		MaxBody:       f.maxBody,
-	})
+	}
+	if sso != nil {
+		cfg.SSO, cfg.SSOName = sso, f.oidcName
+		// Discovery happens on the first sign-in anyway; trying it now
+		// only tells the operator early that the issuer is wrong or down.
+		go func() {
+			ctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+			defer cancel()
+			if err := sso.Discover(ctx); err != nil {
+				logger.Warn("single sign-on: the provider does not answer yet; sign-ins will try again", "issuer", f.oidcIssuer, "error", err)
+				return
+			}
+			logger.Info("single sign-on", "issuer", f.oidcIssuer)
+		}()
+	}
+	srv := server.New(cfg)
 	return srv.ListenAndServe(ctx, f.addr, f.grace, func(a net.Addr) {
 		url := "http://" + a.String()
 		logger.Info("listening", "url", url, "database", store.RedactDSN(e.db))
