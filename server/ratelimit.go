@@ -5,8 +5,6 @@ import (
 	"net/netip"
 	"sync"
 	"time"
-
-	"golang.org/x/time/rate"
 )
 
 // clientLimiter is a token bucket per client (an address, a reporter
@@ -24,9 +22,22 @@ type clientLimiter struct {
 // maxBuckets bounds a limiter's memory: some 100 bytes a bucket.
 const maxBuckets = 100_000
 
+// bucket is one client's tokens: burst at most, one more after each
+// every. It is the limiter's own rather than golang.org/x/time/rate's,
+// since a sign-in that succeeds gives its token back (refund), which rate
+// cannot do exactly.
 type bucket struct {
-	limiter *rate.Limiter
-	last    time.Time
+	tokens float64
+	at     time.Time // when tokens was last brought up to date
+	last   time.Time // when the client was last seen
+}
+
+// fill brings the bucket's tokens up to now.
+func (b *bucket) fill(now time.Time, every time.Duration, burst int) {
+	if now.After(b.at) {
+		b.tokens = min(float64(burst), b.tokens+float64(now.Sub(b.at))/float64(every))
+		b.at = now
+	}
 }
 
 func newClientLimiter(every time.Duration, burst int) *clientLimiter {
@@ -54,11 +65,29 @@ func (l *clientLimiter) allow(client string, now time.Time) bool {
 		if len(l.seen) >= maxBuckets {
 			return false
 		}
-		b = &bucket{limiter: rate.NewLimiter(rate.Every(l.every), l.burst)}
+		b = &bucket{tokens: float64(l.burst), at: now}
 		l.seen[client] = b
 	}
 	b.last = now
-	return b.limiter.AllowN(now, 1)
+	b.fill(now, l.every, l.burst)
+	if b.tokens < 1 {
+		return false
+	}
+	b.tokens--
+	return true
+}
+
+// refund gives back a token that allow took, for limits that count only
+// failures: the token is taken before trying, so that requests in
+// parallel cannot all try before any failure is counted, and given back
+// when the try succeeds.
+func (l *clientLimiter) refund(client string, now time.Time) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if b := l.seen[client]; b != nil {
+		b.fill(now, l.every, l.burst)
+		b.tokens = min(float64(l.burst), b.tokens+1)
+	}
 }
 
 // clientAddress is the address a request came from: an IPv4 address, or
@@ -77,13 +106,4 @@ func clientAddress(r *http.Request) string {
 		return p.String()
 	}
 	return addr.String()
-}
-
-// exhausted reports whether the client's bucket is empty, taking nothing
-// from it: for limits that count only failures, checked before trying.
-func (l *clientLimiter) exhausted(client string, now time.Time) bool {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	b := l.seen[client]
-	return b != nil && b.limiter.TokensAt(now) < 1
 }

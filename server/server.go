@@ -84,12 +84,13 @@ type Server struct {
 	routes    []string       // every registered pattern, for the OpenAPI check
 	formLimit *clientLimiter // reports filed through the public form
 	linkLimit *clientLimiter // what reporters do through their links
-	// loginLimit counts sign-in attempts by address, loginFailures failed
-	// ones by the email tried.
-	loginLimit, loginFailures *clientLimiter
-	csrf                      *http.CrossOriginProtection
-	ssoKey                    []byte            // signs the single sign-on cookie; made at start-up
-	comments                  *renderedComments // the report page's timeline comments, rendered
+	// loginLimit counts sign-in attempts by address, emailLimit failed
+	// ones by the email tried (and the member's, for the current password
+	// on /account).
+	loginLimit, emailLimit *clientLimiter
+	csrf                   *http.CrossOriginProtection
+	ssoKey                 []byte            // signs the single sign-on cookie; made at start-up
+	comments               *renderedComments // the report page's timeline comments, rendered
 }
 
 // New returns a server with every route registered.
@@ -117,7 +118,7 @@ func New(cfg Config) *Server {
 	}
 	s := &Server{cfg: cfg, mux: http.NewServeMux(), formLimit: newClientLimiter(cfg.FormEvery, cfg.FormBurst),
 		linkLimit: newClientLimiter(linkEvery, linkBurst), csrf: http.NewCrossOriginProtection(),
-		loginLimit: newClientLimiter(loginEvery, loginBurst), loginFailures: newClientLimiter(loginFailureEvery, loginFailureBurst),
+		loginLimit: newClientLimiter(loginEvery, loginBurst), emailLimit: newClientLimiter(loginEmailEvery, loginEmailBurst),
 		comments: newRenderedComments(10_000)}
 	s.ssoKey = make([]byte, 32)
 	_, _ = rand.Read(s.ssoKey) // crypto/rand.Read never fails on supported platforms

@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -238,6 +239,43 @@ func TestSignInRateLimits(t *testing.T) {
 	if resp, body := b.post("/login", url.Values{"email": {"x@example.org"}, "password": {"x"}}); resp.StatusCode != http.StatusTooManyRequests ||
 		!strings.Contains(body, "your address") {
 		t.Errorf("the eleventh attempt from one address: %d\n%s", resp.StatusCode, body)
+	}
+}
+
+// TestSignInEmailLimitInParallel sends wrong passwords for one email all
+// at once: the email's limit must hold while argon2 runs, so that no more
+// than its burst are checked and the rest are refused.
+func TestSignInEmailLimitInParallel(t *testing.T) {
+	f := newFixture(t)
+	f.setPassword("triager@example.org", password)
+	const tries = 10
+	statuses := make(chan int, tries)
+	var wg sync.WaitGroup
+	for range tries {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			// Each from a browser of its own; all share the test's address,
+			// whose limit (ten) lets every one through to the email's.
+			resp, _ := f.browser().post("/login", url.Values{"email": {"triager@example.org"}, "password": {"wrong password!"}})
+			statuses <- resp.StatusCode
+		}()
+	}
+	wg.Wait()
+	close(statuses)
+	checked, limited := 0, 0
+	for st := range statuses {
+		switch st {
+		case http.StatusUnauthorized:
+			checked++
+		case http.StatusTooManyRequests:
+			limited++
+		default:
+			t.Errorf("status %d", st)
+		}
+	}
+	if checked > 5 || checked+limited != tries {
+		t.Errorf("%d passwords checked, %d refused; want at most 5 checked", checked, limited)
 	}
 }
 

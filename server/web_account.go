@@ -101,14 +101,15 @@ func (s *Server) changeAccount(w http.ResponseWriter, r *http.Request) (string, 
 	case "password":
 		if c.PasswordHash != "" {
 			// Guessing the current password here is guessing at the
-			// sign-in form: the same limit holds.
-			if s.loginFailures.exhausted(m.Email, now) {
+			// sign-in form: the same limit holds, taken before the check
+			// and given back when it is right.
+			if !s.emailLimit.allow(m.Email, now) {
 				return "", errTooManyFailures
 			}
 			if !auth.VerifyPassword(r.PostForm.Get("current"), c.PasswordHash) {
-				s.loginFailures.allow(m.Email, now)
 				return "", ward.Errorf(ward.EINVALID, "current password: it is wrong")
 			}
+			s.emailLimit.refund(m.Email, now)
 		}
 		if r.PostForm.Get("new") != r.PostForm.Get("confirm") {
 			return "", ward.Errorf(ward.EINVALID, "new password: the two entries differ")

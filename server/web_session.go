@@ -20,13 +20,16 @@ const sessionCookie = "ward_session"
 // Sign-in limits: ten attempts from one address at once, then one a
 // minute; and five failures for one email, from wherever, then one a
 // minute, so that spreading guesses over many addresses gains nothing.
-// The email's limit counts addresses that are no member's too, so that it
-// tells nothing about who is one.
+// The email's token is taken before the password is checked and given
+// back if it was right: taken after a failure, parallel requests would
+// all be checked before any failure was counted. The email's limit
+// counts addresses that are no member's too, so that it tells nothing
+// about who is one.
 const (
-	loginEvery        = time.Minute
-	loginBurst        = 10
-	loginFailureEvery = time.Minute
-	loginFailureBurst = 5
+	loginEvery      = time.Minute
+	loginBurst      = 10
+	loginEmailEvery = time.Minute
+	loginEmailBurst = 5
 )
 
 var (
@@ -223,21 +226,20 @@ func (s *Server) handleLoginPost(w http.ResponseWriter, r *http.Request) {
 		refuse(errTooManySignIns)
 		return
 	}
-	account := strings.ToLower(p.Email)
-	if s.loginFailures.exhausted(account, now) {
+	if !s.emailLimit.allow(strings.ToLower(p.Email), now) {
 		refuse(errTooManyFailures)
 		return
 	}
 	m, err := s.checkSignIn(r.Context(), p.Email, r.PostForm.Get("password"), r.PostForm.Get("code"), now)
 	if err != nil {
 		if ward.ErrorCode(err) == ward.EUNAUTHORIZED {
-			s.loginFailures.allow(account, now)
 			s.cfg.Logger.LogAttrs(r.Context(), slog.LevelWarn, "sign-in refused",
 				slog.String("request_id", ward.RequestIDFromContext(r.Context())), slog.String("address", clientAddress(r)))
 		}
 		refuse(err)
 		return
 	}
+	s.emailLimit.refund(strings.ToLower(p.Email), now)
 	if err := s.startSession(w, r, m, ward.SignInPassword); err != nil {
 		refuse(err)
 		return
