@@ -364,3 +364,25 @@ func TestSignInWithSSOProviderDown(t *testing.T) {
 		t.Errorf("provider up again: %d, want 302", resp.StatusCode)
 	}
 }
+
+// TestSSOCookieSecureBehindProxy: the state cookie follows the session
+// cookie's rule, Secure with an https public URL whatever the Host.
+func TestSSOCookieSecureBehindProxy(t *testing.T) {
+	f := newFixtureWith(t, func(cfg *server.Config) {
+		idp := newFakeIdP(t, cfg.Now)
+		cfg.SSO = oidc.New(oidc.Config{Issuer: idp.srv.URL, ClientID: ssoClientID, ClientSecret: ssoSecret,
+			RedirectURL: ssoRedirect, Now: cfg.Now})
+		cfg.PublicURL = "https://ward.example.org"
+	})
+	req, _ := http.NewRequest("GET", f.srv.URL+"/login/oidc", nil)
+	req.Host = "127.0.0.1:8080"
+	resp, err := f.browser().client.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	cs := resp.Cookies()
+	if len(cs) != 1 || cs[0].Name != "ward_sso" || !cs[0].Secure {
+		t.Errorf("%d, cookies %v, want a Secure ward_sso", resp.StatusCode, cs)
+	}
+}

@@ -14,6 +14,8 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
+	"strings"
 	"time"
 
 	"github.com/wardsec/ward"
@@ -45,7 +47,7 @@ type Config struct {
 	MaxBody       int64 // request body limit in bytes; DefaultMaxBody when 0
 	// PublicURL is where people reach ward, such as https://ward.example.org,
 	// for the links it gives out; without it, links are made from the
-	// request's Host.
+	// request's Host. When it is https, cookies are always Secure.
 	PublicURL string
 	// SSO, when not nil, signs members in through an OpenID Connect
 	// provider beside passwords; SSOName labels its button ("Sign in with
@@ -91,6 +93,7 @@ type Server struct {
 	csrf                   *http.CrossOriginProtection
 	ssoKey                 []byte            // signs the single sign-on cookie; made at start-up
 	comments               *renderedComments // the report page's timeline comments, rendered
+	publicHTTPS            bool              // PublicURL is https: every cookie is Secure
 }
 
 // New returns a server with every route registered.
@@ -120,6 +123,9 @@ func New(cfg Config) *Server {
 		linkLimit: newClientLimiter(linkEvery, linkBurst), csrf: http.NewCrossOriginProtection(),
 		loginLimit: newClientLimiter(loginEvery, loginBurst), emailLimit: newClientLimiter(loginEmailEvery, loginEmailBurst),
 		comments: newRenderedComments(10_000)}
+	if u, err := url.Parse(cfg.PublicURL); err == nil && strings.EqualFold(u.Scheme, "https") {
+		s.publicHTTPS = true
+	}
 	s.ssoKey = make([]byte, 32)
 	_, _ = rand.Read(s.ssoKey) // crypto/rand.Read never fails on supported platforms
 	s.registerRoutes()

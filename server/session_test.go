@@ -15,6 +15,7 @@ import (
 
 	"github.com/wardsec/ward"
 	"github.com/wardsec/ward/auth"
+	"github.com/wardsec/ward/server"
 )
 
 // browser is a client with cookies that does not follow redirects, so that
@@ -488,5 +489,27 @@ func TestSessionCookieSecure(t *testing.T) {
 			t.Errorf("Host %s: %d, cookies %v, want Secure %t", host, resp.StatusCode, cs, secure)
 		}
 		f.clock.Advance(time.Minute)
+	}
+}
+
+// TestSessionCookieSecureBehindProxy: a proxy that ends TLS often sends
+// its own idea of the host (nginx's default is the upstream's,
+// 127.0.0.1:8080); with an https public URL the cookie is Secure anyway.
+func TestSessionCookieSecureBehindProxy(t *testing.T) {
+	for publicURL, secure := range map[string]bool{"https://ward.example.org": true, "http://127.0.0.1:8080": false, "": false} {
+		f := newFixtureWith(t, func(c *server.Config) { c.PublicURL = publicURL })
+		f.setPassword("triager@example.org", password)
+		req, _ := http.NewRequest("POST", f.srv.URL+"/login", strings.NewReader(url.Values{"email": {"triager@example.org"}, "password": {password}}.Encode()))
+		req.Host = "127.0.0.1:8080"
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		resp, err := f.browser().client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		cs := resp.Cookies()
+		if len(cs) != 1 || cs[0].Secure != secure {
+			t.Errorf("public URL %q: %d, cookies %v, want Secure %t", publicURL, resp.StatusCode, cs, secure)
+		}
 	}
 }

@@ -85,7 +85,7 @@ func (s *Server) handleLoginOIDC(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Cache-Control", "no-store")
 	http.SetCookie(w, &http.Cookie{Name: ssoCookie, Value: value, Path: ssoPath, MaxAge: int(ssoLifetime.Seconds()),
-		Secure: secureCookie(r), HttpOnly: true, SameSite: http.SameSiteLaxMode})
+		Secure: s.secureCookie(r), HttpOnly: true, SameSite: http.SameSiteLaxMode})
 	http.Redirect(w, r, to, http.StatusFound)
 }
 
@@ -106,7 +106,7 @@ func (s *Server) handleLoginOIDCCallback(w http.ResponseWriter, r *http.Request)
 	}
 	// The cookie serves one attempt, whatever its outcome.
 	http.SetCookie(w, &http.Cookie{Name: ssoCookie, Value: "", Path: ssoPath, MaxAge: -1,
-		Secure: secureCookie(r), HttpOnly: true, SameSite: http.SameSiteLaxMode})
+		Secure: s.secureCookie(r), HttpOnly: true, SameSite: http.SameSiteLaxMode})
 	m, next, err := s.checkSSO(r)
 	if err != nil {
 		if c := ward.ErrorCode(err); c == ward.EUNAUTHORIZED || c == ward.EFORBIDDEN {

@@ -138,14 +138,16 @@ func safeNext(next string) string {
 	return next
 }
 
-// secureCookie says whether the session cookie is marked Secure: always,
-// except for plain HTTP to a loopback host (localhost, 127.0.0.1, ::1),
-// where browsers would drop a Secure cookie and nobody can listen in, so
-// that `ward serve` works on a laptop without TLS. Behind a proxy that
-// ends TLS, requests come as plain HTTP but for the public host, so the
-// cookie is Secure, as the browser's HTTPS connection needs.
-func secureCookie(r *http.Request) bool {
-	if r.TLS != nil {
+// secureCookie says whether ward's cookies (the session's, single sign-on's)
+// are marked Secure. When the public URL is https they always are: behind
+// a proxy that ends TLS, requests come as plain HTTP, often for the
+// proxy's own idea of the host (nginx sends 127.0.0.1:8080 unless told
+// otherwise), so the request cannot tell. Otherwise they are Secure except
+// for plain HTTP to a loopback host (localhost, 127.0.0.1, ::1), where
+// browsers would drop a Secure cookie and nobody can listen in, so that
+// `ward serve` works on a laptop without TLS.
+func (s *Server) secureCookie(r *http.Request) bool {
+	if r.TLS != nil || s.publicHTTPS {
 		return true
 	}
 	host := r.Host
@@ -161,12 +163,12 @@ func secureCookie(r *http.Request) bool {
 
 func (s *Server) setSessionCookie(w http.ResponseWriter, r *http.Request, secret string, sess *ward.Session) {
 	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: secret, Path: "/", Expires: sess.ExpiresAt,
-		MaxAge: int(sess.ExpiresAt.Sub(sess.CreatedAt).Seconds()), Secure: secureCookie(r), HttpOnly: true, SameSite: http.SameSiteLaxMode})
+		MaxAge: int(sess.ExpiresAt.Sub(sess.CreatedAt).Seconds()), Secure: s.secureCookie(r), HttpOnly: true, SameSite: http.SameSiteLaxMode})
 }
 
 func (s *Server) clearSessionCookie(w http.ResponseWriter, r *http.Request) {
 	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: "", Path: "/", MaxAge: -1,
-		Secure: secureCookie(r), HttpOnly: true, SameSite: http.SameSiteLaxMode})
+		Secure: s.secureCookie(r), HttpOnly: true, SameSite: http.SameSiteLaxMode})
 }
 
 // startSession signs the member in with a new session, each time a new
