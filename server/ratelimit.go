@@ -10,7 +10,9 @@ import (
 // clientLimiter is a token bucket per client (an address, a reporter
 // link), read on the server's clock so that tests can move time. Buckets
 // of clients gone quiet are dropped, and there are at most maxBuckets: a
-// flood of new clients is refused rather than allowed to grow it.
+// new client in a full table takes the place of one seen long ago (see
+// evict), so that a flood neither grows the table nor turns the limit
+// off.
 type clientLimiter struct {
 	every time.Duration // one more request is allowed after each
 	burst int
@@ -63,7 +65,7 @@ func (l *clientLimiter) allow(client string, now time.Time) bool {
 	b := l.seen[client]
 	if b == nil {
 		if len(l.seen) >= maxBuckets {
-			return false
+			l.evict()
 		}
 		b = &bucket{tokens: float64(l.burst), at: now}
 		l.seen[client] = b
@@ -75,6 +77,31 @@ func (l *clientLimiter) allow(client string, now time.Time) bool {
 	}
 	b.tokens--
 	return true
+}
+
+// evictSample is how many buckets evict looks at to find the least
+// recently seen: a sample, since looking at all of a full table for each
+// new client would be the flood's work multiplied.
+const evictSample = 64
+
+// evict drops the least recently seen of some buckets (Go's maps start
+// each walk at a random place) to make room for a new client. Refusing
+// new clients would lock everyone new out, and forgetting them would
+// let them in unlimited; a dropped bucket starts full again, which costs
+// an attacker a whole table of clients to cause.
+func (l *clientLimiter) evict() {
+	var oldest string
+	var oldestSeen time.Time
+	n := 0
+	for k, b := range l.seen {
+		if n == 0 || b.last.Before(oldestSeen) {
+			oldest, oldestSeen = k, b.last
+		}
+		if n++; n == evictSample {
+			break
+		}
+	}
+	delete(l.seen, oldest)
 }
 
 // refund gives back a token that allow took, for limits that count only

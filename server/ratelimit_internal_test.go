@@ -42,12 +42,26 @@ func TestClientLimiterForgetsAndBounds(t *testing.T) {
 		t.Errorf("after the sweep: %d buckets, want only b's", len(l.seen))
 	}
 	for i := len(l.seen); i < maxBuckets; i++ {
-		l.allow(strconv.Itoa(i), later)
+		l.allow(strconv.Itoa(i), later.Add(time.Duration(i)*time.Microsecond))
 	}
-	if l.allow("one too many", later) || len(l.seen) != maxBuckets {
-		t.Errorf("a new client past the bound: %d buckets", len(l.seen))
+	full := later.Add(time.Second)
+	// A new client in a full table is limited like any other, and takes
+	// the place of one seen long ago; b, seen before them all, is likely
+	// gone, but a client seen just now stays.
+	recent := strconv.Itoa(maxBuckets - 1)
+	for range 2 {
+		l.allow(recent, full)
 	}
-	if !l.allow("b", later) {
-		t.Error("a known client is refused when the table is full")
+	got := 0
+	for range 3 {
+		if l.allow("new", full) {
+			got++
+		}
+	}
+	if got != 2 || len(l.seen) != maxBuckets {
+		t.Errorf("a new client past the bound: allowed %d of 3, %d buckets", got, len(l.seen))
+	}
+	if l.allow(recent, full) {
+		t.Error("a recent client's bucket was forgotten when the table was full")
 	}
 }
