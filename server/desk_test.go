@@ -230,8 +230,8 @@ func TestDeskReportPage(t *testing.T) {
 			"<h1>&lt;script&gt;alert(&#34;title&#34;)&lt;/script&gt; Webhook bypass</h1>",
 			"&lt;img src=x onerror=alert(&#34;name&#34;)&gt;",
 			`<a href="https://hackerone.com/reports/42" rel="noopener noreferrer" target="_blank">`,
-			`<li class="event team-only">`, `<span class="visibility">Team only</span>`,
-			`<li class="event reporter-visible">`, `<span class="visibility">Visible to the reporter</span>`,
+			`<li class="team">`, `<span class="vis">Team only</span>`,
+			`<li class="shared">`, `<span class="vis">Visible to the reporter</span>`,
 			"&lt;svg onload=alert(&#34;comment&#34;)&gt;", "&lt;script&gt;alert(&#39;body&#39;)&lt;/script&gt;",
 		} {
 			if !strings.Contains(html, want) {

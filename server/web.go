@@ -2,12 +2,15 @@ package server
 
 import (
 	"bytes"
+	"compress/gzip"
 	"embed"
 	"fmt"
 	"html/template"
+	"io/fs"
 	"net/http"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/wardsec/ward"
 	"github.com/wardsec/ward/markdown"
@@ -142,14 +145,68 @@ func writePage(w http.ResponseWriter, status int, body []byte, script bool) {
 }
 
 func (s *Server) handleStylesheet(w http.ResponseWriter, r *http.Request) {
-	w.Header().Set("Cache-Control", "public, max-age=3600")
-	http.ServeFileFS(w, r, web, "web/ward.css")
+	serveAsset(w, r, assets["ward.css"])
 }
 
 // handleDeskScript serves desk.js, the keyboard shortcuts and live CVSS
 // vector of the desk's pages; every page works without it.
 func (s *Server) handleDeskScript(w http.ResponseWriter, r *http.Request) {
-	w.Header().Set("Cache-Control", "public, max-age=3600")
-	w.Header().Set("X-Content-Type-Options", "nosniff")
-	http.ServeFileFS(w, r, web, "web/desk.js")
+	serveAsset(w, r, assets["desk.js"])
+}
+
+// asset is a static file as served: its bytes, gzipped once at start-up,
+// and its type.
+type asset struct {
+	name, contentType string
+	plain, gzipped    []byte
+}
+
+// assets are the stylesheet and the script. They are compressed for
+// browsers that accept it, since they hold no secret; pages are not, since
+// a page holds its form token beside text others wrote (BREACH).
+var assets = func() map[string]*asset {
+	out := map[string]*asset{}
+	for name, typ := range map[string]string{"ward.css": "text/css; charset=utf-8", "desk.js": "text/javascript; charset=utf-8"} {
+		plain, err := fs.ReadFile(web, "web/"+name)
+		if err != nil {
+			panic(fmt.Sprintf("embedded %s: %v", name, err)) // embedded at build time: cannot be missing
+		}
+		var buf bytes.Buffer
+		zw, _ := gzip.NewWriterLevel(&buf, gzip.BestCompression) // a valid level cannot fail
+		_, _ = zw.Write(plain)                                   // a bytes.Buffer cannot fail
+		_ = zw.Close()
+		out[name] = &asset{name: name, contentType: typ, plain: plain, gzipped: buf.Bytes()}
+	}
+	return out
+}()
+
+// serveAsset answers with the asset, gzipped when the browser accepts it,
+// and as not modified when the browser's copy is current.
+func serveAsset(w http.ResponseWriter, r *http.Request, a *asset) {
+	h := w.Header()
+	h.Set("Cache-Control", "public, max-age=3600")
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Content-Type", a.contentType)
+	h.Set("Vary", "Accept-Encoding")
+	body := a.plain
+	if acceptsGzip(r) {
+		h.Set("Content-Encoding", "gzip")
+		body = a.gzipped
+	}
+	http.ServeContent(w, r, a.name, built, bytes.NewReader(body))
+}
+
+// built stands for the assets' modification time: they change only with
+// the binary.
+var built = time.Now()
+
+// acceptsGzip reads Accept-Encoding: gzip, unless refused with q=0.
+func acceptsGzip(r *http.Request) bool {
+	for _, part := range strings.Split(r.Header.Get("Accept-Encoding"), ",") {
+		coding, params, _ := strings.Cut(strings.TrimSpace(part), ";")
+		if strings.EqualFold(strings.TrimSpace(coding), "gzip") && strings.ReplaceAll(params, " ", "") != "q=0" {
+			return true
+		}
+	}
+	return false
 }
