@@ -3,6 +3,7 @@ package server
 import (
 	"net/http"
 	"net/netip"
+	"strings"
 	"sync"
 	"time"
 )
@@ -117,20 +118,54 @@ func (l *clientLimiter) refund(client string, now time.Time) {
 	}
 }
 
-// clientAddress is the address a request came from: an IPv4 address, or
-// the /64 network of an IPv6 one, since one client commonly holds a whole
-// /64. Behind a reverse proxy every request comes from the proxy; ward
-// does not read X-Forwarded-For, which any client can send, so the proxy
-// should limit too.
-func clientAddress(r *http.Request) string {
+// clientAddress is the address a request came from, as the limits key
+// it: an IPv4 address, or the /64 network of an IPv6 one, since one client
+// commonly holds a whole /64. It is the connection's address, unless that
+// is one of the trusted proxies: then it is the right-most address of
+// X-Forwarded-For that is not itself a trusted proxy. Each proxy appends
+// the address it was connected from, so everything to the left of that
+// one was written by the client, who can write anything there; and an
+// untrusted peer's X-Forwarded-For is not read at all.
+func clientAddress(r *http.Request, trusted []netip.Prefix) string {
 	ap, err := netip.ParseAddrPort(r.RemoteAddr)
 	if err != nil {
 		return r.RemoteAddr
 	}
 	addr := ap.Addr().Unmap()
+	if isTrusted(addr, trusted) {
+		hops := strings.Split(strings.Join(r.Header.Values("X-Forwarded-For"), ","), ",")
+		for i := len(hops) - 1; i >= 0; i-- {
+			hop, err := netip.ParseAddr(strings.TrimSpace(hops[i]))
+			if err != nil {
+				// A proxy we trust wrote something unreadable: keep the
+				// last address known, so that such requests share one
+				// bucket rather than escape the limit.
+				break
+			}
+			addr = hop.Unmap()
+			if !isTrusted(addr, trusted) {
+				break
+			}
+		}
+	}
 	if addr.Is6() {
 		p, _ := addr.Prefix(64) // a /64 of an IPv6 address always exists
 		return p.String()
 	}
 	return addr.String()
+}
+
+func isTrusted(addr netip.Addr, trusted []netip.Prefix) bool {
+	for _, p := range trusted {
+		if p.Contains(addr) {
+			return true
+		}
+	}
+	return false
+}
+
+// clientAddress is the request's client address under the server's
+// trusted proxies.
+func (s *Server) clientAddress(r *http.Request) string {
+	return clientAddress(r, s.cfg.TrustedProxies)
 }

@@ -2,6 +2,7 @@ package server
 
 import (
 	"net/http/httptest"
+	"net/netip"
 	"strconv"
 	"testing"
 	"time"
@@ -18,8 +19,36 @@ func TestClientAddress(t *testing.T) {
 	} {
 		r := httptest.NewRequest("POST", "/report", nil)
 		r.RemoteAddr = remote
-		if got := clientAddress(r); got != want {
+		if got := clientAddress(r, nil); got != want {
 			t.Errorf("clientAddress(%q) = %q, want %q", remote, got, want)
+		}
+	}
+}
+
+func TestClientAddressBehindProxies(t *testing.T) {
+	trusted := []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8"), netip.MustParsePrefix("fd00::/8")}
+	for _, c := range []struct {
+		name, remote string
+		xff          []string
+		want         string
+	}{
+		{"an untrusted peer's header is ignored", "192.0.2.7:5555", []string{"198.51.100.1"}, "192.0.2.7"},
+		{"a trusted proxy without the header", "10.0.0.1:5555", nil, "10.0.0.1"},
+		{"one proxy", "10.0.0.1:5555", []string{"198.51.100.1"}, "198.51.100.1"},
+		{"the client's own claims are passed over", "10.0.0.1:5555", []string{"1.2.3.4, 5.6.7.8, 198.51.100.1"}, "198.51.100.1"},
+		{"several trusted hops", "10.0.0.1:5555", []string{"1.2.3.4, 198.51.100.1, 10.0.0.9", "10.0.0.8"}, "198.51.100.1"},
+		{"a client claiming to be a proxy", "10.0.0.1:5555", []string{"10.9.9.9"}, "10.9.9.9"},
+		{"garbage from the client's side", "10.0.0.1:5555", []string{"not-an-address, 10.0.0.2"}, "10.0.0.2"},
+		{"IPv6 by /64", "[fd00::1]:443", []string{"2001:db8:1:2:aaaa::1"}, "2001:db8:1:2::/64"},
+		{"IPv4-mapped", "[::ffff:10.0.0.1]:443", []string{"::ffff:198.51.100.1"}, "198.51.100.1"},
+	} {
+		r := httptest.NewRequest("POST", "/report", nil)
+		r.RemoteAddr = c.remote
+		for _, v := range c.xff {
+			r.Header.Add("X-Forwarded-For", v)
+		}
+		if got := clientAddress(r, trusted); got != c.want {
+			t.Errorf("%s: %q, want %q", c.name, got, c.want)
 		}
 	}
 }

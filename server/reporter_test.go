@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"strings"
 	"testing"
@@ -344,5 +345,44 @@ func TestReporterPageRefusesCrossSitePosts(t *testing.T) {
 	}
 	if f.auditCount() != before {
 		t.Error("a refused post wrote something")
+	}
+}
+
+// Behind a trusted proxy each client has its own bucket, by the address
+// the proxy adds to X-Forwarded-For; without one, the header changes
+// nothing.
+func TestReportFormRateLimitBehindProxy(t *testing.T) {
+	send := func(f *fixture, xff string) int {
+		t.Helper()
+		req, _ := http.NewRequest("POST", f.srv.URL+"/report", strings.NewReader(url.Values{"title": {"t"}, "body": {"b"}}.Encode()))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.Header.Set("Sec-Fetch-Site", "same-origin")
+		req.Header.Set("X-Forwarded-For", xff)
+		resp, err := f.browser().client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	behind := newFixtureWith(t, func(c *server.Config) { c.TrustedProxies = []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")} })
+	direct := newFixture(t)
+	for i := range server.DefaultFormBurst {
+		// The client names another address each time, left of the proxy's.
+		if got := send(behind, "192.0.2."+itoa(int64(i))+", 198.51.100.1"); got != http.StatusSeeOther {
+			t.Fatalf("report %d behind the proxy: %d", i+1, got)
+		}
+		if got := send(direct, "198.51.100."+itoa(int64(i))); got != http.StatusSeeOther {
+			t.Fatalf("report %d without a proxy: %d", i+1, got)
+		}
+	}
+	if got := send(behind, "192.0.2.99, 198.51.100.1"); got != http.StatusTooManyRequests {
+		t.Errorf("the same client behind the proxy, another claim: %d, want 429", got)
+	}
+	if got := send(behind, "198.51.100.2"); got != http.StatusSeeOther {
+		t.Errorf("another client behind the proxy: %d, want 303", got)
+	}
+	if got := send(direct, "198.51.100.99"); got != http.StatusTooManyRequests {
+		t.Errorf("an untrusted peer's X-Forwarded-For was read: %d, want 429", got)
 	}
 }

@@ -14,6 +14,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"strings"
 	"time"
@@ -49,6 +50,11 @@ type Config struct {
 	// for the links it gives out; without it, links are made from the
 	// request's Host. When it is https, cookies are always Secure.
 	PublicURL string
+	// TrustedProxies are the reverse proxies in front of ward: for a
+	// connection from one of them, the rate limits and the session list
+	// take the client's address from X-Forwarded-For (see clientAddress).
+	// None by default: the connection's address is the client's.
+	TrustedProxies []netip.Prefix
 	// SSO, when not nil, signs members in through an OpenID Connect
 	// provider beside passwords; SSOName labels its button ("Sign in with
 	// SSOName").

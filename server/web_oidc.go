@@ -100,7 +100,7 @@ func (s *Server) handleLoginOIDCCallback(w http.ResponseWriter, r *http.Request)
 		return
 	}
 	w.Header().Set("Cache-Control", "no-store")
-	if !s.loginLimit.allow(clientAddress(r), s.cfg.Now()) {
+	if !s.loginLimit.allow(s.clientAddress(r), s.cfg.Now()) {
 		s.pageError(w, r, errTooManySignIns)
 		return
 	}
@@ -111,7 +111,7 @@ func (s *Server) handleLoginOIDCCallback(w http.ResponseWriter, r *http.Request)
 	if err != nil {
 		if c := ward.ErrorCode(err); c == ward.EUNAUTHORIZED || c == ward.EFORBIDDEN {
 			s.cfg.Logger.LogAttrs(r.Context(), slog.LevelWarn, "single sign-on refused",
-				slog.String("request_id", ward.RequestIDFromContext(r.Context())), slog.String("address", clientAddress(r)),
+				slog.String("request_id", ward.RequestIDFromContext(r.Context())), slog.String("address", s.clientAddress(r)),
 				slog.String("error", err.Error()))
 		}
 		s.pageError(w, r, err)

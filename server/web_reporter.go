@@ -41,7 +41,7 @@ func (s *Server) handleReportFormPost(w http.ResponseWriter, r *http.Request) {
 		}
 		s.page(w, r, status, "report_form", reportFormPage{form, ward.ErrorMessage(err)})
 	}
-	if !s.formLimit.allow(clientAddress(r), s.cfg.Now()) {
+	if !s.formLimit.allow(s.clientAddress(r), s.cfg.Now()) {
 		refuse(errTooManyReports)
 		return
 	}
@@ -141,7 +141,7 @@ func (s *Server) handleReporterPost(w http.ResponseWriter, r *http.Request) {
 // reporterAct takes a reporter's action, within what one address may do
 // through reporter links.
 func (s *Server) reporterAct(r *http.Request, secret, action, comment string) (*reports.ReporterView, error) {
-	if !s.linkLimit.allow(clientAddress(r), s.cfg.Now()) {
+	if !s.linkLimit.allow(s.clientAddress(r), s.cfg.Now()) {
 		return nil, errTooManyActions
 	}
 	return s.cfg.Actions.ReporterAct(r.Context(), secret, action, comment)

@@ -181,7 +181,7 @@ func (s *Server) startSession(w http.ResponseWriter, r *http.Request, m *ward.Me
 			return err
 		}
 	}
-	sess, secret, err := s.cfg.Sessions.CreateSession(ctx, m.Email, how, r.UserAgent(), clientAddress(r))
+	sess, secret, err := s.cfg.Sessions.CreateSession(ctx, m.Email, how, r.UserAgent(), s.clientAddress(r))
 	if err != nil {
 		return err
 	}
@@ -224,7 +224,7 @@ func (s *Server) handleLoginPost(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	now := s.cfg.Now()
-	if !s.loginLimit.allow(clientAddress(r), now) {
+	if !s.loginLimit.allow(s.clientAddress(r), now) {
 		refuse(errTooManySignIns)
 		return
 	}
@@ -236,7 +236,7 @@ func (s *Server) handleLoginPost(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		if ward.ErrorCode(err) == ward.EUNAUTHORIZED {
 			s.cfg.Logger.LogAttrs(r.Context(), slog.LevelWarn, "sign-in refused",
-				slog.String("request_id", ward.RequestIDFromContext(r.Context())), slog.String("address", clientAddress(r)))
+				slog.String("request_id", ward.RequestIDFromContext(r.Context())), slog.String("address", s.clientAddress(r)))
 		}
 		refuse(err)
 		return
@@ -281,7 +281,7 @@ func (s *Server) checkSignIn(ctx context.Context, email, password, code string, 
 
 // handleLoginLink signs in with a one-time link, then goes to the desk.
 func (s *Server) handleLoginLink(w http.ResponseWriter, r *http.Request) {
-	if !s.loginLimit.allow(clientAddress(r), s.cfg.Now()) {
+	if !s.loginLimit.allow(s.clientAddress(r), s.cfg.Now()) {
 		s.pageError(w, r, errTooManySignIns)
 		return
 	}

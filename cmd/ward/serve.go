@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/netip"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -28,6 +29,9 @@ type serveFlags struct {
 	maxBody   int64
 	grace     time.Duration
 	publicURL string
+	// trustedProxies are CIDRs (or addresses) of the reverse proxies in
+	// front of ward, whose X-Forwarded-For is read.
+	trustedProxies []string
 	// Single sign-on; off unless oidcIssuer is set. The client secret is
 	// read from WARD_OIDC_CLIENT_SECRET or oidcSecretFile, never a flag's
 	// value, which other users see in the process list.
@@ -58,6 +62,7 @@ func (e *env) serveCmd() *cobra.Command {
 	cmd.Flags().StringVar(&f.logLevel, "log-level", envOr("WARD_LOG_LEVEL", "info"), "log level: debug, info, warn or error (env WARD_LOG_LEVEL)")
 	cmd.Flags().Int64Var(&f.maxBody, "max-body", server.DefaultMaxBody, "request body limit in bytes")
 	cmd.Flags().StringVar(&f.publicURL, "public-url", envOr("WARD_PUBLIC_URL", ""), "where people reach ward, such as https://ward.example.org, for the links it gives reporters (env WARD_PUBLIC_URL); the request's host when empty")
+	cmd.Flags().StringArrayVar(&f.trustedProxies, "trusted-proxy", splitList(os.Getenv("WARD_TRUSTED_PROXIES")), "a reverse proxy in front of ward, as a CIDR such as 10.0.0.0/8 or an address; repeatable (env WARD_TRUSTED_PROXIES, comma-separated). For a connection from one, the client's address is the right-most of X-Forwarded-For that is no trusted proxy. None by default")
 	cmd.Flags().StringVar(&f.oidcIssuer, "oidc-issuer", envOr("WARD_OIDC_ISSUER", ""), "single sign-on: the OpenID Connect issuer URL, such as https://accounts.google.com (env WARD_OIDC_ISSUER); off when empty. Needs --public-url, --oidc-client-id and a client secret")
 	cmd.Flags().StringVar(&f.oidcClientID, "oidc-client-id", envOr("WARD_OIDC_CLIENT_ID", ""), "single sign-on: ward's client ID with the provider (env WARD_OIDC_CLIENT_ID)")
 	cmd.Flags().StringVar(&f.oidcSecretFile, "oidc-client-secret-file", "", "single sign-on: a file holding the client secret; else it is read from the environment variable WARD_OIDC_CLIENT_SECRET")
@@ -71,6 +76,38 @@ func envOr(name, fallback string) string {
 		return v
 	}
 	return fallback
+}
+
+// splitList splits a comma-separated environment variable, dropping
+// empty entries.
+func splitList(v string) []string {
+	var out []string
+	for _, s := range strings.Split(v, ",") {
+		if s = strings.TrimSpace(s); s != "" {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// parseTrustedProxies reads --trusted-proxy: CIDRs, or addresses standing
+// for themselves alone.
+func parseTrustedProxies(list []string) ([]netip.Prefix, error) {
+	var out []netip.Prefix
+	for _, s := range list {
+		s = strings.TrimSpace(s)
+		if p, err := netip.ParsePrefix(s); err == nil {
+			out = append(out, p.Masked())
+			continue
+		}
+		a, err := netip.ParseAddr(s)
+		if err != nil {
+			return nil, ward.Errorf(ward.EINVALID, "--trusted-proxy %q: want a CIDR such as 10.0.0.0/8 or an address", s)
+		}
+		a = a.Unmap()
+		out = append(out, netip.PrefixFrom(a, a.BitLen()))
+	}
+	return out, nil
 }
 
 func newLogger(format, level string, e *env) (*slog.Logger, error) {
@@ -134,6 +171,10 @@ func (e *env) serve(ctx context.Context, f serveFlags) error {
 	if err != nil {
 		return err
 	}
+	proxies, err := parseTrustedProxies(f.trustedProxies)
+	if err != nil {
+		return err
+	}
 	db, err := e.openStore(ctx)
 	if err != nil {
 		return err
@@ -147,23 +188,24 @@ func (e *env) serve(ctx context.Context, f serveFlags) error {
 		}
 	}
 	cfg := server.Config{
-		Members:       db,
-		Tokens:        db,
-		Audit:         db,
-		Team:          db,
-		Rotations:     db,
-		Tiers:         db,
-		Reports:       db,
-		Notifications: db,
-		Actions:       reports.New(db, db, db, time.Now),
-		Filters:       db,
-		Sessions:      db,
-		OnCall:        calendar,
-		PublicURL:     f.publicURL,
-		Ready:         db.Ping,
-		Logger:        logger,
-		Version:       version,
-		MaxBody:       f.maxBody,
+		Members:        db,
+		Tokens:         db,
+		Audit:          db,
+		Team:           db,
+		Rotations:      db,
+		Tiers:          db,
+		Reports:        db,
+		Notifications:  db,
+		Actions:        reports.New(db, db, db, time.Now),
+		Filters:        db,
+		Sessions:       db,
+		OnCall:         calendar,
+		PublicURL:      f.publicURL,
+		TrustedProxies: proxies,
+		Ready:          db.Ping,
+		Logger:         logger,
+		Version:        version,
+		MaxBody:        f.maxBody,
 	}
 	if sso != nil {
 		cfg.SSO, cfg.SSOName = sso, f.oidcName

@@ -1,8 +1,10 @@
 package main
 
 import (
+	"net/netip"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -57,4 +59,22 @@ func TestOIDCProviderFlags(t *testing.T) {
 			t.Errorf("got %v, %v; want nil, nil", p, err)
 		}
 	})
+}
+
+func TestTrustedProxyFlags(t *testing.T) {
+	got, err := parseTrustedProxies([]string{"10.1.2.3/8", " 192.0.2.1 ", "fd00::/8", "::ffff:198.51.100.1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8"), netip.MustParsePrefix("192.0.2.1/32"),
+		netip.MustParsePrefix("fd00::/8"), netip.MustParsePrefix("198.51.100.1/32")}
+	if !slices.Equal(got, want) {
+		t.Errorf("got %v, want %v", got, want)
+	}
+	if _, err := parseTrustedProxies([]string{"nginx"}); ward.ErrorCode(err) != ward.EINVALID {
+		t.Errorf("a name: %v, want invalid", err)
+	}
+	if got := splitList(" 10.0.0.0/8, ,fd00::/8,"); !slices.Equal(got, []string{"10.0.0.0/8", "fd00::/8"}) {
+		t.Errorf("splitList: %q", got)
+	}
 }
