@@ -94,7 +94,7 @@ type Server struct {
 	linkLimit *clientLimiter // what reporters do through their links
 	// loginLimit counts sign-in attempts by address, emailLimit failed
 	// ones by the email tried (and the member's, for the current password
-	// on /account).
+	// and authenticator codes on /account).
 	loginLimit, emailLimit *clientLimiter
 	csrf                   *http.CrossOriginProtection
 	ssoKey                 []byte            // signs the single sign-on cookie; made at start-up

@@ -513,3 +513,43 @@ func TestSessionCookieSecureBehindProxy(t *testing.T) {
 		}
 	}
 }
+
+// TestAccountTOTPLimit: codes on /account are guessed as passwords are,
+// and count against the member's email in the same limit.
+func TestAccountTOTPLimit(t *testing.T) {
+	f := newFixture(t)
+	f.setPassword("triager@example.org", password)
+	b := f.browser()
+	b.signIn("triager@example.org", password, "")
+	token := b.csrf()
+	if resp, _ := b.post("/account", url.Values{"_csrf": {token}, "action": {"totp_setup"}}); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("set up: %d", resp.StatusCode)
+	}
+	_, c, err := f.db.FindCredentials(context.Background(), "triager@example.org")
+	if err != nil {
+		t.Fatal(err)
+	}
+	wrong := func(action string) url.Values {
+		return url.Values{"_csrf": {token}, "action": {action}, "code": {"000000"}}
+	}
+	for _, action := range []string{"totp_confirm", "totp_disable"} {
+		for i := range 5 {
+			if resp, _ := b.post("/account", wrong(action)); resp.StatusCode != 422 {
+				t.Fatalf("%s: wrong code %d: %d, want 422", action, i+1, resp.StatusCode)
+			}
+		}
+		if resp, _ := b.post("/account", wrong(action)); resp.StatusCode != http.StatusTooManyRequests {
+			t.Errorf("%s: the sixth wrong code: %d, want 429", action, resp.StatusCode)
+		}
+		f.clock.Advance(5 * time.Minute)
+		if action == "totp_confirm" {
+			code, err := auth.TOTPCode(c.TOTPPending, f.clock.Now())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if resp, _ := b.post("/account", url.Values{"_csrf": {token}, "action": {action}, "code": {code}}); resp.StatusCode != http.StatusSeeOther {
+				t.Fatalf("confirm: %d", resp.StatusCode)
+			}
+		}
+	}
+}

@@ -134,19 +134,28 @@ func (s *Server) changeAccount(w http.ResponseWriter, r *http.Request) (string, 
 		}
 		return "totp_setup", s.cfg.Sessions.SetPendingTOTP(ctx, m.Email, secret)
 	case "totp_confirm":
+		// Codes are guessed as passwords are: the same limit holds.
+		if !s.emailLimit.allow(m.Email, now) {
+			return "", errTooManyFailures
+		}
 		step, ok := auth.MatchTOTP(c.TOTPPending, code, now, 0)
 		if c.TOTPPending == "" || !ok {
 			return "", ward.Errorf(ward.EINVALID, "code: it is not the current code of the key shown; check the app and the clock of your device")
 		}
+		s.emailLimit.refund(m.Email, now)
 		return "totp_enabled", s.cfg.Sessions.ConfirmTOTP(ctx, m.Email, step)
 	case "totp_disable":
 		if !c.TOTP() {
 			return "", ward.Errorf(ward.ECONFLICT, "no authenticator app is set up")
 		}
+		if !s.emailLimit.allow(m.Email, now) {
+			return "", errTooManyFailures
+		}
 		step, ok := auth.MatchTOTP(c.TOTPSecret, code, now, c.TOTPLastStep)
 		if !ok {
 			return "", ward.Errorf(ward.EINVALID, "code: it is wrong, or was used already")
 		}
+		s.emailLimit.refund(m.Email, now)
 		if err := s.cfg.Sessions.UseTOTPStep(ctx, m.Email, step); err != nil {
 			return "", err
 		}
