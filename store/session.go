@@ -406,8 +406,16 @@ func (db *DB) UseSignInLink(ctx context.Context, secret string) (*ward.Member, e
 	if used.Valid || micros(tx.now) >= expires || m.Disabled {
 		return nil, refused
 	}
-	if _, err := tx.exec(ctx, `UPDATE sign_in_links SET used_at = ? WHERE id = ?`, micros(tx.now), id); err != nil {
+	// Guarded, so that of two uses at once only one signs in: the other's
+	// read may predate the first's commit.
+	res, err := tx.exec(ctx, `UPDATE sign_in_links SET used_at = ? WHERE id = ? AND used_at IS NULL`, micros(tx.now), id)
+	if err != nil {
 		return nil, fmt.Errorf("use sign-in link: %w", err)
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return nil, fmt.Errorf("use sign-in link: %w", err)
+	} else if n != 1 {
+		return nil, refused
 	}
 	if err := tx.audit(ctx, "member.sign_in_link_use", "member/"+m.Email, ward.Diff{"link": {id, nil}}); err != nil {
 		return nil, err

@@ -2,6 +2,8 @@ package store
 
 import (
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -237,6 +239,26 @@ func TestSignInLinks(t *testing.T) {
 		}
 		_, err = db.UseSignInLink(ctx, link)
 		wantCode(t, err, ward.EUNAUTHORIZED)
+
+		// Used many times at once, a link signs in once.
+		twice, _ := db.CreateSignInLink(ctx, "ana@example.org")
+		var wg sync.WaitGroup
+		var used atomic.Int32
+		for range 8 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				if _, err := db.UseSignInLink(ctx, twice); err == nil {
+					used.Add(1)
+				} else if ward.ErrorCode(err) != ward.EUNAUTHORIZED {
+					t.Errorf("a use at once: %v", err)
+				}
+			}()
+		}
+		wg.Wait()
+		if used.Load() != 1 {
+			t.Errorf("a link used at once signed in %d times, want 1", used.Load())
+		}
 
 		late, _ := db.CreateSignInLink(ctx, "ana@example.org")
 		db.clock.Advance(ward.SignInLinkLifetime)
