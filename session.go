@@ -100,6 +100,9 @@ type SessionService interface {
 	// member. A link that is unknown, used, expired, or whose member is
 	// disabled, is EUNAUTHORIZED.
 	UseSignInLink(ctx context.Context, secret string) (*Member, error)
+	// FindSignInLink returns the member the link of the secret would sign
+	// in, leaving it unused; EUNAUTHORIZED as UseSignInLink.
+	FindSignInLink(ctx context.Context, secret string) (*Member, error)
 }
 
 // TOTP reports whether the second factor is on.

@@ -266,7 +266,7 @@ func TestOpenAPIIsValid(t *testing.T) {
 		public := []string{"GET /healthz", "GET /readyz", "GET /api/v1/openapi.json", "GET /calendar/{file}",
 			"GET /api/v1/reporter/{key}", "POST /api/v1/reporter/{key}/actions",
 			"GET /report", "POST /report", "GET /r/{key}", "POST /r/{key}", "GET /static/ward.css",
-			"GET /login", "POST /login", "GET /login/link/{secret}", "GET /static/desk.js",
+			"GET /login", "POST /login", "GET /login/link/{secret}", "POST /login/link/{secret}", "GET /static/desk.js",
 			"GET /login/oidc", "GET /login/oidc/callback"}
 		for _, key := range keys {
 			sec := ops[key].Security

@@ -96,7 +96,8 @@ func (s *Server) registerRoutes() {
 	// Signing in to the web desk; pages behind signedIn need a session.
 	s.handle("GET /login", s.handleLogin)
 	s.handle("POST /login", s.handleLoginPost)
-	s.handle("GET /login/link/{secret}", s.handleLoginLink)
+	s.handle("GET /login/link/{secret}", s.handleLoginLinkPage)
+	s.handle("POST /login/link/{secret}", s.handleLoginLink)
 	s.handle("GET /login/oidc", s.handleLoginOIDC)
 	s.handle("GET /login/oidc/callback", s.handleLoginOIDCCallback)
 	s.handle("POST /logout", s.signedIn(s.handleLogout))

@@ -435,15 +435,39 @@ func TestSignInLink(t *testing.T) {
 		t.Fatal(err)
 	}
 	b := f.browser()
-	resp, _ := b.get("/login/link/" + secret)
+	// Opening the link (as a mail scanner or a link preview does) only
+	// asks; it uses nothing.
+	for range 2 {
+		resp, body := b.get("/login/link/" + secret)
+		if resp.StatusCode != 200 || !strings.Contains(body, "Sign in as admin?") ||
+			!strings.Contains(body, `<form method="post" action="/login/link/`+secret+`">`) {
+			t.Fatalf("link page: %d\n%s", resp.StatusCode, body)
+		}
+		if resp.Header.Get("Cache-Control") != "no-store" || len(resp.Cookies()) != 0 {
+			t.Errorf("link page: Cache-Control %q, cookies %v", resp.Header.Get("Cache-Control"), resp.Cookies())
+		}
+	}
+	if got := b.signedInAs(); got != "" {
+		t.Fatalf("opening the link signed in as %q", got)
+	}
+	// Another site cannot press the button.
+	req, _ := http.NewRequest("POST", f.srv.URL+"/login/link/"+secret, nil)
+	req.Header.Set("Sec-Fetch-Site", "cross-site")
+	if resp, err := b.client.Do(req); err != nil || resp.StatusCode != http.StatusForbidden {
+		t.Fatalf("a cross-site post: %v, %v", resp, err)
+	}
+	resp, _ := b.post("/login/link/"+secret, url.Values{})
 	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/" {
 		t.Fatalf("link: %d %q", resp.StatusCode, resp.Header.Get("Location"))
 	}
 	if got := b.signedInAs(); got != "admin@example.org" {
 		t.Errorf("signed in as %q", got)
 	}
-	if resp, _ := f.browser().get("/login/link/" + secret); resp.StatusCode != http.StatusUnauthorized {
+	if resp, _ := f.browser().post("/login/link/"+secret, url.Values{}); resp.StatusCode != http.StatusUnauthorized {
 		t.Errorf("the link again: %d, want 401", resp.StatusCode)
+	}
+	if resp, _ := f.browser().get("/login/link/" + secret); resp.StatusCode != http.StatusUnauthorized {
+		t.Errorf("the used link's page: %d, want 401", resp.StatusCode)
 	}
 	if strings.Contains(f.logs.String(), secret[len("wardlink_"):]) {
 		t.Errorf("the access log holds the link's secret")

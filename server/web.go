@@ -42,7 +42,7 @@ var pageFuncs = template.FuncMap{
 // signed-in team's, each also given desk.html: the navigation and the
 // desk's script.
 var (
-	publicPages = []string{"report_form", "reporter", "error", "login"}
+	publicPages = []string{"report_form", "reporter", "error", "login", "login_link"}
 	deskPages   = []string{"reports", "report", "dashboard", "rotations", "rotation", "admin_members", "admin_audit", "admin_tiers", "account"}
 )
 

@@ -279,8 +279,36 @@ func (s *Server) checkSignIn(ctx context.Context, email, password, code string, 
 	return m, nil
 }
 
-// handleLoginLink signs in with a one-time link, then goes to the desk.
+// loginLinkPage asks before a one-time link is used.
+type loginLinkPage struct {
+	Name, Email, Secret string
+}
+
+// handleLoginLinkPage asks whether to sign in with a one-time link, and
+// uses nothing: mail scanners and link previews open links, and a GET
+// that signed in would use the link up before its member clicked it.
+func (s *Server) handleLoginLinkPage(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Cache-Control", "no-store")
+	if !s.loginLimit.allow(s.clientAddress(r), s.cfg.Now()) {
+		s.pageError(w, r, errTooManySignIns)
+		return
+	}
+	m, err := s.cfg.Sessions.FindSignInLink(r.Context(), r.PathValue("secret"))
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	s.page(w, r, http.StatusOK, "login_link", loginLinkPage{Name: m.Name, Email: m.Email, Secret: r.PathValue("secret")})
+}
+
+// handleLoginLink signs in with a one-time link, posted from its page,
+// then goes to the desk. There is no session yet, so no form token:
+// readForm's cross-origin check is what keeps other sites from posting.
 func (s *Server) handleLoginLink(w http.ResponseWriter, r *http.Request) {
+	if err := s.readForm(w, r); err != nil {
+		s.pageError(w, r, err)
+		return
+	}
 	if !s.loginLimit.allow(s.clientAddress(r), s.cfg.Now()) {
 		s.pageError(w, r, errTooManySignIns)
 		return

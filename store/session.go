@@ -381,9 +381,36 @@ func (db *DB) CreateSignInLink(ctx context.Context, email string) (string, error
 	return secret, tx.commit()
 }
 
+// errSignInLink refuses every link that cannot sign in, whatever the
+// reason.
+var errSignInLink = ward.Errorf(ward.EUNAUTHORIZED, "this sign-in link is not valid: it was used already, has expired, or never existed; ask for a new one")
+
+// FindSignInLink returns the member a usable link would sign in, without
+// using it.
+func (db *DB) FindSignInLink(ctx context.Context, secret string) (*ward.Member, error) {
+	if !strings.HasPrefix(secret, SignInLinkPrefix) {
+		return nil, errSignInLink
+	}
+	var expires int64
+	var used sql.NullInt64
+	m, err := scanMember(db.queryRow(ctx, `SELECT `+memberColumns+`, sign_in_links.expires_at, sign_in_links.used_at
+		FROM sign_in_links JOIN members ON members.id = sign_in_links.member_id WHERE sign_in_links.hash = ?`, hashSecret(secret)),
+		&expires, &used)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, errSignInLink
+	}
+	if err != nil {
+		return nil, fmt.Errorf("find sign-in link: %w", err)
+	}
+	if used.Valid || micros(db.now()) >= expires || m.Disabled {
+		return nil, errSignInLink
+	}
+	return m, nil
+}
+
 // UseSignInLink marks the link used and returns its member.
 func (db *DB) UseSignInLink(ctx context.Context, secret string) (*ward.Member, error) {
-	refused := ward.Errorf(ward.EUNAUTHORIZED, "this sign-in link is not valid: it was used already, has expired, or never existed; ask for a new one")
+	refused := errSignInLink
 	if !strings.HasPrefix(secret, SignInLinkPrefix) {
 		return nil, refused
 	}

@@ -233,11 +233,19 @@ func TestSignInLinks(t *testing.T) {
 		if err != nil || !strings.HasPrefix(link, SignInLinkPrefix) {
 			t.Fatalf("link %q, %v", link, err)
 		}
+		// Looking does not use it up.
+		for range 2 {
+			if m, err := db.FindSignInLink(ctx, link); err != nil || m.Email != "ana@example.org" {
+				t.Fatalf("find: %v, %v", m, err)
+			}
+		}
 		m, err := db.UseSignInLink(ctx, link)
 		if err != nil || m.Email != "ana@example.org" {
 			t.Fatalf("use: %v, %v", m, err)
 		}
 		_, err = db.UseSignInLink(ctx, link)
+		wantCode(t, err, ward.EUNAUTHORIZED)
+		_, err = db.FindSignInLink(ctx, link)
 		wantCode(t, err, ward.EUNAUTHORIZED)
 
 		// Used many times at once, a link signs in once.
@@ -263,6 +271,8 @@ func TestSignInLinks(t *testing.T) {
 		late, _ := db.CreateSignInLink(ctx, "ana@example.org")
 		db.clock.Advance(ward.SignInLinkLifetime)
 		_, err = db.UseSignInLink(ctx, late)
+		wantCode(t, err, ward.EUNAUTHORIZED)
+		_, err = db.FindSignInLink(ctx, late)
 		wantCode(t, err, ward.EUNAUTHORIZED)
 
 		bo, _ := db.CreateSignInLink(ctx, "bo@example.org")

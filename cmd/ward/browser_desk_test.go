@@ -54,6 +54,10 @@ func TestBrowserDeskTriage(t *testing.T) {
 	if code := triager.Go(link("daichi.sato@example.org")); code != 200 {
 		t.Fatalf("the sign-in link: %d", code)
 	}
+	triager.AssertText("Sign in as Daichi Sato?")
+	if code := triager.Submit("Sign in"); code != 200 {
+		t.Fatalf("sign in with the link: %d", code)
+	}
 	triager.AssertText("Daichi Sato")
 	triager.Screenshot("dashboard")
 	if code := triager.Go(p.url + "/reports"); code != 200 {
@@ -97,6 +101,7 @@ func TestBrowserDeskTriage(t *testing.T) {
 
 	responder := browser.Open(t)
 	responder.Go(link("ben.carter@example.org"))
+	responder.Submit("Sign in")
 	responder.Go(page)
 	if code := responder.Submit(`form:has(input[value=approve_bounty]) button[type=submit]`); code != 200 {
 		t.Fatalf("approve: %d", code)
@@ -126,6 +131,7 @@ func TestBrowserDeskSwap(t *testing.T) {
 	p, token, link := deskTeam(t)
 	tab := browser.Open(t)
 	tab.Go(link("daichi.sato@example.org"))
+	tab.Submit("Sign in")
 	if code := tab.Go(p.url + "/rotations/src"); code != 200 {
 		t.Fatalf("rotation page: %d", code)
 	}

@@ -207,6 +207,7 @@ func TestBrowserNoScriptInjection(t *testing.T) {
 				tab := browser.Open(t)
 				tab.BypassCSP()
 				tab.Go(strings.TrimSpace(c.ok("user", "link", "admin@example.org", "--public-url", p.url)))
+				tab.Submit("Sign in")
 				tab.Go(p.url + "/reports")
 				tab.AssertNoScriptInjection()
 				for i, pl := range batch {

@@ -153,6 +153,16 @@ func TestServeDemo(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		page, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 200 || !strings.Contains(string(page), `<form method="post"`) {
+			t.Errorf("the sign-in link's page: %d %.300s", resp.StatusCode, page)
+		}
+		req, _ := http.NewRequest("POST", m[1], nil)
+		req.Header.Set("Sec-Fetch-Site", "same-origin")
+		if resp, err = browser.Do(req); err != nil {
+			t.Fatal(err)
+		}
 		resp.Body.Close()
 		if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/" {
 			t.Errorf("the sign-in link: %d, Location %q", resp.StatusCode, resp.Header.Get("Location"))
@@ -161,7 +171,7 @@ func TestServeDemo(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		page, _ := io.ReadAll(resp.Body)
+		page, _ = io.ReadAll(resp.Body)
 		resp.Body.Close()
 		if resp.StatusCode != 200 || !strings.Contains(string(page), "Signed in as") {
 			t.Errorf("signed in by the demo's link: %d %.300s", resp.StatusCode, page)
