@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/pquerna/otp"
 	"github.com/pquerna/otp/hotp"
@@ -53,9 +54,16 @@ func TOTPStep(t time.Time) int64 { return t.Unix() / totpPeriod }
 // MatchTOTP returns the step whose code the code is, within one step of
 // now and later than lastStep, or ok false. Refusing the steps up to
 // lastStep, the last one used, makes each code good for one sign-in: a
-// code seen over someone's shoulder cannot be used again.
+// code seen over someone's shoulder cannot be used again. White space
+// anywhere in the code is dropped, since apps show codes as "123 456"
+// and people type them so.
 func MatchTOTP(secret, code string, now time.Time, lastStep int64) (step int64, ok bool) {
-	code = strings.TrimSpace(code)
+	code = strings.Map(func(r rune) rune {
+		if unicode.IsSpace(r) {
+			return -1
+		}
+		return r
+	}, code)
 	if len(code) != 6 || strings.Trim(code, "0123456789") != "" {
 		return 0, false
 	}
