@@ -66,9 +66,10 @@ type SessionService interface {
 	// SetPendingTOTP keeps a new TOTP secret until ConfirmTOTP turns it on.
 	SetPendingTOTP(ctx context.Context, email, secret string) error
 	// ConfirmTOTP turns the pending secret on, with step, the step of the
-	// code that confirmed it, as the last used. ECONFLICT when none is
-	// pending.
-	ConfirmTOTP(ctx context.Context, email string, step int64) error
+	// code that confirmed it, as the last used. pending is the secret the
+	// code was checked against: ECONFLICT when none is pending or another
+	// one is (the set-up was started again meanwhile).
+	ConfirmTOTP(ctx context.Context, email, pending string, step int64) error
 	// DisableTOTP turns the second factor off and drops a pending secret.
 	DisableTOTP(ctx context.Context, email string) error
 	// UseTOTPStep records that a code of the step was used. ECONFLICT when

@@ -143,7 +143,10 @@ func (s *Server) changeAccount(w http.ResponseWriter, r *http.Request) (string, 
 			return "", ward.Errorf(ward.EINVALID, "code: it is not the current code of the key shown; check the app and the clock of your device")
 		}
 		s.emailLimit.refund(m.Email, now)
-		return "totp_enabled", s.cfg.Sessions.ConfirmTOTP(ctx, m.Email, step)
+		// c was read before this request's transaction: the store turns on
+		// only the secret checked here, in case the set-up was started
+		// again (another tab) meanwhile.
+		return "totp_enabled", s.cfg.Sessions.ConfirmTOTP(ctx, m.Email, c.TOTPPending, step)
 	case "totp_disable":
 		if !c.TOTP() {
 			return "", ward.Errorf(ward.ECONFLICT, "no authenticator app is set up")

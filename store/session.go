@@ -104,14 +104,27 @@ func (db *DB) SetPendingTOTP(ctx context.Context, email, secret string) error {
 	})
 }
 
-// ConfirmTOTP turns the pending secret on. ECONFLICT when none is pending.
-func (db *DB) ConfirmTOTP(ctx context.Context, email string, step int64) error {
+// ConfirmTOTP turns the pending secret on, if it is still pending, the
+// one the code was checked against. ECONFLICT when none is pending or
+// another one is.
+func (db *DB) ConfirmTOTP(ctx context.Context, email, pending string, step int64) error {
 	return db.changeTOTP(ctx, email, "member.totp_enable", func(tx *Tx, m *ward.Member, c *ward.Credentials) (ward.Diff, error) {
 		if c.TOTPPending == "" {
 			return nil, ward.Errorf(ward.ECONFLICT, "no new authenticator is being set up; start again")
 		}
-		return ward.Diff{"totp": {c.TOTPSecret != "", true}},
-			tx.setCredentials(ctx, m.ID, "totp_secret = totp_pending, totp_pending = '', totp_last_step = ?", step)
+		// The secret is named in the update itself, so that what is
+		// turned on is what the code was checked against.
+		res, err := tx.exec(ctx, `UPDATE member_credentials SET totp_secret = totp_pending, totp_pending = '', totp_last_step = ?, updated_at = ?
+			WHERE member_id = ? AND totp_pending = ? AND totp_pending <> ''`, step, micros(tx.now), m.ID, pending)
+		if err != nil {
+			return nil, fmt.Errorf("confirm TOTP: %w", err)
+		}
+		if n, err := res.RowsAffected(); err != nil {
+			return nil, fmt.Errorf("confirm TOTP: %w", err)
+		} else if n != 1 {
+			return nil, ward.Errorf(ward.ECONFLICT, "the authenticator set-up changed; start again")
+		}
+		return ward.Diff{"totp": {c.TOTPSecret != "", true}}, nil
 	})
 }
 

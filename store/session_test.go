@@ -178,16 +178,26 @@ func TestTOTPCredentials(t *testing.T) {
 		_, _, err = db.FindCredentials(ctx, "nobody@example.org")
 		wantCode(t, err, ward.ENOTFOUND)
 
-		wantCode(t, db.ConfirmTOTP(ctx, "ana@example.org", 5), ward.ECONFLICT)
+		wantCode(t, db.ConfirmTOTP(ctx, "ana@example.org", "", 5), ward.ECONFLICT)
+		wantCode(t, db.ConfirmTOTP(ctx, "ana@example.org", "JBSWY3DPEHPK3PXP", 5), ward.ECONFLICT)
+		// The set-up started again: the code checked against the first
+		// key must not turn on the second.
+		if err := db.SetPendingTOTP(ctx, "ana@example.org", "GEZDGNBVGY3TQOJQ"); err != nil {
+			t.Fatal(err)
+		}
 		if err := db.SetPendingTOTP(ctx, "ana@example.org", "JBSWY3DPEHPK3PXP"); err != nil {
 			t.Fatal(err)
+		}
+		wantCode(t, db.ConfirmTOTP(ctx, "ana@example.org", "GEZDGNBVGY3TQOJQ", 5), ward.ECONFLICT)
+		if _, c, _ = db.FindCredentials(ctx, "ana@example.org"); c.TOTP() {
+			t.Fatalf("a superseded key's code turned the second factor on: %+v", c)
 		}
 		_, c, _ = db.FindCredentials(ctx, "ana@example.org")
 		if c.TOTPPending != "JBSWY3DPEHPK3PXP" || c.TOTPSecret != "" {
 			t.Fatalf("pending: %+v", c)
 		}
 		wantCode(t, db.UseTOTPStep(ctx, "ana@example.org", 1), ward.ECONFLICT) // not on yet
-		if err := db.ConfirmTOTP(ctx, "ana@example.org", 100); err != nil {
+		if err := db.ConfirmTOTP(ctx, "ana@example.org", "JBSWY3DPEHPK3PXP", 100); err != nil {
 			t.Fatal(err)
 		}
 		_, c, _ = db.FindCredentials(ctx, "ana@example.org")

@@ -43,7 +43,7 @@ func TestUserSignInCommands(t *testing.T) {
 	if err := db.SetPendingTOTP(context.Background(), "ana@example.org", "JBSWY3DPEHPK3PXP"); err != nil {
 		t.Fatal(err)
 	}
-	if err := db.ConfirmTOTP(context.Background(), "ana@example.org", 1); err != nil {
+	if err := db.ConfirmTOTP(context.Background(), "ana@example.org", "JBSWY3DPEHPK3PXP", 1); err != nil {
 		t.Fatal(err)
 	}
 	c.ok("user", "totp", "disable", "ana@example.org")
