@@ -63,6 +63,10 @@ type SessionService interface {
 	// SetPassword stores a new password hash for the member and ends
 	// every session of theirs. ENOTFOUND for an unknown member.
 	SetPassword(ctx context.Context, email, hash string) error
+	// RehashPassword replaces the hash old with hash, the same password
+	// at new costs, keeping the member's sessions; a hash other than old
+	// is left alone. ENOTFOUND for an unknown member.
+	RehashPassword(ctx context.Context, email, old, hash string) error
 	// SetPendingTOTP keeps a new TOTP secret until ConfirmTOTP turns it on.
 	SetPendingTOTP(ctx context.Context, email, secret string) error
 	// ConfirmTOTP turns the pending secret on, with step, the step of the

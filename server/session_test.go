@@ -577,3 +577,28 @@ func TestAccountTOTPLimit(t *testing.T) {
 		}
 	}
 }
+
+// TestSignInRehashesPassword: a hash made at other costs is replaced on
+// a successful sign-in, without ending the session it started.
+func TestSignInRehashesPassword(t *testing.T) {
+	f := newFixture(t)
+	fast, err := auth.HashPassword(password, rand.Reader, auth.Params{Memory: 1024, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.db.SetPassword(context.Background(), "triager@example.org", fast); err != nil {
+		t.Fatal(err)
+	}
+	b := f.browser()
+	b.signIn("triager@example.org", password, "")
+	_, c, err := f.db.FindCredentials(context.Background(), "triager@example.org")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.PasswordHash == fast || auth.NeedsRehash(c.PasswordHash, auth.DefaultParams) || !auth.VerifyPassword(password, c.PasswordHash) {
+		t.Errorf("after signing in the hash is %q, want the password at the default costs", c.PasswordHash)
+	}
+	if got := b.signedInAs(); got != "triager@example.org" {
+		t.Errorf("after the rehash signed in as %q", got)
+	}
+}

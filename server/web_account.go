@@ -54,7 +54,7 @@ func (s *Server) accountPage(r *http.Request) (*accountPage, error) {
 		return nil, err
 	}
 	p := &accountPage{Nav: s.nav(r, "account"), Member: m, CSRF: s.formToken(r), Sessions: list, CurrentSession: sessionFromContext(r.Context()).ID,
-		HasPassword: c.PasswordHash != "", TOTP: c.TOTPSecret != ""}
+		HasPassword: c.PasswordHash != "", TOTP: c.TOTP()}
 	if c.TOTPPending != "" {
 		key, err := auth.TOTPKey(m.Email, c.TOTPPending)
 		if err != nil {

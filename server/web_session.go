@@ -264,7 +264,7 @@ func (s *Server) checkSignIn(ctx context.Context, email, password, code string, 
 	if !auth.VerifyPassword(password, hash) || m.Disabled {
 		return nil, errSignIn
 	}
-	if c.TOTPSecret != "" {
+	if c.TOTP() {
 		step, ok := auth.MatchTOTP(c.TOTPSecret, code, now, c.TOTPLastStep)
 		if !ok {
 			return nil, errSignIn
@@ -276,7 +276,26 @@ func (s *Server) checkSignIn(ctx context.Context, email, password, code string, 
 			return nil, err
 		}
 	}
+	s.rehashPassword(ctx, m.Email, password, c.PasswordHash)
 	return m, nil
+}
+
+// rehashPassword stores the password, just checked against hash, hashed
+// at today's costs if hash was made with others, so that raising the
+// costs reaches every member as they sign in. A failure is logged, not
+// shown: the sign-in itself is good.
+func (s *Server) rehashPassword(ctx context.Context, email, password, hash string) {
+	if !auth.NeedsRehash(hash, auth.DefaultParams) {
+		return
+	}
+	fresh, err := auth.HashPassword(password, s.cfg.Random, auth.DefaultParams)
+	if err == nil {
+		err = s.cfg.Sessions.RehashPassword(ctx, email, hash, fresh)
+	}
+	if err != nil {
+		s.cfg.Logger.LogAttrs(ctx, slog.LevelError, "rehash password",
+			slog.String("request_id", ward.RequestIDFromContext(ctx)), slog.String("error", err.Error()))
+	}
 }
 
 // loginLinkPage asks before a one-time link is used.

@@ -97,6 +97,27 @@ func (db *DB) SetPassword(ctx context.Context, email, hash string) error {
 	return tx.commit()
 }
 
+// RehashPassword replaces the member's password hash old with hash, the
+// same password hashed at today's costs, and nothing else: sessions go on,
+// and the audit log is not told, since the password is not changed. A
+// hash other than old (the password changed meanwhile) is left alone.
+func (db *DB) RehashPassword(ctx context.Context, email, old, hash string) error {
+	tx, err := db.begin(ctx)
+	if err != nil {
+		return err
+	}
+	defer tx.rollback()
+	m, err := findMemberByEmail(ctx, tx.queryRow, email)
+	if err != nil {
+		return err
+	}
+	if _, err := tx.exec(ctx, `UPDATE member_credentials SET password_hash = ?, updated_at = ? WHERE member_id = ? AND password_hash = ?`,
+		hash, micros(tx.now), m.ID, old); err != nil {
+		return fmt.Errorf("rehash password of %s: %w", m.Email, err)
+	}
+	return tx.commit()
+}
+
 // SetPendingTOTP keeps a new secret until ConfirmTOTP turns it on.
 func (db *DB) SetPendingTOTP(ctx context.Context, email, secret string) error {
 	return db.changeTOTP(ctx, email, "member.totp_setup", func(tx *Tx, m *ward.Member, c *ward.Credentials) (ward.Diff, error) {

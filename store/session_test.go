@@ -300,3 +300,30 @@ func TestSignInLinks(t *testing.T) {
 		}
 	})
 }
+
+func TestRehashPassword(t *testing.T) {
+	eachDB(t, func(t *testing.T, db testDB) {
+		ctx := ctxAs(cli)
+		mustCreate(t, db, ward.Member{Email: "ana@example.org", Name: "Ana", Role: ward.RoleAdmin})
+		if err := db.SetPassword(ctx, "ana@example.org", "old"); err != nil {
+			t.Fatal(err)
+		}
+		_, secret, err := db.CreateSession(ctx, "ana@example.org", ward.SignInPassword, "Firefox", "192.0.2.1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := db.RehashPassword(ctx, "ana@example.org", "not the hash", "stale"); err != nil {
+			t.Fatal(err)
+		}
+		if err := db.RehashPassword(ctx, "ana@example.org", "old", "new"); err != nil {
+			t.Fatal(err)
+		}
+		if _, c, _ := db.FindCredentials(ctx, "ana@example.org"); c.PasswordHash != "new" {
+			t.Errorf("hash %q, want new", c.PasswordHash)
+		}
+		if _, _, err := db.AuthenticateSession(ctx, secret); err != nil {
+			t.Errorf("a rehash ended a session: %v", err)
+		}
+		wantCode(t, db.RehashPassword(ctx, "nobody@example.org", "old", "new"), ward.ENOTFOUND)
+	})
+}
