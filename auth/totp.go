@@ -83,8 +83,9 @@ func MatchTOTP(secret, code string, now time.Time, lastStep int64) (step int64, 
 	return 0, false
 }
 
-// TOTPCode is the code for the step that t falls in; tests and the
-// confirmation of a new secret use it.
+// TOTPCode is the code for the step that t falls in, as an authenticator
+// app shows it; only tests use it (the server checks codes with
+// MatchTOTP).
 func TOTPCode(secret string, t time.Time) (string, error) {
 	return totpCode(secret, TOTPStep(t), otp.DigitsSix)
 }

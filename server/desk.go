@@ -12,8 +12,10 @@ import (
 
 // The desk is the team's pages: the dashboard, the report list and report
 // page, the rotations and the admin pages. Every one is signed in
-// (signedIn), checks the caller's role with ward.Require as the API does,
-// and posts its forms with a CSRF token checked by checkForm.
+// (signedIn), checks the caller's role with ward.Require (the report and
+// rotation pages as the API does; the admin pages by an admin's
+// permission, see desk_admin.go), and posts its forms with a CSRF token
+// checked by checkForm.
 
 // deskNav is what the header of every desk page needs: who is signed in,
 // whether to show Admin, the sign-out form's token and the current entry.

@@ -7,8 +7,11 @@ import (
 	"github.com/wardsec/ward"
 )
 
-// The admin pages are an admin's: each needs the permission its API
-// endpoint needs, and every one of those is an admin's.
+// The admin pages are an admin's, each by the admin permission of what it
+// shows: ManageTeam for the members, ReadAudit for the audit log and
+// ManageRotations for the tiers. That is stricter than the API's reads
+// (its member and tier lists need only ReadTeam, its audit log ReadAudit
+// too), since these pages are where an admin manages them.
 
 // adminMembersPage is GET /admin/members: everyone, disabled too.
 type adminMembersPage struct {

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -322,9 +323,9 @@ func TestDeskReportPage(t *testing.T) {
 
 func mustID(t *testing.T, s string) int64 {
 	t.Helper()
-	var n int64
-	for _, c := range s {
-		n = n*10 + int64(c-'0')
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil {
+		t.Fatalf("report id %q: %v", s, err)
 	}
 	return n
 }
