@@ -509,8 +509,18 @@ func TestSessionCookieSecure(t *testing.T) {
 		}
 		resp.Body.Close()
 		cs := resp.Cookies()
-		if len(cs) != 1 || cs[0].Secure != secure {
+		if len(cs) != 1 || cs[0].Secure != secure || cs[0].Name != cookieName(secure) {
 			t.Errorf("Host %s: %d, cookies %v, want Secure %t", host, resp.StatusCode, cs, secure)
+			continue
+		}
+		// The cookie signs in under its name, on the same host.
+		req, _ = http.NewRequest("GET", f.srv.URL+"/account", nil)
+		req.Host = host
+		req.AddCookie(&http.Cookie{Name: cs[0].Name, Value: cs[0].Value})
+		if resp, err := http.DefaultClient.Do(req); err != nil || resp.StatusCode != 200 {
+			t.Errorf("Host %s: the cookie %s does not sign in: %v %v", host, cs[0].Name, resp, err)
+		} else {
+			resp.Body.Close()
 		}
 		f.clock.Advance(time.Minute)
 	}
@@ -532,7 +542,7 @@ func TestSessionCookieSecureBehindProxy(t *testing.T) {
 		}
 		resp.Body.Close()
 		cs := resp.Cookies()
-		if len(cs) != 1 || cs[0].Secure != secure {
+		if len(cs) != 1 || cs[0].Secure != secure || cs[0].Name != cookieName(secure) {
 			t.Errorf("public URL %q: %d, cookies %v, want Secure %t", publicURL, resp.StatusCode, cs, secure)
 		}
 	}
@@ -601,4 +611,13 @@ func TestSignInRehashesPassword(t *testing.T) {
 	if got := b.signedInAs(); got != "triager@example.org" {
 		t.Errorf("after the rehash signed in as %q", got)
 	}
+}
+
+// cookieName is the session cookie's name: with the __Host- prefix when
+// it is Secure.
+func cookieName(secure bool) string {
+	if secure {
+		return "__Host-ward_session"
+	}
+	return "ward_session"
 }

@@ -14,8 +14,23 @@ import (
 	"github.com/wardsec/ward/auth"
 )
 
-// sessionCookie holds a web desk session's secret.
-const sessionCookie = "ward_session"
+// sessionCookie holds a web desk session's secret. Where the cookie is
+// Secure its name has the __Host- prefix, which browsers accept only from
+// HTTPS, for Path=/ and without a Domain: a neighbour host or a plain-HTTP
+// page cannot plant one to fix a session. On plain HTTP to a loopback
+// host the prefix would make browsers drop it, so the name is plain.
+const (
+	sessionCookie       = "ward_session"
+	secureSessionCookie = "__Host-" + sessionCookie
+)
+
+// sessionCookieName is the session cookie's name for the request.
+func (s *Server) sessionCookieName(r *http.Request) string {
+	if s.secureCookie(r) {
+		return secureSessionCookie
+	}
+	return sessionCookie
+}
 
 // Sign-in limits: ten attempts from one address at once, then one a
 // minute; and five failures for one email, from wherever, then one a
@@ -65,7 +80,7 @@ func (s *Server) signedIn(next http.HandlerFunc) http.HandlerFunc {
 				s.pageError(w, r, err)
 				return
 			}
-			if _, cerr := r.Cookie(sessionCookie); cerr == nil {
+			if _, cerr := r.Cookie(s.sessionCookieName(r)); cerr == nil {
 				s.clearSessionCookie(w, r)
 			}
 			if r.Method == http.MethodGet || r.Method == http.MethodHead {
@@ -87,7 +102,7 @@ func (s *Server) signedIn(next http.HandlerFunc) http.HandlerFunc {
 // currentSession is the member and session of the request's cookie, or
 // EUNAUTHORIZED.
 func (s *Server) currentSession(r *http.Request) (*ward.Member, *ward.Session, error) {
-	c, err := r.Cookie(sessionCookie)
+	c, err := r.Cookie(s.sessionCookieName(r))
 	if err != nil || c.Value == "" {
 		return nil, nil, ward.Errorf(ward.EUNAUTHORIZED, "not signed in")
 	}
@@ -162,12 +177,12 @@ func (s *Server) secureCookie(r *http.Request) bool {
 }
 
 func (s *Server) setSessionCookie(w http.ResponseWriter, r *http.Request, secret string, sess *ward.Session) {
-	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: secret, Path: "/", Expires: sess.ExpiresAt,
+	http.SetCookie(w, &http.Cookie{Name: s.sessionCookieName(r), Value: secret, Path: "/", Expires: sess.ExpiresAt,
 		MaxAge: int(sess.ExpiresAt.Sub(sess.CreatedAt).Seconds()), Secure: s.secureCookie(r), HttpOnly: true, SameSite: http.SameSiteLaxMode})
 }
 
 func (s *Server) clearSessionCookie(w http.ResponseWriter, r *http.Request) {
-	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: "", Path: "/", MaxAge: -1,
+	http.SetCookie(w, &http.Cookie{Name: s.sessionCookieName(r), Value: "", Path: "/", MaxAge: -1,
 		Secure: s.secureCookie(r), HttpOnly: true, SameSite: http.SameSiteLaxMode})
 }
 
@@ -176,7 +191,7 @@ func (s *Server) clearSessionCookie(w http.ResponseWriter, r *http.Request) {
 // recorded in the audit log.
 func (s *Server) startSession(w http.ResponseWriter, r *http.Request, m *ward.Member, how ward.SignInMethod) error {
 	ctx := ward.NewContextWithActor(r.Context(), ward.Actor{Kind: ward.ActorMember, Email: m.Email, Role: m.Role})
-	if c, err := r.Cookie(sessionCookie); err == nil && c.Value != "" {
+	if c, err := r.Cookie(s.sessionCookieName(r)); err == nil && c.Value != "" {
 		if err := s.cfg.Sessions.EndSession(ctx, c.Value); err != nil {
 			return err
 		}
@@ -350,7 +365,7 @@ func (s *Server) handleLogout(w http.ResponseWriter, r *http.Request) {
 		s.pageError(w, r, err)
 		return
 	}
-	if c, err := r.Cookie(sessionCookie); err == nil {
+	if c, err := r.Cookie(s.sessionCookieName(r)); err == nil {
 		if err := s.cfg.Sessions.EndSession(r.Context(), c.Value); err != nil {
 			s.pageError(w, r, err)
 			return
