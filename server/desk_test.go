@@ -436,3 +436,32 @@ func TestDeskAdmin(t *testing.T) {
 		t.Errorf("tiers:\n%s", html)
 	}
 }
+
+// An admin sees every member's tokens, never a secret, and revokes one;
+// the API then refuses it.
+func TestDeskAdminTokens(t *testing.T) {
+	f := newFixture(t)
+	_, html := f.page(ward.RoleAdmin, "GET", "/admin/tokens", nil)
+	for role, secret := range f.tokens {
+		if !strings.Contains(html, "<th scope=\"row\">"+string(role)+"@example.org</th>") {
+			t.Errorf("the %s's token is not listed", role)
+		}
+		if strings.Contains(html, secret) || strings.Contains(html, secret[len("ward_"):20]) {
+			t.Errorf("the page shows the %s's secret", role)
+		}
+	}
+	tokens, err := f.db.FindTokens(context.Background(), "viewer@example.org")
+	if err != nil || len(tokens) != 1 {
+		t.Fatalf("viewer's tokens: %v, %v", tokens, err)
+	}
+	path := "/admin/tokens/" + strconv.FormatInt(tokens[0].ID, 10) + "/revoke"
+	if resp, _ := f.page(ward.RoleAdmin, "POST", path, url.Values{}); resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/admin/tokens" {
+		t.Fatalf("revoke: %d %v", resp.StatusCode, resp.Header)
+	}
+	if resp, _ := f.do("GET", "/api/v1/me", f.tokens[ward.RoleViewer], "", ""); resp.StatusCode != http.StatusUnauthorized {
+		t.Errorf("the revoked token still works: %d", resp.StatusCode)
+	}
+	if _, html := f.page(ward.RoleAdmin, "GET", "/admin/tokens", nil); !strings.Contains(html, "revoked ") {
+		t.Error("the list does not show the token revoked")
+	}
+}

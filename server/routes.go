@@ -92,6 +92,8 @@ func (s *Server) registerRoutes() {
 	s.handle("GET /admin/members", s.signedIn(s.handleAdminMembers))
 	s.handle("GET /admin/audit", s.signedIn(s.handleAdminAudit))
 	s.handle("GET /admin/tiers", s.signedIn(s.handleAdminTiers))
+	s.handle("GET /admin/tokens", s.signedIn(s.handleAdminTokens))
+	s.handle("POST /admin/tokens/{id}/revoke", s.signedIn(s.handleAdminTokenRevoke))
 
 	// Signing in to the web desk; pages behind signedIn need a session.
 	s.handle("GET /login", s.handleLogin)

@@ -43,7 +43,7 @@ var pageFuncs = template.FuncMap{
 // desk's script.
 var (
 	publicPages = []string{"report_form", "reporter", "error", "login", "login_link"}
-	deskPages   = []string{"reports", "report", "dashboard", "rotations", "rotation", "admin_members", "admin_audit", "admin_tiers", "account"}
+	deskPages   = []string{"reports", "report", "dashboard", "rotations", "rotation", "admin_members", "admin_audit", "admin_tiers", "admin_tokens", "account"}
 )
 
 // dashList is one of the dashboard's report lists.
