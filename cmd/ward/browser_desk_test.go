@@ -123,6 +123,28 @@ func TestBrowserDeskTriage(t *testing.T) {
 	responder.AssertNoScriptInjection()
 	responder.AssertNoConsoleErrors("favicon")
 	responder.Screenshot("disclosure requested")
+
+	// The list by keyboard: / to the search, j to the first report, Enter
+	// to open it.
+	responder.Go(p.url + "/reports")
+	responder.Press("/")
+	if id := browser.Eval[string](responder, `document.activeElement.id`); id != "q" {
+		t.Errorf("/ focused %q, want the search", id)
+	}
+	browser.Eval[bool](responder, `(document.activeElement.blur(), true)`)
+	responder.Press("j")
+	if href := browser.Eval[string](responder, `document.activeElement.getAttribute("href") || ""`); !strings.HasPrefix(href, "/reports/") {
+		t.Errorf("j focused %q, want a report's link", href)
+	}
+
+	// WCAG 1.4.10: the desk's pages at 320 CSS pixels scroll only inside
+	// their tables, never the page sideways.
+	responder.Viewport(320, 640)
+	for _, path := range []string{"/", "/reports", "/reports/" + strconv.FormatInt(report.ID, 10), "/rotations/src", "/account"} {
+		responder.Go(p.url + path)
+		responder.AssertNoHorizontalOverflow()
+	}
+	responder.Screenshot("report at 320 px")
 }
 
 // TestBrowserDeskSwap swaps two shifts on the rotation page, and the API

@@ -314,6 +314,13 @@ func (tab *Tab) Type(field, text string) {
 	tab.do("type into "+field, chromedp.KeyEvent(text))
 }
 
+// Press types the keys to whatever has the focus, as a person would: for
+// keyboard shortcuts.
+func (tab *Tab) Press(keys string) {
+	tab.t.Helper()
+	tab.do("press "+keys, chromedp.KeyEvent(keys))
+}
+
 // Value returns the value of the form field with the label (or name, or
 // id).
 func (tab *Tab) Value(field string) string {
