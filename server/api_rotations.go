@@ -21,20 +21,38 @@ func (s *Server) require(w http.ResponseWriter, r *http.Request, p ward.Permissi
 }
 
 // mayWork answers 403 and returns false unless the caller may ask for cover,
-// take it or leave handoff notes on the rotation: anyone who may edit
-// schedules, and whoever works the rotation (oncall.Service.Works) whatever
-// their role.
+// take it or leave handoff notes on the rotation (mayWorkOn).
 func (s *Server) mayWork(w http.ResponseWriter, r *http.Request) bool {
-	actor := ward.ActorFromContext(r.Context())
-	if ward.Can(actor, ward.EditSchedule) {
-		return true
-	}
-	works, err := s.cfg.OnCall.Works(r.Context(), r.PathValue("name"), actor.Email)
-	if err != nil {
+	if err := s.mayWorkOn(r); err != nil {
 		s.Error(w, r, err)
 		return false
 	}
-	return works || s.require(w, r, ward.EditSchedule)
+	return true
+}
+
+// mayWorkOn refuses, as EFORBIDDEN, anyone who may not ask for cover, take
+// it or leave handoff notes on the rotation: those are for anyone who may
+// edit schedules, and whoever works the rotation (oncall.Service.Works)
+// whatever their role.
+func (s *Server) mayWorkOn(r *http.Request) error {
+	actor := ward.ActorFromContext(r.Context())
+	if ward.Can(actor, ward.EditSchedule) {
+		return nil
+	}
+	works, err := s.cfg.OnCall.Works(r.Context(), r.PathValue("name"), actor.Email)
+	if err != nil || works {
+		return err
+	}
+	return ward.Require(actor, ward.EditSchedule)
+}
+
+// mayCancelSwap refuses, as EFORBIDDEN, anyone but the request's requester
+// or an admin.
+func mayCancelSwap(actor ward.Actor, req *ward.SwapRequest) error {
+	if req.Requester == actor.Email {
+		return nil
+	}
+	return ward.Require(actor, ward.ManageRotations)
 }
 
 // queryTime reads an RFC 3339 time from the query; a missing one is def,
@@ -398,7 +416,8 @@ func (s *Server) handleSwapRequestCancel(w http.ResponseWriter, r *http.Request)
 		s.Error(w, r, err)
 		return
 	}
-	if req.Requester != actor.Email && !s.require(w, r, ward.ManageRotations) {
+	if err := mayCancelSwap(actor, req); err != nil {
+		s.Error(w, r, err)
 		return
 	}
 	if req, err = s.cfg.Rotations.CancelSwapRequest(r.Context(), r.PathValue("name"), id); err != nil {

@@ -48,6 +48,8 @@ func TestPageAuthorization(t *testing.T) {
 		{"POST", "/rotations/src/overrides", url.Values{"member": {"responder@example.org"}, "start": {"2026-03-31T09:00"}, "end": {"2026-04-01T09:00"}}, team},
 		{"POST", "/rotations/src/swaps", url.Values{"first": {"2026-03-09T09:00"}, "second": {"2026-03-16T09:00"}}, team},
 		{"POST", "/rotations/src/calendar-feed", url.Values{}, [5]int{403, 201, 201, 201, 201}},
+		{"POST", "/rotations/src/swap-requests/999/take", url.Values{}, [5]int{403, 403, 404, 404, 404}},
+		{"POST", "/rotations/src/swap-requests/999/cancel", url.Values{}, [5]int{403, 404, 404, 404, 404}},
 		{"GET", "/admin/members", nil, adminOnly},
 		{"GET", "/admin/audit", nil, adminOnly},
 		{"GET", "/admin/tiers", nil, adminOnly},

@@ -211,6 +211,42 @@ func (s *Server) handleRotationSwapPost(w http.ResponseWriter, r *http.Request) 
 	})
 }
 
+// handleRotationSwapTake takes an open request for cover, as
+// POST /api/v1/rotations/{name}/swap-requests/{id}/take does.
+func (s *Server) handleRotationSwapTake(w http.ResponseWriter, r *http.Request) {
+	s.rotationPost(w, r, func() error {
+		if err := s.mayWorkOn(r); err != nil {
+			return err
+		}
+		id, err := pathID(r, "swap request")
+		if err != nil {
+			return err
+		}
+		_, err = s.cfg.OnCall.TakeSwap(r.Context(), r.PathValue("name"), id, ward.ActorFromContext(r.Context()).Email)
+		return err
+	})
+}
+
+// handleRotationSwapCancel withdraws a request for cover, the requester's
+// or, as an admin, anyone's.
+func (s *Server) handleRotationSwapCancel(w http.ResponseWriter, r *http.Request) {
+	s.rotationPost(w, r, func() error {
+		id, err := pathID(r, "swap request")
+		if err != nil {
+			return err
+		}
+		req, err := s.cfg.Rotations.FindSwapRequestByID(r.Context(), r.PathValue("name"), id)
+		if err != nil {
+			return err
+		}
+		if err := mayCancelSwap(ward.ActorFromContext(r.Context()), req); err != nil {
+			return err
+		}
+		_, err = s.cfg.Rotations.CancelSwapRequest(r.Context(), r.PathValue("name"), id)
+		return err
+	})
+}
+
 // handleRotationFeedPost makes a calendar feed of the rotation and shows
 // its link on the page this once: only its hash is kept.
 func (s *Server) handleRotationFeedPost(w http.ResponseWriter, r *http.Request) {

@@ -465,3 +465,44 @@ func TestDeskAdminTokens(t *testing.T) {
 		t.Error("the list does not show the token revoked")
 	}
 }
+
+// Cover asked for on the API is taken, or withdrawn, on the rotation page,
+// by whom the API allows.
+func TestDeskSwapRequests(t *testing.T) {
+	f := rotationFixture(t)
+	f.clock.Set(time.Date(2026, 3, 10, 12, 0, 0, 0, time.UTC))
+	ask := func(start, end string) string {
+		t.Helper()
+		resp, body := f.do("POST", "/api/v1/rotations/src/swap-requests", f.tokens[ward.RoleViewer], jsonType,
+			`{"start":"`+start+`","end":"`+end+`","note":"at a conference"}`)
+		if resp.StatusCode != 201 {
+			t.Fatalf("ask for cover: %d %s", resp.StatusCode, body)
+		}
+		return itoa(decodeJSON[ward.SwapRequest](t, body).ID)
+	}
+	first := ask("2026-03-16T09:00:00Z", "2026-03-23T09:00:00Z")
+	second := ask("2026-04-06T09:00:00Z", "2026-04-13T09:00:00Z")
+
+	_, html := f.page(ward.RoleTriager, "GET", "/rotations/src", nil)
+	if !strings.Contains(html, "/swap-requests/"+first+"/take") || strings.Contains(html, "/swap-requests/"+first+"/cancel") {
+		t.Errorf("the triager is not offered to take it, or is offered to withdraw it:\n%s", html)
+	}
+	if _, html := f.page(ward.RoleViewer, "GET", "/rotations/src", nil); !strings.Contains(html, "/swap-requests/"+second+"/cancel") {
+		t.Error("the requester is not offered to withdraw their request")
+	}
+	if resp, _ := f.page(ward.RoleResponder, "POST", "/rotations/src/swap-requests/"+second+"/cancel", url.Values{}); resp.StatusCode != 403 {
+		t.Errorf("another member withdraws it: %d", resp.StatusCode)
+	}
+	if resp, html := f.page(ward.RoleTriager, "POST", "/rotations/src/swap-requests/"+first+"/take", url.Values{}); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("take: %d\n%s", resp.StatusCode, alertText(html))
+	}
+	if got := f.onCall("2026-03-17T12:00:00Z").Assignee.Email; got != "triager@example.org" {
+		t.Errorf("after taking it, on call is %s", got)
+	}
+	if resp, _ := f.page(ward.RoleViewer, "POST", "/rotations/src/swap-requests/"+second+"/cancel", url.Values{}); resp.StatusCode != http.StatusSeeOther {
+		t.Errorf("withdraw: %d", resp.StatusCode)
+	}
+	if _, html := f.page(ward.RoleViewer, "GET", "/rotations/src", nil); strings.Contains(html, "asks for cover") {
+		t.Error("requests taken or withdrawn are still open on the page")
+	}
+}

@@ -88,6 +88,8 @@ func (s *Server) registerRoutes() {
 	s.handle("GET /rotations/{name}", s.signedIn(s.handleRotationPage))
 	s.handle("POST /rotations/{name}/overrides", s.signedIn(s.handleRotationOverridePost))
 	s.handle("POST /rotations/{name}/swaps", s.signedIn(s.handleRotationSwapPost))
+	s.handle("POST /rotations/{name}/swap-requests/{id}/take", s.signedIn(s.handleRotationSwapTake))
+	s.handle("POST /rotations/{name}/swap-requests/{id}/cancel", s.signedIn(s.handleRotationSwapCancel))
 	s.handle("POST /rotations/{name}/calendar-feed", s.signedIn(s.handleRotationFeedPost))
 	s.handle("GET /admin/members", s.signedIn(s.handleAdminMembers))
 	s.handle("GET /admin/audit", s.signedIn(s.handleAdminAudit))
