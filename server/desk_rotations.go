@@ -2,6 +2,7 @@ package server
 
 import (
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 
@@ -41,6 +42,7 @@ func (s *Server) handleRotationsPage(w http.ResponseWriter, r *http.Request) {
 type rotationPage struct {
 	Nav      deskNav
 	Rotation *ward.Rotation
+	Calendar calendarSpan
 	Weeks    []rotationWeek
 	Starts   []time.Time // the starts of the whole shifts shown, for the swap form
 	Override []ward.Override
@@ -59,7 +61,52 @@ type rotationWeek struct {
 	Shifts []oncall.Shift
 }
 
-const rotationWeeks = 4
+// calendarSpan is what the rotation page shows: a week, or a calendar
+// month, from its first Monday (UTC), with the spans before and after.
+type calendarSpan struct {
+	Span        string    // week or month
+	Start, End  time.Time // the Monday the table starts on, and where it ends
+	Title       string    // "week of Mon 2 Mar 2026", "March 2026"
+	Prev, Next  string    // the same view, a span earlier and later
+	Week, Month string    // the week and the month around Start, as links
+}
+
+// readSpan reads ?span=week|month and ?from=YYYY-MM-DD: by default the
+// month of today. A month's table runs from the Monday on or before its
+// first day to the Monday after its last, so that every row is a week.
+func readSpan(q url.Values, now time.Time) (calendarSpan, error) {
+	c := calendarSpan{Span: q.Get("span")}
+	if c.Span == "" {
+		c.Span = "month"
+	}
+	day := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, time.UTC)
+	if v := q.Get("from"); v != "" {
+		d, err := time.Parse(time.DateOnly, v)
+		if err != nil || d.Year() < 2000 || d.Year() > 2100 {
+			return c, ward.Errorf(ward.EINVALID, "from: %q is not a date such as 2026-03-02", v)
+		}
+		day = d
+	}
+	monday := func(t time.Time) time.Time { return t.AddDate(0, 0, -((int(t.Weekday()) + 6) % 7)) }
+	link := func(span string, t time.Time) string { return "?span=" + span + "&from=" + t.Format(time.DateOnly) }
+	switch c.Span {
+	case "week":
+		c.Start = monday(day)
+		c.End = c.Start.AddDate(0, 0, 7)
+		c.Title = "week of " + c.Start.Format("Mon 2 Jan 2006")
+		c.Prev, c.Next = link("week", c.Start.AddDate(0, 0, -7)), link("week", c.End)
+	case "month":
+		first := time.Date(day.Year(), day.Month(), 1, 0, 0, 0, 0, time.UTC)
+		c.Start = monday(first)
+		c.End = monday(first.AddDate(0, 1, 0).AddDate(0, 0, -1)).AddDate(0, 0, 7)
+		c.Title = first.Format("January 2006")
+		c.Prev, c.Next = link("month", first.AddDate(0, -1, 0)), link("month", first.AddDate(0, 1, 0))
+	default:
+		return c, ward.Errorf(ward.EINVALID, "span: %q is not week or month", c.Span)
+	}
+	c.Week, c.Month = link("week", day), link("month", day)
+	return c, nil
+}
 
 func (s *Server) handleRotationPage(w http.ResponseWriter, r *http.Request) {
 	p, err := s.rotationPage(r)
@@ -82,14 +129,15 @@ func (s *Server) rotationPage(r *http.Request) (*rotationPage, error) {
 	}
 	p := &rotationPage{Nav: s.nav(r, "rotations"), Rotation: rot, MayEdit: ward.Can(actor, ward.EditSchedule)}
 	now := s.cfg.Now().UTC()
-	monday := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, time.UTC)
-	monday = monday.AddDate(0, 0, -((int(monday.Weekday()) + 6) % 7))
-	end := monday.AddDate(0, 0, 7*rotationWeeks)
+	if p.Calendar, err = readSpan(r.URL.Query(), now); err != nil {
+		return nil, err
+	}
+	monday, end := p.Calendar.Start, p.Calendar.End
 	shifts, err := s.cfg.OnCall.Shifts(ctx, name, monday, end)
 	if err != nil {
 		return nil, err
 	}
-	for i := range rotationWeeks {
+	for i := range int(end.Sub(monday).Hours()) / (7 * 24) {
 		week := rotationWeek{Start: monday.AddDate(0, 0, 7*i)}
 		weekEnd := week.Start.AddDate(0, 0, 7)
 		for _, sh := range shifts {
@@ -116,8 +164,15 @@ func (s *Server) rotationPage(r *http.Request) (*rotationPage, error) {
 	if p.Requests, err = s.cfg.Rotations.FindSwapRequests(ctx, name, ward.SwapOpen); err != nil {
 		return nil, err
 	}
-	if p.Gaps, err = s.cfg.OnCall.Gaps(ctx, name, now, end); err != nil {
-		return nil, err
+	// Gaps still to be covered: from now, or the table's start if later.
+	from := monday
+	if now.After(from) {
+		from = now
+	}
+	if from.Before(end) {
+		if p.Gaps, err = s.cfg.OnCall.Gaps(ctx, name, from, end); err != nil {
+			return nil, err
+		}
 	}
 	if p.MayEdit {
 		if p.Members, err = s.cfg.Members.FindMembers(ctx, ward.MemberFilter{}); err != nil {

@@ -379,6 +379,13 @@ func TestDeskRotation(t *testing.T) {
 	if strings.Contains(html, "Add an override") {
 		t.Errorf("a viewer is offered an override")
 	}
+	if _, html := f.page(ward.RoleViewer, "GET", "/rotations/src?span=week", nil); !strings.Contains(html, `<th scope="row">Mon 9 Mar 2026</th>`) ||
+		strings.Contains(html, `<th scope="row">Mon 16 Mar 2026</th>`) || !strings.Contains(html, "Shifts, week of Mon 9 Mar 2026") || !strings.Contains(html, `href="?span=week&amp;from=2026-03-16" rel="next"`) {
+		t.Errorf("the week's view:\n%s", html)
+	}
+	if resp, _ := f.page(ward.RoleViewer, "GET", "/rotations/src?span=year", nil); resp.StatusCode != 422 {
+		t.Errorf("an unknown span: %d", resp.StatusCode)
+	}
 	if resp, _ := f.page(ward.RoleViewer, "POST", "/rotations/src/overrides", url.Values{"member": {"admin@example.org"}}); resp.StatusCode != 403 {
 		t.Errorf("a viewer's override: %d", resp.StatusCode)
 	}
