@@ -61,6 +61,9 @@ type rotationWeek struct {
 	Shifts []oncall.Shift
 }
 
+// swapWeeks is how far ahead the swap form offers shifts.
+const swapWeeks = 8
+
 // calendarSpan is what the rotation page shows: a week, or a calendar
 // month, from its first Monday (UTC), with the spans before and after.
 type calendarSpan struct {
@@ -147,7 +150,13 @@ func (s *Server) rotationPage(r *http.Request) (*rotationPage, error) {
 		}
 		p.Weeks = append(p.Weeks, week)
 	}
-	for _, sh := range shifts {
+	// The shifts one may swap are the coming ones, whichever span the table
+	// shows: the next eight weeks' worth.
+	upcoming, err := s.cfg.OnCall.Shifts(ctx, name, now, now.AddDate(0, 0, 7*swapWeeks))
+	if err != nil {
+		return nil, err
+	}
+	for _, sh := range upcoming {
 		if sh.Override == 0 && !sh.Start.Before(now) && (len(p.Starts) == 0 || !p.Starts[len(p.Starts)-1].Equal(sh.Start)) {
 			p.Starts = append(p.Starts, sh.Start)
 		}
