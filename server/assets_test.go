@@ -5,6 +5,7 @@ import (
 	"compress/gzip"
 	"io"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -43,8 +44,28 @@ func TestAssetsCompressed(t *testing.T) {
 		if got, _ := io.ReadAll(zr); !bytes.Equal(got, plain) {
 			t.Errorf("%s: the gzipped body is not the file", path)
 		}
-		if resp, _ := get(path, "gzip;q=0"); resp.Header.Get("Content-Encoding") != "" {
-			t.Errorf("%s: gzip refused with q=0, sent anyway", path)
+		for _, refused := range []string{"gzip;q=0", "gzip; q=0.0", "GZIP;Q=0.000"} {
+			if resp, _ := get(path, refused); resp.Header.Get("Content-Encoding") != "" {
+				t.Errorf("%s: gzip refused with %q, sent anyway", path, refused)
+			}
+		}
+		// Each form has its own validator: a copy of one is never taken
+		// for the other, nor a range of one served from the other.
+		plainResp, _ := get(path, "identity")
+		gzResp, _ := get(path, "gzip")
+		pt, gt := plainResp.Header.Get("ETag"), gzResp.Header.Get("ETag")
+		if pt == "" || gt == "" || pt == gt || gzResp.Header.Get("Content-Length") != strconv.Itoa(len(packed)) {
+			t.Errorf("%s: ETags %q and %q, gzip Content-Length %q", path, pt, gt, gzResp.Header.Get("Content-Length"))
+		}
+		req, _ := http.NewRequest("GET", f.srv.URL+path, nil)
+		req.Header.Set("Accept-Encoding", "gzip")
+		req.Header.Set("If-None-Match", pt)
+		if resp, err := http.DefaultTransport.RoundTrip(req); err != nil || resp.StatusCode != 200 {
+			t.Errorf("%s: the plain copy's ETag was taken for the gzipped one", path)
+		}
+		req.Header.Set("If-None-Match", gt)
+		if resp, err := http.DefaultTransport.RoundTrip(req); err != nil || resp.StatusCode != http.StatusNotModified {
+			t.Errorf("%s: a current gzipped copy is not answered 304", path)
 		}
 	}
 	// Pages are never compressed: a page holds its form token beside text

@@ -43,15 +43,18 @@ type rotationPage struct {
 	Nav      deskNav
 	Rotation *ward.Rotation
 	Calendar calendarSpan
-	Weeks    []rotationWeek
-	Starts   []time.Time // the starts of the whole shifts shown, for the swap form
-	Override []ward.Override
-	Requests []*ward.SwapRequest
-	Gaps     []oncall.Gap
-	Members  []*ward.Member
-	MayEdit  bool
-	FeedURL  string // a calendar feed just made: shown this once
-	Error    string
+	// MayTake and MayCancelAny say which swap-request buttons to offer:
+	// taking cover (mayWorkOn), and withdrawing others' requests.
+	MayTake, MayCancelAny bool
+	Weeks                 []rotationWeek
+	Starts                []time.Time // the starts of the whole shifts shown, for the swap form
+	Override              []ward.Override
+	Requests              []*ward.SwapRequest
+	Gaps                  []oncall.Gap
+	Members               []*ward.Member
+	MayEdit               bool
+	FeedURL               string // a calendar feed just made: shown this once
+	Error                 string
 }
 
 // rotationWeek is one row of the shift table: the week from Monday 00:00
@@ -130,7 +133,15 @@ func (s *Server) rotationPage(r *http.Request) (*rotationPage, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := &rotationPage{Nav: s.nav(r, "rotations"), Rotation: rot, MayEdit: ward.Can(actor, ward.EditSchedule)}
+	p := &rotationPage{Nav: s.nav(r, "rotations"), Rotation: rot, MayEdit: ward.Can(actor, ward.EditSchedule),
+		MayCancelAny: ward.Can(actor, ward.ManageRotations)}
+	switch err := s.mayWorkOn(r); ward.ErrorCode(err) {
+	case "":
+		p.MayTake = true
+	case ward.EFORBIDDEN:
+	default:
+		return nil, err
+	}
 	now := s.cfg.Now().UTC()
 	if p.Calendar, err = readSpan(r.URL.Query(), now); err != nil {
 		return nil, err

@@ -3,12 +3,15 @@ package server
 import (
 	"bytes"
 	"compress/gzip"
+	"crypto/sha256"
 	"embed"
+	"encoding/hex"
 	"fmt"
 	"html/template"
 	"io/fs"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -155,10 +158,11 @@ func (s *Server) handleDeskScript(w http.ResponseWriter, r *http.Request) {
 }
 
 // asset is a static file as served: its bytes, gzipped once at start-up,
-// and its type.
+// its type, and a strong ETag for each form.
 type asset struct {
 	name, contentType string
 	plain, gzipped    []byte
+	plainTag, gzipTag string
 }
 
 // assets are the stylesheet and the script. They are compressed for
@@ -175,38 +179,50 @@ var assets = func() map[string]*asset {
 		zw, _ := gzip.NewWriterLevel(&buf, gzip.BestCompression) // a valid level cannot fail
 		_, _ = zw.Write(plain)                                   // a bytes.Buffer cannot fail
 		_ = zw.Close()
-		out[name] = &asset{name: name, contentType: typ, plain: plain, gzipped: buf.Bytes()}
+		sum := sha256.Sum256(plain)
+		tag := hex.EncodeToString(sum[:8])
+		out[name] = &asset{name: name, contentType: typ, plain: plain, gzipped: buf.Bytes(),
+			plainTag: `"` + tag + `"`, gzipTag: `"` + tag + `-gz"`}
 	}
 	return out
 }()
 
-// serveAsset answers with the asset, gzipped when the browser accepts it,
-// and as not modified when the browser's copy is current.
+// serveAsset answers with the asset, gzipped when the browser accepts it.
+// Each form has its own ETag from the file's content, so a browser's copy
+// is current exactly when its bytes are (across versions of ward as well),
+// and a range asked of one form is never answered from the other.
 func serveAsset(w http.ResponseWriter, r *http.Request, a *asset) {
 	h := w.Header()
 	h.Set("Cache-Control", "public, max-age=3600")
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("Content-Type", a.contentType)
 	h.Set("Vary", "Accept-Encoding")
-	body := a.plain
+	body, tag := a.plain, a.plainTag
 	if acceptsGzip(r) {
 		h.Set("Content-Encoding", "gzip")
-		body = a.gzipped
+		body, tag = a.gzipped, a.gzipTag
 	}
-	http.ServeContent(w, r, a.name, built, bytes.NewReader(body))
+	h.Set("ETag", tag)
+	// ServeContent leaves Content-Length out of an encoded answer; the
+	// length of these bytes is known.
+	h.Set("Content-Length", strconv.Itoa(len(body)))
+	http.ServeContent(w, r, a.name, time.Time{}, bytes.NewReader(body))
 }
 
-// built stands for the assets' modification time: they change only with
-// the binary.
-var built = time.Now()
-
-// acceptsGzip reads Accept-Encoding: gzip, unless refused with q=0.
+// acceptsGzip reads Accept-Encoding: gzip, unless refused with a zero q.
 func acceptsGzip(r *http.Request) bool {
 	for _, part := range strings.Split(r.Header.Get("Accept-Encoding"), ",") {
 		coding, params, _ := strings.Cut(strings.TrimSpace(part), ";")
-		if strings.EqualFold(strings.TrimSpace(coding), "gzip") && strings.ReplaceAll(params, " ", "") != "q=0" {
-			return true
+		if !strings.EqualFold(strings.TrimSpace(coding), "gzip") {
+			continue
 		}
+		q := 1.0
+		if k, v, ok := strings.Cut(strings.TrimSpace(params), "="); ok && strings.EqualFold(strings.TrimSpace(k), "q") {
+			if f, err := strconv.ParseFloat(strings.TrimSpace(v), 64); err == nil {
+				q = f
+			}
+		}
+		return q > 0
 	}
 	return false
 }
