@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"io"
 	"strings"
 
 	"github.com/wardsec/ward"
@@ -19,11 +18,10 @@ const ReporterKeyPrefix = "wardrep_"
 // one before stops working. The secret is 256 random bits, so its SHA-256
 // is enough to keep.
 func (db *DB) IssueReporterKey(ctx context.Context, id int64) (string, error) {
-	raw := make([]byte, 32)
-	if _, err := io.ReadFull(db.random, raw); err != nil {
+	secret, err := db.newSecret(ReporterKeyPrefix)
+	if err != nil {
 		return "", fmt.Errorf("issue reporter key: %w", err)
 	}
-	secret := ReporterKeyPrefix + strings.ToLower(tokenEncoding.EncodeToString(raw))
 	tx, err := db.begin(ctx)
 	if err != nil {
 		return "", err

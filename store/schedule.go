@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"io"
 	"strings"
 	"time"
 
@@ -491,11 +490,10 @@ func (db *DB) CreateCalendarFeed(ctx context.Context, f *ward.CalendarFeed) (str
 	if (f.Rotation == "") == (f.Member == "") {
 		return "", ward.Errorf(ward.EINVALID, "rotation or member: name exactly one")
 	}
-	raw := make([]byte, 32)
-	if _, err := io.ReadFull(db.random, raw); err != nil {
+	secret, err := db.newSecret(FeedPrefix)
+	if err != nil {
 		return "", fmt.Errorf("create calendar feed: %w", err)
 	}
-	secret := FeedPrefix + strings.ToLower(tokenEncoding.EncodeToString(raw))
 	tx, err := db.begin(ctx)
 	if err != nil {
 		return "", err

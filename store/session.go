@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"io"
 	"strings"
 	"time"
 
@@ -26,14 +25,6 @@ const (
 // lastUsedGranularity does for tokens: a page view must not be a write.
 const lastSeenGranularity = time.Minute
 
-// newSecret returns prefix and 256 random bits in lower-case base32.
-func (db *DB) newSecret(prefix string) (string, error) {
-	raw := make([]byte, 32)
-	if _, err := io.ReadFull(db.random, raw); err != nil {
-		return "", fmt.Errorf("new secret: %w", err)
-	}
-	return prefix + strings.ToLower(tokenEncoding.EncodeToString(raw)), nil
-}
 
 // FindCredentials returns the member and their credentials, zero when they
 // have none. ENOTFOUND when no member has the email.

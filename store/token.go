@@ -33,6 +33,17 @@ const lastUsedGranularity = time.Minute
 
 var tokenEncoding = base32.StdEncoding.WithPadding(base32.NoPadding)
 
+// newSecret returns prefix and 256 random bits in lower-case base32: every
+// secret ward hands out (tokens, feeds, reporter links, sessions, sign-in
+// links), recognisable by its prefix.
+func (db *DB) newSecret(prefix string) (string, error) {
+	raw := make([]byte, 32)
+	if _, err := io.ReadFull(db.random, raw); err != nil {
+		return "", fmt.Errorf("new secret: %w", err)
+	}
+	return prefix + strings.ToLower(tokenEncoding.EncodeToString(raw)), nil
+}
+
 func hashSecret(secret string) string {
 	sum := sha256.Sum256([]byte(secret))
 	return hex.EncodeToString(sum[:])
@@ -42,11 +53,10 @@ func hashSecret(secret string) string {
 // disabled member is EINVALID. Only the secret's SHA-256 is stored: a secret
 // of 256 random bits needs no slow hash.
 func (db *DB) CreateToken(ctx context.Context, email, name string, expiresAt *time.Time) (*ward.Token, string, error) {
-	raw := make([]byte, 32)
-	if _, err := io.ReadFull(db.random, raw); err != nil {
+	secret, err := db.newSecret(TokenPrefix)
+	if err != nil {
 		return nil, "", fmt.Errorf("create token: %w", err)
 	}
-	secret := TokenPrefix + strings.ToLower(tokenEncoding.EncodeToString(raw))
 	name = strings.TrimSpace(name)
 	if len(name) > 200 {
 		return nil, "", ward.Errorf(ward.EINVALID, "name: longer than 200 bytes")
