@@ -25,7 +25,6 @@ const (
 // lastUsedGranularity does for tokens: a page view must not be a write.
 const lastSeenGranularity = time.Minute
 
-
 // FindCredentials returns the member and their credentials, zero when they
 // have none. ENOTFOUND when no member has the email.
 func (db *DB) FindCredentials(ctx context.Context, email string) (*ward.Member, *ward.Credentials, error) {
