@@ -146,6 +146,15 @@ func (r *Report) Normalize() error {
 	return nil
 }
 
+// Accountable returns who answers for the report now: its assignee, else
+// its commander, else "".
+func (r *Report) Accountable() string {
+	if r.Assignee != "" {
+		return r.Assignee
+	}
+	return r.Commander
+}
+
 // TimelineEvent is one change to a report: who made it, when, and what
 // changed. Comments are events too.
 type TimelineEvent struct {
@@ -280,6 +289,9 @@ type ReportService interface {
 	// than 20), never spam, never the report itself. It does not check who
 	// may see the report; ENOTFOUND when no report has the ID.
 	SimilarReports(ctx context.Context, id int64, limit int) ([]SimilarReport, error)
+	// SimilarReportsTo is SimilarReports for a report not yet filed (its
+	// ID is ignored), such as what an inbox thread would become.
+	SimilarReportsTo(ctx context.Context, probe *Report, limit int) ([]SimilarReport, error)
 }
 
 // Notification tells a member of a timeline event. It is an outbox row:

@@ -226,10 +226,8 @@ func (s *Service) request(ctx context.Context, r *ward.Report, in Action) (workf
 // nobody is told in person; the report shows in the triage queue, which the
 // on-call works every day.
 func notify(r *ward.Report) []string {
-	for _, m := range []string{r.Assignee, r.Commander} {
-		if m != "" {
-			return []string{m}
-		}
+	if who := r.Accountable(); who != "" {
+		return []string{who}
 	}
 	return nil
 }

@@ -248,8 +248,7 @@ func (db *DB) UpdateReport(ctx context.Context, r *ward.Report, version int64, e
 	bounty, err2 := jsonOrEmpty(r.Bounty)
 	disclosure, err3 := jsonOrEmpty(r.Disclosure)
 	labels, err4 := json.Marshal(r.Labels)
-	changes, err5 := json.Marshal(ev.Changes)
-	if err := errors.Join(err1, err2, err3, err4, err5); err != nil {
+	if err := errors.Join(err1, err2, err3, err4); err != nil {
 		return fmt.Errorf("update report %d: %w", r.ID, err)
 	}
 	tx, err := db.begin(ctx)
@@ -279,17 +278,8 @@ func (db *DB) UpdateReport(ctx context.Context, r *ward.Report, version int64, e
 		return ward.Errorf(ward.ECONFLICT, "report %d changed while this action was worked out; reload it and try again", r.ID)
 	}
 	r.Version, r.UpdatedAt = version+1, tx.now
-	ev.Report, ev.At, ev.Actor = r.ID, tx.now, ward.ActorFromContext(ctx).String()
-	if err := tx.queryRow(ctx, `INSERT INTO timeline_events (report_id, at, actor, action, from_state, to_state, visibility, comment, changes)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`, r.ID, micros(tx.now), ev.Actor, ev.Action, ev.FromState, ev.ToState,
-		ev.Visibility, ev.Comment, string(changes)).Scan(&ev.ID); err != nil {
-		return fmt.Errorf("insert timeline event: %w", err)
-	}
-	for _, member := range ev.Notify {
-		if _, err := tx.exec(ctx, `INSERT INTO notifications (member, report_id, event_id, kind, created_at) VALUES (?, ?, ?, ?, ?)`,
-			member, r.ID, ev.ID, ev.Action, micros(tx.now)); err != nil {
-			return fmt.Errorf("insert notification: %w", err)
-		}
+	if err := tx.insertEvent(ctx, ev, r.ID); err != nil {
+		return err
 	}
 	// Which fields changed, not to what: comments and redactions may hold
 	// embargoed details.
@@ -302,4 +292,26 @@ func (db *DB) UpdateReport(ctx context.Context, r *ward.Report, version int64, e
 		return err
 	}
 	return tx.commit()
+}
+
+// insertEvent stores a report's timeline event as the context's actor's,
+// with a notification for each of its Notify.
+func (tx *Tx) insertEvent(ctx context.Context, ev *ward.TimelineEvent, report int64) error {
+	changes, err := json.Marshal(ev.Changes)
+	if err != nil {
+		return fmt.Errorf("insert timeline event: %w", err)
+	}
+	ev.Report, ev.At, ev.Actor = report, tx.now, ward.ActorFromContext(ctx).String()
+	if err := tx.queryRow(ctx, `INSERT INTO timeline_events (report_id, at, actor, action, from_state, to_state, visibility, comment, changes)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`, report, micros(tx.now), ev.Actor, ev.Action, ev.FromState, ev.ToState,
+		ev.Visibility, ev.Comment, string(changes)).Scan(&ev.ID); err != nil {
+		return fmt.Errorf("insert timeline event: %w", err)
+	}
+	for _, member := range ev.Notify {
+		if _, err := tx.exec(ctx, `INSERT INTO notifications (member, report_id, event_id, kind, created_at) VALUES (?, ?, ?, ?, ?)`,
+			member, report, ev.ID, ev.Action, micros(tx.now)); err != nil {
+			return fmt.Errorf("insert notification: %w", err)
+		}
+	}
+	return nil
 }

@@ -269,6 +269,15 @@ func TestSimilarReports(t *testing.T) {
 		}
 		_, err = db.SimilarReports(ctx, 999999, 5)
 		wantCode(t, err, ward.ENOTFOUND)
+
+		// A report not yet filed, such as a mail thread's, finds the same,
+		// the base report included, whatever ID it carries.
+		probe := *base
+		probe.ID = base.ID + 1000
+		got, err = db.SimilarReportsTo(ctx, &probe, 20)
+		if err != nil || len(got) != len(want)+1 || got[0].Report.ID != base.ID {
+			t.Errorf("similar to an unfiled copy of the base: %+v, %v", got, err)
+		}
 		alone := fileReport(t, db, ward.Report{Title: "zz"})
 		if got, err := db.SimilarReports(ctx, alone.ID, 5); err != nil || got == nil || len(got) != 0 {
 			t.Errorf("similar to nothing: %#v, %v", got, err)

@@ -51,6 +51,23 @@ func (db *DB) SimilarReports(ctx context.Context, id int64, limit int) ([]ward.S
 	if err != nil {
 		return nil, err
 	}
+	return db.similarTo(ctx, r, limit)
+}
+
+// SimilarReportsTo returns stored reports that may be about the same
+// problem as a report not yet filed, such as an inbox thread's.
+func (db *DB) SimilarReportsTo(ctx context.Context, probe *ward.Report, limit int) ([]ward.SimilarReport, error) {
+	if limit <= 0 {
+		limit = defaultSimilar
+	}
+	p := *probe
+	p.ID = 0
+	return db.similarTo(ctx, &p, min(limit, maxSimilar))
+}
+
+// similarTo finds reports like r, never r itself.
+func (db *DB) similarTo(ctx context.Context, r *ward.Report, limit int) ([]ward.SimilarReport, error) {
+	id := r.ID
 	own := findRefs(r.Title + "\n" + r.Body)
 	words := distinctiveWords(r.Title)
 
