@@ -17,6 +17,9 @@ const (
 	ReadReports                       // see reports and their timelines (spam only as an admin)
 	FileReports                       // file reports through the API, as integrations and scripts do; give reporters their link
 	SaveFilters                       // save report filters for the team; replacing or deleting another's is an admin's
+	ReadInbox                         // read the team's mail (spam only as an admin)
+	WorkInbox                         // assign and mark threads, reply, make reports of them, mark spam
+	DeleteMail                        // delete spam for good
 )
 
 var minimumRole = map[Permission]Role{
@@ -32,6 +35,9 @@ var minimumRole = map[Permission]Role{
 	ReadReports:     RoleViewer,
 	FileReports:     RoleTriager,
 	SaveFilters:     RoleTriager,
+	ReadInbox:       RoleViewer,
+	WorkInbox:       RoleTriager,
+	DeleteMail:      RoleAdmin,
 }
 
 // Can reports whether the actor may do p. The command line and ward itself

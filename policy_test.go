@@ -15,13 +15,14 @@ func TestCan(t *testing.T) {
 		{"ManageTeam", ward.ManageTeam}, {"ManageAnyToken", ward.ManageAnyToken}, {"ReadAudit", ward.ReadAudit},
 		{"ReadSchedule", ward.ReadSchedule}, {"EditSchedule", ward.EditSchedule}, {"ManageRotations", ward.ManageRotations},
 		{"ReadReports", ward.ReadReports}, {"FileReports", ward.FileReports}, {"SaveFilters", ward.SaveFilters},
+		{"ReadInbox", ward.ReadInbox}, {"WorkInbox", ward.WorkInbox}, {"DeleteMail", ward.DeleteMail},
 	}
 	// want[role] lists, in the order of perms, what each role may do.
-	want := map[ward.Role][12]bool{
-		ward.RoleAdmin:     {true, true, true, true, true, true, true, true, true, true, true, true},
-		ward.RoleResponder: {true, true, true, false, false, false, true, true, false, true, true, true},
-		ward.RoleTriager:   {true, true, true, false, false, false, true, true, false, true, true, true},
-		ward.RoleViewer:    {true, true, true, false, false, false, true, false, false, true, false, false},
+	want := map[ward.Role][15]bool{
+		ward.RoleAdmin:     {true, true, true, true, true, true, true, true, true, true, true, true, true, true, true},
+		ward.RoleResponder: {true, true, true, false, false, false, true, true, false, true, true, true, true, true, false},
+		ward.RoleTriager:   {true, true, true, false, false, false, true, true, false, true, true, true, true, true, false},
+		ward.RoleViewer:    {true, true, true, false, false, false, true, false, false, true, false, false, true, false, false},
 		"":                 {},
 		"root":             {},
 	}

@@ -299,7 +299,7 @@ func (tx *Tx) relayToReport(ctx context.Context, report int64, m *ward.Message) 
 	if err != nil {
 		return nil, fmt.Errorf("load report %d: %w", report, err)
 	}
-	ev := &ward.TimelineEvent{Action: "email", FromState: r.State, ToState: r.State, Visibility: "team", Comment: m.Text}
+	ev := &ward.TimelineEvent{Action: "email", FromState: r.State, ToState: r.State, Visibility: "team", Comment: strings.TrimSpace(m.Text)}
 	if m.From.Addr != "" && strings.EqualFold(m.From.Addr, r.ReporterEmail) {
 		ev.Visibility = "reporter"
 	}

@@ -1,0 +1,456 @@
+// Package inbox runs the team's collaborative inbox: it reads mail into
+// threads (through the email package), answers new threads with an
+// acknowledgement, and takes the team's actions on threads — assign, mark,
+// reply, make a report, spam — checking who may do what. Queued mail is
+// delivered by Deliver.
+package inbox
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/wardsec/ward"
+	"github.com/wardsec/ward/email"
+	"github.com/wardsec/ward/mailout"
+)
+
+// Config is how the inbox answers mail.
+type Config struct {
+	Mail mailout.Config
+	// AutoReply is the acknowledgement a new thread gets, such as a pointer
+	// to the bug bounty programme; "" sends none.
+	AutoReply string
+	// AutoReplyInterval is the least time between two acknowledgements to
+	// one sender; 24 hours when 0.
+	AutoReplyInterval time.Duration
+	// PublicURL is ward's address, for the link from a report back to its
+	// thread; "" leaves the report without one.
+	PublicURL string
+}
+
+// Service is the inbox. It is safe for concurrent use.
+type Service struct {
+	mail    ward.InboxService
+	reports ward.ReportService
+	members ward.MemberService
+	cfg     Config
+	now     func() time.Time
+	random  io.Reader
+	wake    chan struct{} // Deliver's: mail was queued
+}
+
+// New returns the inbox over the stores; now is the clock and random the
+// source of Message-IDs.
+func New(mail ward.InboxService, reports ward.ReportService, members ward.MemberService, cfg Config, now func() time.Time, random io.Reader) *Service {
+	if cfg.AutoReplyInterval <= 0 {
+		cfg.AutoReplyInterval = 24 * time.Hour
+	}
+	return &Service{mail: mail, reports: reports, members: members, cfg: cfg, now: now, random: random, wake: make(chan struct{}, 1)}
+}
+
+// Read is ward's reading of a raw message, ready to store.
+func Read(raw []byte) (*ward.Message, *email.Message) {
+	p := email.Parse(raw)
+	m := &ward.Message{
+		Key: p.Key(raw), MessageID: p.MessageID, InReplyTo: p.InReplyTo, References: p.References,
+		Subject: p.Subject, From: address(p.From), Date: p.Date, Text: p.Text, HTML: p.HTML,
+		Auto: p.Auto, Problems: p.Problems, Size: len(raw), SubjectKey: email.SubjectKey(p.Subject),
+	}
+	for _, a := range p.To {
+		m.To = append(m.To, address(a))
+	}
+	for _, a := range p.Cc {
+		m.Cc = append(m.Cc, address(a))
+	}
+	for _, a := range p.Attachments {
+		m.Attachments = append(m.Attachments, ward.MailAttachment{Filename: a.Filename, ContentType: a.ContentType, Size: a.Size})
+	}
+	return m, p
+}
+
+func address(a email.Address) ward.MailAddress { return ward.MailAddress{Name: a.Name, Addr: a.Addr} }
+
+// Receive stores a raw message as it arrived and, when it starts a thread
+// from a person, queues the acknowledgement. A message stored before is
+// not stored again (Created is false). The acknowledgement is queued after
+// the message is committed: a crash between the two loses one
+// acknowledgement, never the message.
+func (s *Service) Receive(ctx context.Context, raw []byte, d ward.Delivery) (*ward.Ingested, error) {
+	m, parsed := Read(raw)
+	in, err := s.mail.IngestMessage(ctx, m, raw, d)
+	if err != nil {
+		return nil, fmt.Errorf("receive mail: %w", err)
+	}
+	if in.Created && in.Thread.Messages == 1 && s.cfg.AutoReply != "" {
+		if err := s.acknowledge(ctx, in, parsed); err != nil {
+			return in, err
+		}
+	}
+	return in, nil
+}
+
+// Ingest is Receive for the intake packages, which need only to know that
+// the message is safe.
+func (s *Service) Ingest(ctx context.Context, raw []byte, d ward.Delivery) error {
+	_, err := s.Receive(ctx, raw, d)
+	return err
+}
+
+// MailCursor and SaveMailCursor keep IMAP intake's place.
+func (s *Service) MailCursor(ctx context.Context, mailbox string) (uint32, uint32, error) {
+	return s.mail.MailCursor(ctx, mailbox)
+}
+
+// SaveMailCursor keeps where IMAP intake stopped in a mailbox.
+func (s *Service) SaveMailCursor(ctx context.Context, mailbox string, validity, uid uint32) error {
+	return s.mail.SaveMailCursor(ctx, mailbox, validity, uid)
+}
+
+// acknowledge queues the auto-reply, unless the message is a machine's
+// (RFC 3834), ward's own, or its sender cannot be answered.
+func (s *Service) acknowledge(ctx context.Context, in *ward.Ingested, p *email.Message) error {
+	to := p.ReturnPath
+	if to == "" {
+		to = p.From.Addr
+	}
+	if p.Auto != "" || to == "" || to == "<>" || strings.EqualFold(to, s.cfg.Mail.From) || in.Thread.Status == ward.ThreadSpam {
+		return nil
+	}
+	raw, id, err := mailout.Compose(s.cfg.Mail, mailout.Reply{
+		To: []ward.MailAddress{{Addr: to}}, Subject: in.Message.Subject, Text: s.cfg.AutoReply,
+		InReplyTo: p.MessageID, References: threadReferences(in.Message), Auto: true, Date: s.now(),
+	}, s.random)
+	if err != nil {
+		return fmt.Errorf("acknowledge thread %d: %w", in.Thread.ID, err)
+	}
+	ack, _ := Read(raw)
+	ack.Thread = in.Thread.ID
+	ack.Key, ack.MessageID = id, id
+	queued, err := s.mail.QueueAutoReply(ctx, ack, raw, to, s.cfg.AutoReplyInterval)
+	if err != nil {
+		return fmt.Errorf("acknowledge thread %d: %w", in.Thread.ID, err)
+	}
+	if queued {
+		s.poke()
+	}
+	return nil
+}
+
+// threadReferences are the References of an answer to m.
+func threadReferences(m *ward.Message) []string {
+	refs := slices.Clone(m.References)
+	if m.MessageID != "" {
+		refs = append(refs, m.MessageID)
+	}
+	return refs
+}
+
+// poke wakes Deliver without waiting for it.
+func (s *Service) poke() {
+	select {
+	case s.wake <- struct{}{}:
+	default:
+	}
+}
+
+// List returns threads for the filter. Only admins list spam.
+func (s *Service) List(ctx context.Context, f ward.ThreadFilter) ([]*ward.Thread, error) {
+	a := ward.ActorFromContext(ctx)
+	if err := ward.Require(a, ward.ReadInbox); err != nil {
+		return nil, err
+	}
+	if f.Status != "" && !slices.Contains(ward.ThreadStatuses, f.Status) {
+		return nil, ward.Errorf(ward.EINVALID, "status: %q is not one of %s", f.Status, strings.Join(ward.ThreadStatuses, ", "))
+	}
+	if f.Status == ward.ThreadSpam && !a.Role.AtLeast(ward.RoleAdmin) {
+		return nil, ward.Errorf(ward.EFORBIDDEN, "only admins see spam")
+	}
+	return s.mail.FindThreads(ctx, f)
+}
+
+// Visible returns the thread, or ENOTFOUND when the caller may not see
+// it: spam is an admin's only.
+func (s *Service) Visible(ctx context.Context, id int64) (*ward.Thread, error) {
+	a := ward.ActorFromContext(ctx)
+	if err := ward.Require(a, ward.ReadInbox); err != nil {
+		return nil, err
+	}
+	t, err := s.mail.FindThreadByID(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if t.Status == ward.ThreadSpam && !a.Role.AtLeast(ward.RoleAdmin) {
+		return nil, ward.Errorf(ward.ENOTFOUND, "no thread has the id %d", id)
+	}
+	return t, nil
+}
+
+// Conversation returns a visible thread and its messages, oldest first.
+func (s *Service) Conversation(ctx context.Context, id int64) (*ward.Thread, []*ward.Message, error) {
+	t, err := s.Visible(ctx, id)
+	if err != nil {
+		return nil, nil, err
+	}
+	msgs, err := s.mail.FindMessages(ctx, id)
+	if err != nil {
+		return nil, nil, err
+	}
+	return t, msgs, nil
+}
+
+// Raw returns a message's bytes as received, when the caller may see its
+// thread.
+func (s *Service) Raw(ctx context.Context, thread, message int64) ([]byte, error) {
+	_, msgs, err := s.Conversation(ctx, thread)
+	if err != nil {
+		return nil, err
+	}
+	if !slices.ContainsFunc(msgs, func(m *ward.Message) bool { return m.ID == message }) {
+		return nil, ward.Errorf(ward.ENOTFOUND, "thread %d has no message %d", thread, message)
+	}
+	return s.mail.FindRawMessage(ctx, message)
+}
+
+// Similar returns the reports that a thread may duplicate: those it
+// became, and others like the report it would become.
+func (s *Service) Similar(ctx context.Context, id int64) ([]ward.SimilarReport, error) {
+	t, msgs, err := s.Conversation(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if err := ward.Require(ward.ActorFromContext(ctx), ward.ReadReports); err != nil {
+		return nil, err
+	}
+	if t.Report != 0 {
+		return s.reports.SimilarReports(ctx, t.Report, 5)
+	}
+	return s.reports.SimilarReportsTo(ctx, draftReport(t, msgs, ""), 5)
+}
+
+// Thread actions.
+const (
+	ActionAssign = "assign" // assignee; "" to unassign a thread that is not actionable
+	ActionMark   = "mark"   // status; actionable without an assignee assigns the caller
+	ActionReply  = "reply"  // text: mailed from the team address to the correspondent
+	ActionReport = "report" // make a report of the thread and label it Tracked
+	ActionSpam   = "spam"   // hide it from all but admins
+)
+
+// Actions lists them in the order the desk offers them.
+var Actions = []string{ActionAssign, ActionMark, ActionReply, ActionReport, ActionSpam}
+
+// Action is the body of POST /api/v1/inbox/{id}/actions.
+type Action struct {
+	Action   string `json:"action"`
+	Assignee string `json:"assignee"`
+	Status   string `json:"status"`
+	Text     string `json:"text"`
+	// Version, when set, is the thread's version the action was worked
+	// out on: a thread changed since is ECONFLICT.
+	Version int64 `json:"version"`
+}
+
+// maxReply bounds a reply's text.
+const maxReply = 64 << 10
+
+// Act takes an action on a thread and returns the thread after it.
+func (s *Service) Act(ctx context.Context, id int64, in Action) (*ward.Thread, error) {
+	a := ward.ActorFromContext(ctx)
+	if err := ward.Require(a, ward.WorkInbox); err != nil {
+		return nil, err
+	}
+	t, msgs, err := s.Conversation(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	version := t.Version
+	if in.Version != 0 && in.Version != version {
+		return nil, ward.Errorf(ward.ECONFLICT, "thread %d changed since version %d; reload it and try again", id, in.Version)
+	}
+	switch in.Action {
+	case ActionAssign:
+		if in.Assignee != "" {
+			if err := s.checkAssignee(ctx, in.Assignee); err != nil {
+				return nil, err
+			}
+		}
+		t.Assignee = in.Assignee
+	case ActionMark:
+		if in.Status == ward.ThreadSpam {
+			return nil, ward.Errorf(ward.EINVALID, "status: mark spam with the spam action")
+		}
+		t.Status = in.Status
+		if t.Status == ward.ThreadActionable && t.Assignee == "" {
+			t.Assignee = a.Email
+		}
+	case ActionSpam:
+		if t.Report != 0 {
+			return nil, ward.Errorf(ward.EINVALID, "thread %d became report %d; close the report as spam instead", id, t.Report)
+		}
+		t.Status = ward.ThreadSpam
+	case ActionReply:
+		if err := s.reply(ctx, t, msgs, in.Text); err != nil {
+			return nil, err
+		}
+		// The reply changed the thread's count and version; the action's
+		// result is the thread as it is now.
+		return s.mail.FindThreadByID(ctx, id)
+	case ActionReport:
+		if err := s.makeReport(ctx, t, msgs); err != nil {
+			return nil, err
+		}
+	default:
+		return nil, ward.Errorf(ward.EINVALID, "action: %q is not one of %s", in.Action, strings.Join(Actions, ", "))
+	}
+	if err := s.mail.UpdateThread(ctx, t, version); err != nil {
+		return nil, err
+	}
+	return t, nil
+}
+
+// checkAssignee refuses to make anyone accountable who cannot work the
+// inbox.
+func (s *Service) checkAssignee(ctx context.Context, email string) error {
+	m, err := s.members.FindMemberByEmail(ctx, email)
+	if ward.ErrorCode(err) == ward.ENOTFOUND {
+		return ward.Errorf(ward.EINVALID, "assignee: no member has the email %q", email)
+	}
+	if err != nil {
+		return err
+	}
+	if m.Disabled || !ward.Can(ward.Actor{Kind: ward.ActorMember, Role: m.Role}, ward.WorkInbox) {
+		return ward.Errorf(ward.EINVALID, "assignee: %s cannot work the inbox", m.Email)
+	}
+	return nil
+}
+
+// reply mails text from the team address to whoever the thread's last
+// message from outside asks answers to go to, threaded under it.
+func (s *Service) reply(ctx context.Context, t *ward.Thread, msgs []*ward.Message, text string) error {
+	switch {
+	case strings.TrimSpace(text) == "":
+		return ward.Errorf(ward.EINVALID, "text: a reply needs text")
+	case len(text) > maxReply:
+		return ward.Errorf(ward.EINVALID, "text: longer than %d KiB", maxReply>>10)
+	case !utf8.ValidString(text):
+		return ward.Errorf(ward.EINVALID, "text: not valid UTF-8")
+	}
+	if err := ward.CheckControl("text", text); err != nil {
+		return err
+	}
+	var last *ward.Message
+	for _, m := range msgs {
+		if m.Source != ward.MailSent {
+			last = m
+		}
+	}
+	if last == nil {
+		return ward.Errorf(ward.EINVALID, "thread %d has no message to answer", t.ID)
+	}
+	raw, err := s.mail.FindRawMessage(ctx, last.ID)
+	if err != nil {
+		return err
+	}
+	// The raw message is what counts: Reply-To is read from it.
+	p := email.Parse(raw)
+	to := p.ReplyTo
+	if len(to) == 0 {
+		to = []email.Address{p.From}
+	}
+	var rcpt []ward.MailAddress
+	var envelope []string
+	for _, a := range to {
+		if a.Addr != "" {
+			rcpt, envelope = append(rcpt, address(a)), append(envelope, a.Addr)
+		}
+	}
+	if len(rcpt) == 0 {
+		return ward.Errorf(ward.EINVALID, "thread %d: its last message names no address to answer", t.ID)
+	}
+	out, id, err := mailout.Compose(s.cfg.Mail, mailout.Reply{To: rcpt, Subject: t.Subject, Text: text,
+		InReplyTo: last.MessageID, References: threadReferences(last), Date: s.now()}, s.random)
+	if err != nil {
+		return fmt.Errorf("reply on thread %d: %w", t.ID, err)
+	}
+	m, _ := Read(out)
+	m.Thread, m.Key, m.MessageID, m.Sender = t.ID, id, id, ward.ActorFromContext(ctx).Email
+	if err := s.mail.QueueMail(ctx, m, out, envelope); err != nil {
+		return err
+	}
+	s.poke()
+	return nil
+}
+
+// makeReport files the thread as a report from its first correspondent,
+// linked both ways, and makes it actionable for whoever made it.
+func (s *Service) makeReport(ctx context.Context, t *ward.Thread, msgs []*ward.Message) error {
+	if err := ward.Require(ward.ActorFromContext(ctx), ward.FileReports); err != nil {
+		return err
+	}
+	if t.Report != 0 {
+		return ward.Errorf(ward.ECONFLICT, "thread %d is report %d already", t.ID, t.Report)
+	}
+	link := ""
+	if s.cfg.PublicURL != "" {
+		link = fmt.Sprintf("%s/inbox/%d", strings.TrimRight(s.cfg.PublicURL, "/"), t.ID)
+	}
+	r := draftReport(t, msgs, link)
+	if _, err := s.reports.CreateReport(ctx, r); err != nil {
+		return err
+	}
+	t.Report = r.ID
+	t.Labels = append(t.Labels, ward.LabelTracked)
+	if t.Status == ward.ThreadOpen || t.Status == ward.ThreadUnactionable {
+		t.Status = ward.ThreadActionable
+	}
+	if t.Assignee == "" {
+		t.Assignee = ward.ActorFromContext(ctx).Email
+	}
+	return nil
+}
+
+// draftReport is the report a thread becomes: its subject, the first
+// message from outside as the body, and its sender as the reporter.
+func draftReport(t *ward.Thread, msgs []*ward.Message, link string) *ward.Report {
+	r := &ward.Report{Title: truncate(t.Subject, 300), Source: ward.SourceEmail, ExternalURL: link}
+	for _, m := range msgs {
+		if m.Source == ward.MailSent {
+			continue
+		}
+		r.Body = truncate(strings.TrimSpace(m.Text), 256<<10)
+		r.ReporterName = truncate(m.From.Name, 200)
+		if _, err := ward.NormalizeEmail(m.From.Addr); err == nil {
+			r.ReporterEmail = m.From.Addr
+		}
+		if r.ReporterName == "" {
+			r.ReporterName = m.From.Addr
+		}
+		r.ExternalID = truncate(m.Key, 200)
+		break
+	}
+	return r
+}
+
+// truncate cuts s to at most n bytes without splitting a character.
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n]
+}
+
+// Delete deletes a spam thread for good; only admins may.
+func (s *Service) Delete(ctx context.Context, id int64) error {
+	if err := ward.Require(ward.ActorFromContext(ctx), ward.DeleteMail); err != nil {
+		return err
+	}
+	return s.mail.DeleteThread(ctx, id)
+}
