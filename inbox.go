@@ -121,6 +121,14 @@ type Delivery struct {
 	Ref    string
 }
 
+// Incoming is a message to ingest: ward's reading of it, its bytes, and
+// how it came.
+type Incoming struct {
+	Message  *Message
+	Raw      []byte
+	Delivery Delivery
+}
+
 // Ingested is what ingesting one message did.
 type Ingested struct {
 	Message *Message
@@ -131,7 +139,7 @@ type Ingested struct {
 	Event *TimelineEvent
 }
 
-// ThreadFilter selects threads, the most recent mail first, with the cursor
+// ThreadFilter selects threads, the newest thread first, with the cursor
 // of other lists: only threads with an ID below Before. Spam is left out
 // unless Status is spam (admins only; the caller checks).
 type ThreadFilter struct {
@@ -149,6 +157,10 @@ type InboxService interface {
 	// on a thread that became a report is added to the report's timeline in
 	// the same transaction.
 	IngestMessage(ctx context.Context, m *Message, raw []byte, d Delivery) (*Ingested, error)
+	// IngestMessages is IngestMessage for several messages in one
+	// transaction, for imports: one durable commit per batch rather than
+	// per message is most of an import's speed.
+	IngestMessages(ctx context.Context, batch []Incoming) ([]*Ingested, error)
 	// FindThreads lists threads; FindThreadByID returns ENOTFOUND when none
 	// has the ID.
 	FindThreads(ctx context.Context, f ThreadFilter) ([]*Thread, error)

@@ -301,9 +301,7 @@ func (s *Service) Act(ctx context.Context, id int64, in Action) (*ward.Thread, e
 		// result is the thread as it is now.
 		return s.mail.FindThreadByID(ctx, id)
 	case ActionReport:
-		if err := s.makeReport(ctx, t, msgs); err != nil {
-			return nil, err
-		}
+		return s.makeReport(ctx, t, msgs)
 	default:
 		return nil, ward.Errorf(ward.EINVALID, "action: %q is not one of %s", in.Action, strings.Join(Actions, ", "))
 	}
@@ -388,12 +386,12 @@ func (s *Service) reply(ctx context.Context, t *ward.Thread, msgs []*ward.Messag
 
 // makeReport files the thread as a report from its first correspondent,
 // linked both ways, and makes it actionable for whoever made it.
-func (s *Service) makeReport(ctx context.Context, t *ward.Thread, msgs []*ward.Message) error {
+func (s *Service) makeReport(ctx context.Context, t *ward.Thread, msgs []*ward.Message) (*ward.Thread, error) {
 	if err := ward.Require(ward.ActorFromContext(ctx), ward.FileReports); err != nil {
-		return err
+		return nil, err
 	}
 	if t.Report != 0 {
-		return ward.Errorf(ward.ECONFLICT, "thread %d is report %d already", t.ID, t.Report)
+		return nil, ward.Errorf(ward.ECONFLICT, "thread %d is report %d already", t.ID, t.Report)
 	}
 	link := ""
 	if s.cfg.PublicURL != "" {
@@ -401,17 +399,34 @@ func (s *Service) makeReport(ctx context.Context, t *ward.Thread, msgs []*ward.M
 	}
 	r := draftReport(t, msgs, link)
 	if _, err := s.reports.CreateReport(ctx, r); err != nil {
-		return err
+		return nil, err
 	}
-	t.Report = r.ID
-	t.Labels = append(t.Labels, ward.LabelTracked)
-	if t.Status == ward.ThreadOpen || t.Status == ward.ThreadUnactionable {
-		t.Status = ward.ThreadActionable
+	// Mail may arrive between filing the report and linking the thread to
+	// it; that must not leave the report unlinked, so the link is laid on
+	// the thread as it is now. (Filing again would find the same report:
+	// its external id is the first message's key.)
+	for range 3 {
+		version := t.Version
+		t.Report = r.ID
+		t.Labels = append(t.Labels, ward.LabelTracked)
+		if t.Status == ward.ThreadOpen || t.Status == ward.ThreadUnactionable {
+			t.Status = ward.ThreadActionable
+		}
+		if t.Assignee == "" {
+			t.Assignee = ward.ActorFromContext(ctx).Email
+		}
+		err := s.mail.UpdateThread(ctx, t, version)
+		if ward.ErrorCode(err) != ward.ECONFLICT {
+			if err != nil {
+				return nil, err
+			}
+			return t, nil
+		}
+		if t, err = s.mail.FindThreadByID(ctx, t.ID); err != nil {
+			return nil, err
+		}
 	}
-	if t.Assignee == "" {
-		t.Assignee = ward.ActorFromContext(ctx).Email
-	}
-	return nil
+	return nil, ward.Errorf(ward.ECONFLICT, "thread %d kept changing; report %d is filed, make the report again to link it", t.ID, r.ID)
 }
 
 // draftReport is the report a thread becomes: its subject, the first

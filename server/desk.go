@@ -2,6 +2,7 @@ package server
 
 import (
 	"html/template"
+	"log/slog"
 	"net/http"
 	"strings"
 	"sync"
@@ -11,24 +12,46 @@ import (
 )
 
 // The desk is the team's pages: the dashboard, the report list and report
-// page, the rotations and the admin pages. Every one is signed in
+// page, the inbox, the rotations and the admin pages. Every one is signed in
 // (signedIn), checks the caller's role with ward.Require (the report and
 // rotation pages as the API does; the admin pages by an admin's
 // permission, see desk_admin.go), and posts its forms with a CSRF token
 // checked by checkForm.
 
 // deskNav is what the header of every desk page needs: who is signed in,
-// whether to show Admin, the sign-out form's token and the current entry.
+// whether to show Admin and Inbox, the number of open threads, the
+// sign-out form's token and the current entry.
 type deskNav struct {
 	Me    *ward.Member
 	Admin bool
 	CSRF  string
-	Here  string // dashboard, reports, rotations, admin or account
+	Here  string // dashboard, reports, inbox, rotations, admin or account
+	Inbox bool   // ward has an inbox
+	// OpenThreads counts the inbox's open threads up to openThreadsMax;
+	// OpenThreadsMore says there are more.
+	OpenThreads     int
+	OpenThreadsMore bool
 }
+
+// openThreadsMax bounds the count of open threads in the navigation: past
+// it, "99+" says as much, and counting stays cheap on every page.
+const openThreadsMax = 99
 
 func (s *Server) nav(r *http.Request, here string) deskNav {
 	actor := ward.ActorFromContext(r.Context())
-	return deskNav{Me: memberFromContext(r.Context()), Admin: actor.Role == ward.RoleAdmin, CSRF: s.formToken(r), Here: here}
+	n := deskNav{Me: memberFromContext(r.Context()), Admin: actor.Role == ward.RoleAdmin, CSRF: s.formToken(r), Here: here,
+		Inbox: s.cfg.Inbox != nil}
+	if n.Inbox && ward.Can(actor, ward.ReadInbox) {
+		open, err := s.cfg.Inbox.List(r.Context(), ward.ThreadFilter{Status: ward.ThreadOpen, Limit: openThreadsMax + 1})
+		if err != nil {
+			// The count is a hint beside the page asked for, which need
+			// not fail for it; the log keeps why it is missing.
+			s.cfg.Logger.LogAttrs(r.Context(), slog.LevelError, "count open threads",
+				slog.String("request_id", ward.RequestIDFromContext(r.Context())), slog.String("error", err.Error()))
+		}
+		n.OpenThreads, n.OpenThreadsMore = min(len(open), openThreadsMax), len(open) > openThreadsMax
+	}
+	return n
 }
 
 // requirePage answers a 403 page and returns false unless the caller may

@@ -24,6 +24,12 @@ func TestPageAuthorization(t *testing.T) {
 	_, body := f.do("POST", "/api/v1/reports", f.tokens[ward.RoleTriager], jsonType, `{"title":"SPAM-TITLE cheap watches","source":"api"}`)
 	spam := itoa(decodeJSON[ward.Report](t, body).ID)
 	f.act(spam, f.tokens[ward.RoleTriager], `{"action":"mark_spam"}`, 200)
+	mail := f.mail(mailMessage("authz@example.net", "Rae <rae@example.net>", "Webhook bypass", "Steps."))
+	spamMail := f.mail(mailMessage("authz-spam@spam.example", "deals@spam.example", "SPAM-TITLE cheap watches", "buy"))
+	f.threadAct(spamMail.Thread.ID, admin, `{"action":"spam"}`, 200)
+	thread, spamThread := itoa(mail.Thread.ID), itoa(spamMail.Thread.ID)
+	raw := "/inbox/" + thread + "/messages/" + itoa(mail.Message.ID) + "/raw"
+	spamRaw := "/inbox/" + spamThread + "/messages/" + itoa(spamMail.Message.ID) + "/raw"
 
 	// Statuses for: signed out, viewer, triager, responder, admin. 303 is
 	// "to the sign-in page" for a GET signed out, and "done" for a form.
@@ -43,6 +49,16 @@ func TestPageAuthorization(t *testing.T) {
 		{"GET", "/reports/" + spam, nil, [5]int{303, 404, 404, 404, 200}},
 		{"POST", "/reports/" + id + "/actions", url.Values{"action": {"comment"}, "comment": {"seen"}}, team},
 		{"POST", "/reports/" + spam + "/actions", url.Values{"action": {"comment"}, "comment": {"seen"}}, [5]int{403, 404, 404, 404, 409}},
+		{"GET", "/inbox", nil, member},
+		{"GET", "/inbox?status=spam", nil, [5]int{303, 403, 403, 403, 200}},
+		{"GET", "/inbox/" + thread, nil, member},
+		{"GET", "/inbox/" + spamThread, nil, [5]int{303, 404, 404, 404, 200}},
+		{"GET", raw, nil, member},
+		{"GET", spamRaw, nil, [5]int{303, 404, 404, 404, 200}},
+		{"POST", "/inbox/" + thread + "/actions", url.Values{"action": {"mark"}, "status": {"open"}}, team},
+		{"POST", "/inbox/" + spamThread + "/actions", url.Values{"action": {"spam"}}, [5]int{403, 404, 404, 404, 303}},
+		{"POST", "/inbox/" + thread + "/delete", url.Values{"confirm": {"yes"}}, [5]int{403, 403, 403, 403, 422}},
+		{"POST", "/inbox/" + spamThread + "/delete", url.Values{}, [5]int{403, 403, 403, 403, 422}},
 		{"GET", "/rotations", nil, member},
 		{"GET", "/rotations/src", nil, member},
 		{"POST", "/rotations/src/overrides", url.Values{"member": {"responder@example.org"}, "start": {"2026-03-31T09:00"}, "end": {"2026-04-01T09:00"}}, team},

@@ -19,6 +19,9 @@ type dashboardPage struct {
 	GapDays    int
 	Unread     int
 	UnreadMore bool // more than Unread
+	// MyThreads are the actionable inbox threads assigned to the viewer;
+	// the open ones are counted in Nav.
+	MyThreads []*ward.Thread
 }
 
 // rotationNow is who holds a rotation now and who holds the next shift;
@@ -95,6 +98,14 @@ func (s *Server) handleDashboard(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		p.Unread, p.UnreadMore = min(len(unread), unreadCountMax), len(unread) > unreadCountMax
+	}
+	if s.cfg.Inbox != nil && ward.Can(actor, ward.ReadInbox) && actor.Email != "" {
+		mine, err := s.cfg.Inbox.List(ctx, ward.ThreadFilter{Status: ward.ThreadActionable, Assignee: actor.Email, Limit: dashboardList})
+		if err != nil {
+			s.pageError(w, r, err)
+			return
+		}
+		p.MyThreads = mine
 	}
 	s.page(w, r, http.StatusOK, "dashboard", p)
 }

@@ -224,6 +224,7 @@ func TestOpenAPIIsValid(t *testing.T) {
 	})
 
 	// decode refuses unknown fields, so every request body must say so.
+	// Raw mail is the one body that is not JSON.
 	t.Run("request bodies", func(t *testing.T) {
 		for _, key := range keys {
 			rb := ops[key].RequestBody
@@ -231,6 +232,9 @@ func TestOpenAPIIsValid(t *testing.T) {
 				continue
 			}
 			if _, form := rb.Content["application/x-www-form-urlencoded"]; form && isPage(key) && len(rb.Content) == 1 {
+				continue
+			}
+			if _, mail := rb.Content["message/rfc822"]; mail && key == "POST /api/v1/inbox/messages" && len(rb.Content) == 1 {
 				continue
 			}
 			media, ok := rb.Content["application/json"]

@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/wardsec/ward"
+	"github.com/wardsec/ward/inbox"
 	"github.com/wardsec/ward/oncall"
 	"github.com/wardsec/ward/reports"
 )
@@ -65,6 +66,9 @@ type Config struct {
 	// DefaultFormBurst when zero.
 	FormEvery time.Duration
 	FormBurst int
+	// Inbox is the team's mail. Without it (nil) ward has no inbox: its
+	// API answers 404 and its pages say that none is configured.
+	Inbox *inbox.Service
 }
 
 // The public report form's default limit: five reports from one address,

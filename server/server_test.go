@@ -2,6 +2,7 @@ package server_test
 
 import (
 	"context"
+	"crypto/rand"
 	"encoding/json"
 	"io"
 	"log/slog"
@@ -15,6 +16,8 @@ import (
 
 	"github.com/wardsec/ward"
 	"github.com/wardsec/ward/holiday"
+	"github.com/wardsec/ward/inbox"
+	"github.com/wardsec/ward/mailout"
 	"github.com/wardsec/ward/oncall"
 	"github.com/wardsec/ward/reports"
 	"github.com/wardsec/ward/server"
@@ -89,7 +92,9 @@ func newFixtureWith(t testing.TB, configure func(*server.Config)) *fixture {
 	}
 	cfg := server.Config{Members: db, Tokens: db, Audit: db, Team: db, Rotations: db, Tiers: db, Reports: db, OnCall: oncall.New(db, c.Now),
 		Actions: reports.New(db, db, db, c.Now), Filters: db, Notifications: db, Sessions: db,
-		Now: c.Now, Ready: db.Ping, MaxBody: server.DefaultMaxBody, Logger: slog.New(slog.NewTextHandler(f.logs, nil))}
+		Now: c.Now, Ready: db.Ping, MaxBody: server.DefaultMaxBody, Logger: slog.New(slog.NewTextHandler(f.logs, nil)),
+		Inbox: inbox.New(db, db, db, inbox.Config{Mail: mailout.Config{From: "security@example.org", Name: "Example security"},
+			PublicURL: "https://ward.example.org"}, c.Now, rand.Reader)}
 	if configure != nil {
 		configure(&cfg)
 	}

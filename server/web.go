@@ -36,6 +36,9 @@ var pageFuncs = template.FuncMap{
 	"dashList": func(id, title, more string, reports []*ward.Report, empty string) dashList {
 		return dashList{id, title, more, reports, empty}
 	},
+	"threadList": func(id string, threads []*ward.Thread, empty string) threadList {
+		return threadList{id, threads, empty}
+	},
 	"money": func(amount int64, currency string) string {
 		return fmt.Sprintf("%d.%02d %s", amount/100, amount%100, currency)
 	},
@@ -46,7 +49,7 @@ var pageFuncs = template.FuncMap{
 // desk's script.
 var (
 	publicPages = []string{"report_form", "reporter", "error", "login", "login_link"}
-	deskPages   = []string{"reports", "report", "dashboard", "rotations", "rotation", "admin_members", "admin_audit", "admin_tiers", "admin_tokens", "account"}
+	deskPages   = []string{"reports", "report", "inbox", "thread", "dashboard", "rotations", "rotation", "admin_members", "admin_audit", "admin_tiers", "admin_tokens", "account"}
 )
 
 // dashList is one of the dashboard's report lists.
@@ -54,6 +57,14 @@ type dashList struct {
 	ID, Title, More string
 	Reports         []*ward.Report
 	Empty           string
+}
+
+// threadList is a table of inbox threads: the inbox page's and the
+// dashboard's; ID names its heading.
+type threadList struct {
+	ID      string
+	Threads []*ward.Thread
+	Empty   string
 }
 
 // words shows a state or an action, such as needs_info, as words.

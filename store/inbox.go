@@ -99,19 +99,32 @@ func checkMessage(m *ward.Message) error {
 
 // IngestMessage stores a message with its bytes, joined to its thread.
 func (db *DB) IngestMessage(ctx context.Context, m *ward.Message, raw []byte, d ward.Delivery) (*ward.Ingested, error) {
-	if err := checkMessage(m); err != nil {
+	in, err := db.IngestMessages(ctx, []ward.Incoming{{Message: m, Raw: raw, Delivery: d}})
+	if err != nil {
 		return nil, err
+	}
+	return in[0], nil
+}
+
+// IngestMessages stores messages in one transaction: all or none.
+func (db *DB) IngestMessages(ctx context.Context, batch []ward.Incoming) ([]*ward.Ingested, error) {
+	for _, in := range batch {
+		if err := checkMessage(in.Message); err != nil {
+			return nil, err
+		}
 	}
 	tx, err := db.begin(ctx)
 	if err != nil {
 		return nil, err
 	}
 	defer tx.rollback()
-	in, err := tx.ingest(ctx, m, raw, d)
-	if err != nil {
-		return nil, err
+	out := make([]*ward.Ingested, len(batch))
+	for i, in := range batch {
+		if out[i], err = tx.ingest(ctx, in.Message, in.Raw, in.Delivery); err != nil {
+			return nil, err
+		}
 	}
-	return in, tx.commit()
+	return out, tx.commit()
 }
 
 func (tx *Tx) ingest(ctx context.Context, m *ward.Message, raw []byte, d ward.Delivery) (*ward.Ingested, error) {

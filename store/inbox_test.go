@@ -281,3 +281,31 @@ func TestMailCursor(t *testing.T) {
 		}
 	})
 }
+
+func TestIngestBatch(t *testing.T) {
+	eachDB(t, func(t *testing.T, db testDB) {
+		ctx := ctxAs(ward.Actor{Kind: ward.ActorSystem, Role: ward.RoleAdmin})
+		d := ward.Delivery{Source: ward.MailMbox}
+		batch := []ward.Incoming{
+			{Message: mail("a@x", "rae@example.org", "Bug"), Raw: []byte("a"), Delivery: d},
+			{Message: mail("b@x", "rae@example.org", "Re: Bug", "a@x"), Raw: []byte("b"), Delivery: d},
+			{Message: mail("a@x", "rae@example.org", "Bug"), Raw: []byte("a"), Delivery: d}, // twice in one batch
+		}
+		got, err := db.IngestMessages(ctx, batch)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !got[0].Created || !got[1].Created || got[2].Created || got[1].Thread.ID != got[0].Thread.ID {
+			t.Errorf("batch = %v %v %v, threads %d %d", got[0].Created, got[1].Created, got[2].Created, got[0].Thread.ID, got[1].Thread.ID)
+		}
+		// All or nothing: a bad message keeps the good ones before it out.
+		_, err = db.IngestMessages(ctx, []ward.Incoming{
+			{Message: mail("c@x", "rae@example.org", "Other"), Raw: []byte("c"), Delivery: d},
+			{Message: &ward.Message{Key: "nul@x", Subject: "a\x00"}, Raw: []byte("d"), Delivery: d},
+		})
+		wantCode(t, err, ward.EINVALID)
+		if threads, _ := db.FindThreads(ctx, ward.ThreadFilter{}); len(threads) != 1 {
+			t.Errorf("threads after a refused batch = %d, want 1", len(threads))
+		}
+	})
+}

@@ -8,6 +8,7 @@ import (
 	"github.com/wardsec/ward"
 	"github.com/wardsec/ward/examples"
 	"github.com/wardsec/ward/holiday"
+	"github.com/wardsec/ward/inbox"
 	"github.com/wardsec/ward/oncall"
 	"github.com/wardsec/ward/reports"
 	"github.com/wardsec/ward/store"
@@ -28,7 +29,7 @@ type demoSignIn struct {
 // swap request, a handoff note), and returns a day-long API token for its
 // first admin. A database with members in it is refused: --demo must never
 // mint a token for a real team's admin.
-func seedDemo(ctx context.Context, db *store.DB, calendar *oncall.Service, dsn string) (*demoSignIn, error) {
+func seedDemo(ctx context.Context, db *store.DB, calendar *oncall.Service, mail *inbox.Service, dsn string) (*demoSignIn, error) {
 	existing, err := db.FindMembers(ctx, ward.MemberFilter{IncludeDisabled: true})
 	if err != nil {
 		return nil, err
@@ -59,6 +60,9 @@ func seedDemo(ctx context.Context, db *store.DB, calendar *oncall.Service, dsn s
 	reporterKey, err := seedDemoReporter(ctx, db)
 	if err != nil {
 		return nil, fmt.Errorf("demo reporter: %w", err)
+	}
+	if err := seedDemoInbox(ctx, mail); err != nil {
+		return nil, fmt.Errorf("demo inbox: %w", err)
 	}
 	admins, err := db.FindMembers(ctx, ward.MemberFilter{Role: ward.RoleAdmin})
 	if err != nil {
@@ -143,8 +147,9 @@ Sign in to the web desk (once, within 15 minutes): %s%s
 Subscribe a calendar to the src rotation: %s%s
 Report a vulnerability as a reporter would: %s/report
 A reporter's private page, with the team's question answered: %s%s
+The team's inbox, with mail as a mail server delivered it: %s/inbox
 The API is described at %s/api/v1/openapi.json. Stop with Ctrl-C.
-`, store.RedactDSN(e.db), d.token, url, url, url, d.signIn, url, d.calendar, url, url, d.reporter, url)
+`, store.RedactDSN(e.db), d.token, url, url, url, d.signIn, url, d.calendar, url, url, d.reporter, url, url)
 }
 
 // demoReports arrive by the bug bounty platform and by email; the second

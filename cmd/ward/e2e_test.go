@@ -136,8 +136,19 @@ func TestServeDemo(t *testing.T) {
 		t.Errorf("demo team: %d %s", code, body)
 	}
 	code, body = get(t, p.url+"/api/v1/reports", token)
-	if code != 200 || strings.Count(body, `"state":"new"`) != 2 || !strings.Contains(body, `"fix_status":"development"`) {
+	if code != 200 || strings.Count(body, `"state":"new"`) != 3 || !strings.Contains(body, `"fix_status":"development"`) {
 		t.Errorf("demo reports: %d %.300s", code, body)
+	}
+	// The inbox: five threads besides the spam, one flagged, one a report,
+	// and the acknowledgements queued (nothing is sent without --smtp-url).
+	code, body = get(t, p.url+"/api/v1/inbox", token)
+	if code != 200 || strings.Count(body, `"subject"`) != 5 || strings.Count(body, `"flagged":true`) != 1 ||
+		strings.Count(body, `"report":`) != 1 || strings.Contains(body, "bounty of $1,000,000") {
+		t.Errorf("demo inbox: %d %.600s", code, body)
+	}
+	code, body = get(t, p.url+"/api/v1/inbox/1", token)
+	if code != 200 || !strings.Contains(body, `"delivery":"queued"`) || !strings.Contains(body, `"filename":"poc.py"`) {
+		t.Errorf("demo thread: %d %.600s", code, body)
 	}
 	if m := regexp.MustCompile(`(/r/wardrep_\w+)`).FindStringSubmatch(p.output()); m == nil {
 		t.Errorf("no reporter page in the demo output:\n%s", p.output())

@@ -36,6 +36,7 @@ type serveFlags struct {
 	// read from WARD_OIDC_CLIENT_SECRET or oidcSecretFile, never a flag's
 	// value, which other users see in the process list.
 	oidcIssuer, oidcClientID, oidcSecretFile, oidcName string
+	mail                                               mailFlags
 }
 
 func (e *env) serveCmd() *cobra.Command {
@@ -67,6 +68,7 @@ func (e *env) serveCmd() *cobra.Command {
 	cmd.Flags().StringVar(&f.oidcClientID, "oidc-client-id", envOr("WARD_OIDC_CLIENT_ID", ""), "single sign-on: ward's client ID with the provider (env WARD_OIDC_CLIENT_ID)")
 	cmd.Flags().StringVar(&f.oidcSecretFile, "oidc-client-secret-file", "", "single sign-on: a file holding the client secret; else it is read from the environment variable WARD_OIDC_CLIENT_SECRET")
 	cmd.Flags().StringVar(&f.oidcName, "oidc-name", envOr("WARD_OIDC_NAME", "single sign-on"), "single sign-on: the provider's name on the sign-in button, such as \"Google Workspace\" (env WARD_OIDC_NAME)")
+	f.mail.register(cmd)
 	cmd.Flags().DurationVar(&f.grace, "shutdown-grace", 15*time.Second, "how long requests in flight may take to finish on shutdown")
 	return cmd
 }
@@ -175,19 +177,33 @@ func (e *env) serve(ctx context.Context, f serveFlags) error {
 	if err != nil {
 		return err
 	}
+	inboxCfg, err := f.mail.inboxConfig(os.Getenv, f.publicURL)
+	if err != nil {
+		return err
+	}
 	db, err := e.openStore(ctx)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
 	calendar := oncall.New(db, time.Now)
+	if f.demo {
+		inboxCfg = demoInboxConfig(inboxCfg)
+	}
+	mail := newInbox(db, inboxCfg)
 	var demo *demoSignIn
 	if f.demo {
-		if demo, err = seedDemo(cliContext(ctx), db, calendar, e.db); err != nil {
+		if demo, err = seedDemo(cliContext(ctx), db, calendar, mail, e.db); err != nil {
 			return err
 		}
 	}
+	stopMail, err := f.mail.startMail(ctx, mail, inboxCfg, logger)
+	if err != nil {
+		return err
+	}
+	defer stopMail()
 	cfg := server.Config{
+		Inbox:          mail,
 		Members:        db,
 		Tokens:         db,
 		Audit:          db,
