@@ -104,6 +104,9 @@ type Message struct {
 	// SubjectKey groups replies that lost their References with their
 	// thread (email.SubjectKey); it is read, not shown.
 	SubjectKey string `json:"-"`
+	// Reply is whether the subject says the message answers another
+	// ("Re: …"): only then may it join a thread by subject.
+	Reply bool `json:"-"`
 }
 
 // Where mail ward sent stands.
@@ -166,8 +169,9 @@ type InboxService interface {
 	FindThreads(ctx context.Context, f ThreadFilter) ([]*Thread, error)
 	FindThreadByID(ctx context.Context, id int64) (*Thread, error)
 	// FindMessages returns a thread's messages, oldest first, without their
-	// raw bytes.
+	// raw bytes; FindMessage one, ENOTFOUND when none has the ID.
 	FindMessages(ctx context.Context, thread int64) ([]*Message, error)
+	FindMessage(ctx context.Context, id int64) (*Message, error)
 	// FindRawMessage returns a message's bytes as received; ENOTFOUND when
 	// none has the ID.
 	FindRawMessage(ctx context.Context, id int64) ([]byte, error)
@@ -192,8 +196,11 @@ type InboxService interface {
 	// and returns false when the thread had one, or when the sender got one
 	// less than interval ago, so that no one is answered twice by a machine.
 	QueueAutoReply(ctx context.Context, m *Message, raw []byte, to string, interval time.Duration) (bool, error)
-	// DueMail returns up to limit queued messages whose next attempt is due.
-	DueMail(ctx context.Context, limit int) ([]*OutgoingMail, error)
+	// ClaimDueMail returns up to limit queued messages whose next attempt
+	// is due, and moves their next attempt lease later, so that another
+	// worker (another instance on PostgreSQL) does not send them too; a
+	// worker that dies holding them leaves them due again after the lease.
+	ClaimDueMail(ctx context.Context, limit int, lease time.Duration) ([]*OutgoingMail, error)
 	// MarkMailSent and MarkMailFailed record an attempt: sent, or failed
 	// with the reason and when to try again.
 	MarkMailSent(ctx context.Context, message int64) error

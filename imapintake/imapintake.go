@@ -27,6 +27,7 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"slices"
@@ -474,7 +475,7 @@ func fetchBatch(ctx context.Context, c *imapclient.Client, cfg Config, st Store,
 		if msg == nil {
 			break
 		}
-		uid, raw, err := readMessage(msg)
+		uid, raw, err := readMessage(msg, cfg.Logger)
 		received = append(received, uid)
 		switch {
 		case err != nil:
@@ -512,8 +513,13 @@ func fetchBatch(ctx context.Context, c *imapclient.Client, cfg Config, st Store,
 	return done, passed, failure
 }
 
+// MaxMessage is the most of one message intake keeps: more than mail
+// servers accept (25 to 50 MiB is usual), and what is held in memory at
+// once.
+const MaxMessage = 64 << 20
+
 // readMessage reads one message's UID and bytes from a FETCH response.
-func readMessage(msg *imapclient.FetchMessageData) (imap.UID, []byte, error) {
+func readMessage(msg *imapclient.FetchMessageData, log *slog.Logger) (imap.UID, []byte, error) {
 	var uid imap.UID
 	var raw []byte
 	for {
@@ -529,10 +535,19 @@ func readMessage(msg *imapclient.FetchMessageData) (imap.UID, []byte, error) {
 				continue
 			}
 			buf := bytes.NewBuffer(make([]byte, 0, min(item.Literal.Size(), preallocLimit)))
-			if _, err := buf.ReadFrom(item.Literal); err != nil {
+			if _, err := buf.ReadFrom(io.LimitReader(item.Literal, MaxMessage)); err != nil {
+				return uid, nil, err
+			}
+			// Beyond the limit the rest is read and dropped, and logged by
+			// UID: the whole message stays on the server.
+			if _, err := io.Copy(io.Discard, item.Literal); err != nil {
 				return uid, nil, err
 			}
 			raw = buf.Bytes()
+			if item.Literal.Size() > MaxMessage {
+				log.Warn("imap: message over the limit; the first part is stored, the whole stays on the server",
+					"uid", uid, "size", item.Literal.Size(), "limit", MaxMessage)
+			}
 		}
 	}
 }

@@ -3,7 +3,6 @@ package inbox
 import (
 	"context"
 	"errors"
-	"log/slog"
 	"time"
 
 	"github.com/wardsec/ward/mailout"
@@ -28,6 +27,10 @@ const (
 	firstRetry   = time.Minute
 	lastRetry    = 6 * time.Hour
 	maxAttempts  = 14
+	// sendLease is how long a claimed message is another worker's: longer
+	// than an SMTP transaction takes, short enough to retry soon after a
+	// worker died holding it.
+	sendLease = 10 * time.Minute
 )
 
 // retryAfter is how long to wait after the attempts-th failure.
@@ -44,11 +47,12 @@ func retryAfter(attempts int) time.Duration {
 // queued it). Each message is marked sent only after the server took it,
 // so a crash sends it again rather than never; a permanent refusal (5xx)
 // is recorded and not retried.
-func (s *Service) Deliver(ctx context.Context, sender Sender, log *slog.Logger) {
+func (s *Service) Deliver(ctx context.Context, sender Sender) {
+	log := s.cfg.Logger
 	t := time.NewTicker(deliverEvery)
 	defer t.Stop()
 	for {
-		if err := s.DeliverDue(ctx, sender, log); err != nil && ctx.Err() == nil {
+		if err := s.DeliverDue(ctx, sender); err != nil && ctx.Err() == nil {
 			log.Error("deliver mail", "err", err)
 		}
 		select {
@@ -61,9 +65,10 @@ func (s *Service) Deliver(ctx context.Context, sender Sender, log *slog.Logger) 
 }
 
 // DeliverDue makes one pass over the queue.
-func (s *Service) DeliverDue(ctx context.Context, sender Sender, log *slog.Logger) error {
+func (s *Service) DeliverDue(ctx context.Context, sender Sender) error {
+	log := s.cfg.Logger
 	for {
-		due, err := s.mail.DueMail(ctx, 20)
+		due, err := s.mail.ClaimDueMail(ctx, 20, sendLease)
 		if err != nil || len(due) == 0 {
 			return err
 		}
@@ -71,7 +76,9 @@ func (s *Service) DeliverDue(ctx context.Context, sender Sender, log *slog.Logge
 			from := mailout.EnvelopeFrom(s.cfg.Mail.From, o.Raw)
 			err := sender.Send(ctx, from, o.To, o.Raw)
 			if err == nil {
-				if err := s.mail.MarkMailSent(ctx, o.Message); err != nil {
+				// The server has it: record that even when ward is stopping,
+				// or it would be sent again after the restart.
+				if err := s.mail.MarkMailSent(context.WithoutCancel(ctx), o.Message); err != nil {
 					return err
 				}
 				continue
@@ -79,13 +86,14 @@ func (s *Service) DeliverDue(ctx context.Context, sender Sender, log *slog.Logge
 			if ctx.Err() != nil {
 				return ctx.Err()
 			}
-			// The error names the server's answer, not the message.
+			// The server's answer may name the recipient: the log gets it
+			// without addresses, the desk (the team's) with them.
 			retry := time.Time{}
 			if !permanent(err) && o.Attempts+1 < maxAttempts {
 				retry = s.now().Add(retryAfter(o.Attempts + 1))
 			}
 			log.Warn("mail not delivered", "message", o.Message, "thread", o.Thread, "attempt", o.Attempts+1,
-				"retry_at", retry, "err", err)
+				"retry_at", retry, "err", redactAddresses(err.Error()))
 			if err := s.mail.MarkMailFailed(ctx, o.Message, err.Error(), retry); err != nil {
 				return err
 			}

@@ -9,6 +9,8 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"log/slog"
+	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -31,7 +33,16 @@ type Config struct {
 	// PublicURL is ward's address, for the link from a report back to its
 	// thread; "" leaves the report without one.
 	PublicURL string
+	// Logger gets what goes wrong after mail was stored (an acknowledgement
+	// that could not be written, a delivery that failed), by message and
+	// thread IDs only; nil logs nothing.
+	Logger *slog.Logger
 }
+
+// ackWindow is how old mail may be and still be acknowledged: a mailbox
+// read for the first time, or again after its UIDVALIDITY changed, hands
+// over mail the team read long ago, whose senders expect no answer now.
+const ackWindow = 72 * time.Hour
 
 // Service is the inbox. It is safe for concurrent use.
 type Service struct {
@@ -50,6 +61,9 @@ func New(mail ward.InboxService, reports ward.ReportService, members ward.Member
 	if cfg.AutoReplyInterval <= 0 {
 		cfg.AutoReplyInterval = 24 * time.Hour
 	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
 	return &Service{mail: mail, reports: reports, members: members, cfg: cfg, now: now, random: random, wake: make(chan struct{}, 1)}
 }
 
@@ -59,7 +73,7 @@ func Read(raw []byte) (*ward.Message, *email.Message) {
 	m := &ward.Message{
 		Key: p.Key(raw), MessageID: p.MessageID, InReplyTo: p.InReplyTo, References: p.References,
 		Subject: p.Subject, From: address(p.From), Date: p.Date, Text: p.Text, HTML: p.HTML,
-		Auto: p.Auto, Problems: p.Problems, Size: len(raw), SubjectKey: email.SubjectKey(p.Subject),
+		Auto: p.Auto, Problems: p.Problems, Size: len(raw), SubjectKey: email.SubjectKey(p.Subject), Reply: replyPrefix.MatchString(p.Subject),
 	}
 	for _, a := range p.To {
 		m.To = append(m.To, address(a))
@@ -73,26 +87,49 @@ func Read(raw []byte) (*ward.Message, *email.Message) {
 	return m, p
 }
 
+// replyPrefix is how mail programs mark an answer, in the languages
+// security lists see most, after any list tag such as "[security]".
+var replyPrefix = regexp.MustCompile(`(?i)^\s*(\[[^\]]*\]\s*)?(re|aw|sv|vs|antw|odp|ref|rif)\s*(\[\d+\]|\(\d+\))?\s*:`)
+
 func address(a email.Address) ward.MailAddress { return ward.MailAddress{Name: a.Name, Addr: a.Addr} }
 
 // Receive stores a raw message as it arrived and, when it starts a thread
 // from a person, queues the acknowledgement. A message stored before is
 // not stored again (Created is false). The acknowledgement is queued after
 // the message is committed: a crash between the two loses one
-// acknowledgement, never the message.
+// acknowledgement, never the message, and an acknowledgement that cannot
+// be written is logged, not returned, since the message is safe.
 func (s *Service) Receive(ctx context.Context, raw []byte, d ward.Delivery) (*ward.Ingested, error) {
 	m, parsed := Read(raw)
 	in, err := s.mail.IngestMessage(ctx, m, raw, d)
+	if ward.ErrorCode(err) == ward.EINVALID {
+		// The reading could not be stored: the bytes can, flagged, rather
+		// than a mail server retrying (or an IMAP mailbox stalling) forever.
+		in, err = s.mail.IngestMessage(ctx, unread(raw, m, err), raw, d)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("receive mail: %w", err)
 	}
 	if in.Created && in.Thread.Messages == 1 && s.cfg.AutoReply != "" {
 		if err := s.acknowledge(ctx, in, parsed); err != nil {
-			return in, err
+			s.cfg.Logger.Error("acknowledgement not queued", "thread", in.Thread.ID, "message", in.Message.ID, "err", redactAddresses(err.Error()))
 		}
 	}
 	return in, nil
 }
+
+// unread is the least reading of a message whose reading was refused:
+// its key and sender, and why.
+func unread(raw []byte, m *ward.Message, why error) *ward.Message {
+	return &ward.Message{Key: m.Key, From: ward.MailAddress{Addr: m.From.Addr}, Subject: "(not readable)", Size: len(raw),
+		Problems: append(m.Problems, "not stored as read: "+ward.ErrorMessage(why)+"; the raw message is kept")}
+}
+
+// addressLike finds email addresses in text bound for logs: reporters'
+// addresses are theirs, not the log's.
+var addressLike = regexp.MustCompile(`[^\s<>"'(),;:]+@[^\s<>"'(),;:]+`)
+
+func redactAddresses(s string) string { return addressLike.ReplaceAllString(s, "[address]") }
 
 // Ingest is Receive for the intake packages, which need only to know that
 // the message is safe.
@@ -118,7 +155,8 @@ func (s *Service) acknowledge(ctx context.Context, in *ward.Ingested, p *email.M
 	if to == "" {
 		to = p.From.Addr
 	}
-	if p.Auto != "" || to == "" || to == "<>" || strings.EqualFold(to, s.cfg.Mail.From) || in.Thread.Status == ward.ThreadSpam {
+	if p.Auto != "" || to == "" || to == "<>" || strings.EqualFold(to, s.cfg.Mail.From) || in.Thread.Status == ward.ThreadSpam ||
+		(!p.Date.IsZero() && s.now().Sub(p.Date) > ackWindow) {
 		return nil
 	}
 	raw, id, err := mailout.Compose(s.cfg.Mail, mailout.Reply{
@@ -184,7 +222,19 @@ func (s *Service) Visible(ctx context.Context, id int64) (*ward.Thread, error) {
 	if err != nil {
 		return nil, err
 	}
-	if t.Status == ward.ThreadSpam && !a.Role.AtLeast(ward.RoleAdmin) {
+	if a.Role.AtLeast(ward.RoleAdmin) {
+		return t, nil
+	}
+	spam := t.Status == ward.ThreadSpam
+	if t.Report != 0 && !spam {
+		// A thread is its report's: spam there hides it here too.
+		r, err := s.reports.FindReportByID(ctx, t.Report)
+		if err != nil {
+			return nil, err
+		}
+		spam = r.State == "spam"
+	}
+	if spam {
 		return nil, ward.Errorf(ward.ENOTFOUND, "no thread has the id %d", id)
 	}
 	return t, nil
@@ -206,12 +256,15 @@ func (s *Service) Conversation(ctx context.Context, id int64) (*ward.Thread, []*
 // Raw returns a message's bytes as received, when the caller may see its
 // thread.
 func (s *Service) Raw(ctx context.Context, thread, message int64) ([]byte, error) {
-	_, msgs, err := s.Conversation(ctx, thread)
-	if err != nil {
+	if _, err := s.Visible(ctx, thread); err != nil {
 		return nil, err
 	}
-	if !slices.ContainsFunc(msgs, func(m *ward.Message) bool { return m.ID == message }) {
+	m, err := s.mail.FindMessage(ctx, message)
+	if ward.ErrorCode(err) == ward.ENOTFOUND || (err == nil && m.Thread != thread) {
 		return nil, ward.Errorf(ward.ENOTFOUND, "thread %d has no message %d", thread, message)
+	}
+	if err != nil {
+		return nil, err
 	}
 	return s.mail.FindRawMessage(ctx, message)
 }
@@ -327,8 +380,8 @@ func (s *Service) checkAssignee(ctx context.Context, email string) error {
 	return nil
 }
 
-// reply mails text from the team address to whoever the thread's last
-// message from outside asks answers to go to, threaded under it.
+// reply mails text from the team address to the thread's correspondent
+// (Recipients), threaded under their message.
 func (s *Service) reply(ctx context.Context, t *ward.Thread, msgs []*ward.Message, text string) error {
 	switch {
 	case strings.TrimSpace(text) == "":
@@ -341,34 +394,13 @@ func (s *Service) reply(ctx context.Context, t *ward.Thread, msgs []*ward.Messag
 	if err := ward.CheckControl("text", text); err != nil {
 		return err
 	}
-	var last *ward.Message
-	for _, m := range msgs {
-		if m.Source != ward.MailSent {
-			last = m
-		}
-	}
-	if last == nil {
-		return ward.Errorf(ward.EINVALID, "thread %d has no message to answer", t.ID)
-	}
-	raw, err := s.mail.FindRawMessage(ctx, last.ID)
+	last, rcpt, err := s.Recipients(ctx, t, msgs)
 	if err != nil {
 		return err
 	}
-	// The raw message is what counts: Reply-To is read from it.
-	p := email.Parse(raw)
-	to := p.ReplyTo
-	if len(to) == 0 {
-		to = []email.Address{p.From}
-	}
-	var rcpt []ward.MailAddress
-	var envelope []string
-	for _, a := range to {
-		if a.Addr != "" {
-			rcpt, envelope = append(rcpt, address(a)), append(envelope, a.Addr)
-		}
-	}
-	if len(rcpt) == 0 {
-		return ward.Errorf(ward.EINVALID, "thread %d: its last message names no address to answer", t.ID)
+	envelope := make([]string, len(rcpt))
+	for i, a := range rcpt {
+		envelope[i] = a.Addr
 	}
 	out, id, err := mailout.Compose(s.cfg.Mail, mailout.Reply{To: rcpt, Subject: t.Subject, Text: text,
 		InReplyTo: last.MessageID, References: threadReferences(last), Date: s.now()}, s.random)
@@ -382,6 +414,56 @@ func (s *Service) reply(ctx context.Context, t *ward.Thread, msgs []*ward.Messag
 	}
 	s.poke()
 	return nil
+}
+
+// maxRecipients bounds a reply's recipients: a Reply-To of a thousand
+// addresses is a mailing, not an answer.
+const maxRecipients = 10
+
+// Recipients returns the message a reply on the thread answers and who the
+// reply goes to: the Reply-To (else From) of the correspondent's latest
+// message that is not machine mail, or of the thread's first message from
+// outside. An out-of-office answer, or anyone who joined the thread by
+// naming its Message-ID, does not redirect the team's reply.
+func (s *Service) Recipients(ctx context.Context, t *ward.Thread, msgs []*ward.Message) (*ward.Message, []ward.MailAddress, error) {
+	var first, latest *ward.Message
+	for _, m := range msgs {
+		if m.Source == ward.MailSent {
+			continue
+		}
+		if first == nil {
+			first = m
+		}
+		if m.Auto == "" && strings.EqualFold(m.From.Addr, t.Correspondent) {
+			latest = m
+		}
+	}
+	if latest == nil {
+		latest = first
+	}
+	if latest == nil {
+		return nil, nil, ward.Errorf(ward.EINVALID, "thread %d has no message to answer", t.ID)
+	}
+	raw, err := s.mail.FindRawMessage(ctx, latest.ID)
+	if err != nil {
+		return nil, nil, err
+	}
+	// The raw message is what counts: Reply-To is read from it.
+	p := email.Parse(raw)
+	to := p.ReplyTo
+	if len(to) == 0 {
+		to = []email.Address{p.From}
+	}
+	var rcpt []ward.MailAddress
+	for _, a := range to {
+		if a.Addr != "" && len(rcpt) < maxRecipients {
+			rcpt = append(rcpt, address(a))
+		}
+	}
+	if len(rcpt) == 0 {
+		return nil, nil, ward.Errorf(ward.EINVALID, "thread %d: its message names no address to answer", t.ID)
+	}
+	return latest, rcpt, nil
 }
 
 // makeReport files the thread as a report from its first correspondent,

@@ -3,9 +3,9 @@ package inbox_test
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
-	"log/slog"
 	"math/rand/v2"
 	"path/filepath"
 	"strings"
@@ -25,6 +25,7 @@ import (
 func ptr[T any](v T) *T { return &v }
 
 type fixture struct {
+	path  string // the SQLite file, for what no service may do
 	db    *store.DB
 	svc   *inbox.Service
 	clock *wardtest.Clock
@@ -34,7 +35,8 @@ func setup(t testing.TB, autoReply string) fixture {
 	t.Helper()
 	clock := wardtest.NewClock(time.Date(2026, 11, 2, 10, 0, 0, 0, time.UTC))
 	ctx := context.Background()
-	db, err := store.Open(ctx, "sqlite:"+filepath.Join(t.TempDir(), "ward.db"), store.Options{Now: clock.Now, Holidays: holiday.Normalize})
+	path := filepath.Join(t.TempDir(), "ward.db")
+	db, err := store.Open(ctx, "sqlite:"+path, store.Options{Now: clock.Now, Holidays: holiday.Normalize})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -52,7 +54,7 @@ func setup(t testing.TB, autoReply string) fixture {
 	}
 	cfg := inbox.Config{Mail: mailout.Config{From: "security@example.org", Name: "Example security"}, AutoReply: autoReply,
 		PublicURL: "https://ward.example.org"}
-	return fixture{db: db, svc: inbox.New(db, db, db, cfg, clock.Now, rand.NewChaCha8([32]byte{})), clock: clock}
+	return fixture{path: path, db: db, svc: inbox.New(db, db, db, cfg, clock.Now, rand.NewChaCha8([32]byte{})), clock: clock}
 }
 
 func as(email string, role ward.Role) context.Context {
@@ -82,6 +84,20 @@ func receive(t *testing.T, f fixture, raw []byte) *ward.Ingested {
 		t.Fatalf("receive: %v", err)
 	}
 	return in
+}
+
+// execSQL changes the database behind the services' backs, as only an
+// operator could.
+func execSQL(t *testing.T, f fixture, query string, args ...any) {
+	t.Helper()
+	db, err := sql.Open("sqlite", "file:"+f.path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.Exec(query, args...); err != nil {
+		t.Fatalf("%s: %v", query, err)
+	}
 }
 
 func wantCode(t *testing.T, err error, code string) {
@@ -124,7 +140,7 @@ func (r refusal) Permanent() bool { return true }
 
 func deliver(t *testing.T, f fixture, s *sink) {
 	t.Helper()
-	if err := f.svc.DeliverDue(system, s, slog.New(slog.DiscardHandler)); err != nil {
+	if err := f.svc.DeliverDue(system, s); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -160,6 +176,9 @@ func TestAcknowledgements(t *testing.T) {
 	} {
 		receive(t, f, raw)
 	}
+	// Old mail, such as a mailbox read for the first time, gets none.
+	receive(t, f, []byte(strings.Replace(string(message("old@x", "old@example.net", "From 2024", "x")),
+		"Mon, 2 Nov 2026", "Mon, 4 Nov 2024", 1)))
 	// A second new thread from Rae within the day gets none either.
 	receive(t, f, message("i@rae", "rae@example.net", "Another bug", "x"))
 	deliver(t, f, s)
@@ -219,6 +238,17 @@ func TestThreadActions(t *testing.T) {
 		t.Errorf("reply: from %q to %v: %+v", s.sent[0].from, s.sent[0].to, r)
 	}
 
+	// An out-of-office answer on the thread does not redirect replies.
+	receive(t, f, message("ooo@rae", "Helpdesk <help@example.net>", "Re: Token leak", "away",
+		"In-Reply-To: <a@rae>", "Auto-Submitted: auto-replied", "Reply-To: a@x.example, b@y.example"))
+	if _, err := f.svc.Act(tri, id, inbox.Action{Action: inbox.ActionReply, Text: "Still looking."}); err != nil {
+		t.Fatal(err)
+	}
+	deliver(t, f, s)
+	if got := s.sent[len(s.sent)-1].to; len(got) != 1 || got[0] != "rae.private@example.net" {
+		t.Errorf("the reply after an out-of-office answer went to %v", got)
+	}
+
 	// Likely duplicates before the thread is a report: by CVE id here.
 	old := ward.Report{Title: "Old one", Body: "about CVE-2026-1111", Source: ward.SourceAPI}
 	if _, err := f.db.CreateReport(ana, &old); err != nil {
@@ -243,11 +273,56 @@ func TestThreadActions(t *testing.T) {
 	_, err = f.svc.Act(tri, id, inbox.Action{Action: inbox.ActionSpam})
 	wantCode(t, err, ward.EINVALID)
 
+	// The report closed as spam hides its thread from all but admins.
+	execSQL(t, f, `UPDATE reports SET state = 'spam' WHERE id = ?`, rep.ID)
+	for _, ctx := range []context.Context{vi, tri} {
+		_, err := f.svc.Visible(ctx, id)
+		wantCode(t, err, ward.ENOTFOUND)
+		_, err = f.svc.Raw(ctx, id, 1)
+		wantCode(t, err, ward.ENOTFOUND)
+	}
+	if _, err := f.svc.Visible(ana, id); err != nil {
+		t.Errorf("an admin cannot see the thread of a spam report: %v", err)
+	}
+	execSQL(t, f, `UPDATE reports SET state = 'new' WHERE id = ?`, rep.ID)
+
 	// The reporter's answer lands on the report.
 	receive(t, f, message("b@rae", "rae@example.net", "Re: Token leak", "version 1.2", "In-Reply-To: <a@rae>"))
 	events, _ := f.db.FindTimeline(system, rep.ID)
 	if last := events[len(events)-1]; last.Action != "email" || last.Comment != "version 1.2" || last.Visibility != "reporter" {
 		t.Errorf("last event = %+v", last)
+	}
+}
+
+// unreadable refuses the first reading it is given, as a database might
+// refuse what a hostile message makes of a field.
+type unreadable struct {
+	*store.DB
+	refused bool
+}
+
+func (u *unreadable) IngestMessage(ctx context.Context, m *ward.Message, raw []byte, d ward.Delivery) (*ward.Ingested, error) {
+	if !u.refused {
+		u.refused = true
+		return nil, ward.Errorf(ward.EINVALID, "subject: too long for the index")
+	}
+	return u.DB.IngestMessage(ctx, m, raw, d)
+}
+
+func TestUnreadableMailIsKept(t *testing.T) {
+	f := setup(t, "")
+	svc := inbox.New(&unreadable{DB: f.db}, f.db, f.db, inbox.Config{}, f.clock.Now, rand.NewChaCha8([32]byte{}))
+	raw := message("odd@x", "odd@example.net", "Odd", "body")
+	in, err := svc.Receive(system, raw, ward.Delivery{Source: ward.MailLMTP})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !in.Thread.Flagged || in.Message.Subject != "(not readable)" || len(in.Message.Problems) != 1 ||
+		!strings.Contains(in.Message.Problems[0], "too long for the index") {
+		t.Errorf("kept as %+v in %+v", in.Message, in.Thread)
+	}
+	if got, _ := f.db.FindRawMessage(system, in.Message.ID); !bytes.Equal(got, raw) {
+		t.Error("the raw message was not kept")
 	}
 }
 

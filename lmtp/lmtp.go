@@ -13,8 +13,8 @@
 // with 552) and handed to Store.Ingest; DATA is answered 250 only once that
 // returned nil, and 451 otherwise, so that the sender keeps the message and
 // tries again. As an MTA does at final delivery, the envelope sender is
-// written into a Return-Path field at the top of a message that has none,
-// so that the store can tell bounces (a null sender, "<>") from mail.
+// written into a Return-Path field at the top of the message, so that the
+// store can tell bounces (a null sender, "<>") from mail.
 //
 // Message contents, subjects and senders are embargoed: nothing here logs
 // them, only sizes and errors.
@@ -307,18 +307,12 @@ func (s *session) deliver(r io.Reader) error {
 }
 
 // withReturnPath puts the envelope sender in a Return-Path field at the
-// top of a message whose header has none, with the message's own line
-// ending. The null sender of a bounce becomes "<>".
+// top of the message, with the message's own line ending, as a mail
+// server does at final delivery (RFC 5321 §4.4). The null sender of a
+// bounce becomes "<>". It is added even when the message has one: a
+// Return-Path written by the sender is forged, and the reader takes the
+// first, so a bounce cannot name someone else to acknowledge.
 func withReturnPath(raw []byte, from string) []byte {
-	const name = "Return-Path:"
-	for line := range bytes.Lines(raw) {
-		if len(bytes.TrimRight(line, "\r\n")) == 0 {
-			break // the end of the header
-		}
-		if len(line) >= len(name) && bytes.EqualFold(line[:len(name)], []byte(name)) {
-			return raw
-		}
-	}
 	eol := "\r\n"
 	if i := bytes.IndexByte(raw, '\n'); i >= 0 && (i == 0 || raw[i-1] != '\r') {
 		eol = "\n"

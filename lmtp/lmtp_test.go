@@ -388,8 +388,8 @@ func TestWithReturnPath(t *testing.T) {
 	}{
 		{"added", "a@example.net", "Subject: x\r\n\r\nbody\r\n", "Return-Path: <a@example.net>\r\nSubject: x\r\n\r\nbody\r\n"},
 		{"null sender of a bounce", "", "Subject: x\r\n\r\nbody\r\n", "Return-Path: <>\r\nSubject: x\r\n\r\nbody\r\n"},
-		{"kept", "a@example.net", "Return-Path: <b@example.net>\r\nSubject: x\r\n\r\n", "Return-Path: <b@example.net>\r\nSubject: x\r\n\r\n"},
-		{"kept in any case", "a@example.net", "Subject: x\r\nreturn-path: <b@example.net>\r\n\r\n", "Subject: x\r\nreturn-path: <b@example.net>\r\n\r\n"},
+		{"a forged one comes second", "a@example.net", "Return-Path: <b@example.net>\r\nSubject: x\r\n\r\n", "Return-Path: <a@example.net>\r\nReturn-Path: <b@example.net>\r\nSubject: x\r\n\r\n"},
+		{"a bounce naming a victim", "", "Subject: x\r\nreturn-path: <victim@example.net>\r\n\r\n", "Return-Path: <>\r\nSubject: x\r\nreturn-path: <victim@example.net>\r\n\r\n"},
 		{"only in the body", "a@example.net", "Subject: x\r\n\r\nReturn-Path: <b@example.net>\r\n", "Return-Path: <a@example.net>\r\nSubject: x\r\n\r\nReturn-Path: <b@example.net>\r\n"},
 		{"bare line feeds", "a@example.net", "Subject: x\n\nbody\n", "Return-Path: <a@example.net>\nSubject: x\n\nbody\n"},
 		{"no header", "a@example.net", "\r\nbody\r\n", "Return-Path: <a@example.net>\r\n\r\nbody\r\n"},

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 	"maps"
 	"mime"
 	"net/http"
@@ -240,19 +239,17 @@ func (s *Server) handleInboxReceive(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	in, err := s.cfg.Inbox.Receive(r.Context(), raw, ward.Delivery{Source: ward.MailAPI})
-	if err != nil && in == nil {
+	if err != nil {
 		s.Error(w, r, err)
 		return
 	}
-	if err != nil {
-		// The message is stored; only its acknowledgement failed. Answering
-		// an error would have the client send it again for nothing.
-		s.cfg.Logger.LogAttrs(r.Context(), slog.LevelError, "acknowledge mail",
-			slog.String("request_id", ward.RequestIDFromContext(r.Context())), slog.Int64("thread", in.Thread.ID), slog.String("error", err.Error()))
-	}
-	// Sending a message again must not show what viewing would hide.
-	if !in.Created && in.Thread.Status == ward.ThreadSpam && !ward.ActorFromContext(r.Context()).Role.AtLeast(ward.RoleAdmin) {
-		s.Error(w, r, ward.Errorf(ward.ECONFLICT, "this message was received before"))
+	// Sending a message must not show what viewing would hide: a thread
+	// that is spam, or whose report is.
+	if _, err := s.cfg.Inbox.Visible(r.Context(), in.Thread.ID); ward.ErrorCode(err) == ward.ENOTFOUND {
+		s.Error(w, r, ward.Errorf(ward.ECONFLICT, "the message is stored, in a thread you may not see"))
+		return
+	} else if err != nil {
+		s.Error(w, r, err)
 		return
 	}
 	w.Header().Set("Location", "/api/v1/inbox/"+strconv.FormatInt(in.Thread.ID, 10))

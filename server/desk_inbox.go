@@ -117,6 +117,7 @@ type threadPage struct {
 	CanReport bool           // make a report of it
 	CanSpam   bool           // mark it spam: not spam yet, and no report
 	CanDelete bool           // delete it for good: an admin, on spam
+	ReplyTo   string         // who a reply goes to; "" when nobody can be answered
 	Error     string         // why the last action was refused
 	Sent      inbox.Action   // the refused action, to keep what was written
 }
@@ -212,6 +213,15 @@ func (s *Server) threadPage(r *http.Request, id int64) (*threadPage, error) {
 				p.Marks = append(p.Marks, st)
 			}
 		}
+		_, rcpt, err := s.cfg.Inbox.Recipients(ctx, t, msgs)
+		if err != nil && ward.ErrorCode(err) != ward.EINVALID {
+			return nil, err
+		}
+		var names []string
+		for _, a := range rcpt {
+			names = append(names, a.String())
+		}
+		p.ReplyTo = strings.Join(names, ", ")
 		p.CanReport = t.Report == 0 && ward.Can(actor, ward.FileReports)
 		p.CanSpam = t.Report == 0 && t.Status != ward.ThreadSpam
 	}

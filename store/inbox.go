@@ -2,13 +2,16 @@ package store
 
 import (
 	"context"
+	"crypto/sha256"
 	"database/sql"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/wardsec/ward"
 )
@@ -20,6 +23,34 @@ var _ ward.InboxService = (*DB)(nil)
 // to a question, short enough that a new report with an old subject starts
 // its own thread.
 const subjectWindow = 60 * 24 * time.Hour
+
+// Index entries must stay small (PostgreSQL refuses b-tree entries over
+// 2,704 bytes), whatever a sender writes: longer message keys are stored
+// as their hash, subjects and addresses are cut.
+const (
+	maxKey     = 400
+	maxIndexed = 250
+)
+
+// storedKey is the message key as the unique index holds it.
+func storedKey(key string) string {
+	if len(key) <= maxKey {
+		return key
+	}
+	sum := sha256.Sum256([]byte(key))
+	return "sha256-id:" + hex.EncodeToString(sum[:])
+}
+
+// cut shortens s to at most n bytes without splitting a character.
+func cut(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n]
+}
 
 // neverAgain is the next attempt of mail that failed for good.
 const neverAgain = math.MaxInt64
@@ -138,6 +169,7 @@ func (tx *Tx) ingest(ctx context.Context, m *ward.Message, raw []byte, d ward.De
 			return nil, fmt.Errorf("find delivery: %w", err)
 		}
 	}
+	m.Key = storedKey(m.Key)
 	var id int64
 	err := tx.queryRow(ctx, `SELECT id FROM mail_messages WHERE message_key = ?`, m.Key).Scan(&id)
 	if err == nil {
@@ -215,7 +247,7 @@ func (tx *Tx) threadFor(ctx context.Context, m *ward.Message) (*ward.Thread, err
 	if len(ids) > 0 {
 		args := make([]any, len(ids))
 		for i, id := range ids {
-			args[i] = id
+			args[i] = storedKey(id)
 		}
 		t, err := scanThread(tx.queryRow(ctx, `SELECT `+threadColumns+` FROM mail_threads WHERE id = (
 			SELECT thread_id FROM mail_messages WHERE message_key IN (?`+strings.Repeat(", ?", len(ids)-1)+`) ORDER BY id DESC LIMIT 1)`, args...))
@@ -226,9 +258,9 @@ func (tx *Tx) threadFor(ctx context.Context, m *ward.Message) (*ward.Thread, err
 			return nil, fmt.Errorf("find thread by references: %w", err)
 		}
 	}
-	from := strings.ToLower(m.From.Addr)
-	key := m.SubjectKey
-	if key != "" && from != "" {
+	from := cut(strings.ToLower(m.From.Addr), maxIndexed)
+	key := cut(m.SubjectKey, maxIndexed)
+	if m.Reply && key != "" && from != "" {
 		t, err := scanThread(tx.queryRow(ctx, `SELECT `+threadColumns+` FROM mail_threads
 			WHERE subject_key = ? AND correspondent = ? AND last_message_at >= ? ORDER BY id DESC LIMIT 1`,
 			key, from, micros(tx.now.Add(-subjectWindow))))
@@ -304,13 +336,16 @@ func (tx *Tx) touchThread(ctx context.Context, t *ward.Thread, flagged bool) err
 }
 
 // relayToReport adds mail on a tracked thread to the report's timeline and
-// tells whoever is accountable for the report. What the reporter wrote
+// tells whoever is accountable for the report, unless the report is spam. What the reporter wrote
 // they may see again on their page; mail from anyone else stays the
 // team's.
 func (tx *Tx) relayToReport(ctx context.Context, report int64, m *ward.Message) (*ward.TimelineEvent, error) {
 	r, err := scanReport(tx.queryRow(ctx, `SELECT `+reportColumns+` FROM reports WHERE id = ?`, report))
 	if err != nil {
 		return nil, fmt.Errorf("load report %d: %w", report, err)
+	}
+	if r.State == "spam" {
+		return nil, nil // the thread keeps the mail; spam's timeline gets none
 	}
 	ev := &ward.TimelineEvent{Action: "email", FromState: r.State, ToState: r.State, Visibility: "team", Comment: strings.TrimSpace(m.Text)}
 	if m.From.Addr != "" && strings.EqualFold(m.From.Addr, r.ReporterEmail) {
@@ -373,6 +408,18 @@ func (db *DB) FindMessages(ctx context.Context, thread int64) ([]*ward.Message, 
 		return nil, fmt.Errorf("find messages of thread %d: %w", thread, err)
 	}
 	return collect(rows, "messages", scanMessage)
+}
+
+// FindMessage returns one message without its bytes.
+func (db *DB) FindMessage(ctx context.Context, id int64) (*ward.Message, error) {
+	m, err := scanMessage(db.queryRow(ctx, `SELECT `+messageColumns+messageFrom+` WHERE m.id = ?`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, ward.Errorf(ward.ENOTFOUND, "no message has the id %d", id)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("find message %d: %w", id, err)
+	}
+	return m, nil
 }
 
 // FindRawMessage returns a message's bytes as received.
@@ -524,7 +571,7 @@ func (db *DB) queue(ctx context.Context, m *ward.Message, raw []byte, to []strin
 		return false, fmt.Errorf("queue mail: %w", err)
 	}
 	if auto {
-		sender := strings.ToLower(to[0])
+		sender := cut(strings.ToLower(to[0]), maxIndexed)
 		var last int64
 		err := tx.queryRow(ctx, `SELECT last_at FROM mail_auto_replies WHERE sender = ?`, sender).Scan(&last)
 		if err != nil && !errors.Is(err, sql.ErrNoRows) {
@@ -562,16 +609,21 @@ func (db *DB) queue(ctx context.Context, m *ward.Message, raw []byte, to []strin
 	return true, tx.commit()
 }
 
-// DueMail returns queued mail whose next attempt is due, the longest
-// waiting first.
-func (db *DB) DueMail(ctx context.Context, limit int) ([]*ward.OutgoingMail, error) {
-	rows, err := db.query(ctx, `SELECT o.message_id, m.thread_id, o.recipients, r.raw, o.attempts, o.next_attempt_at, o.last_error
+// ClaimDueMail returns queued mail whose next attempt is due, the longest
+// waiting first, and leases it.
+func (db *DB) ClaimDueMail(ctx context.Context, limit int, lease time.Duration) ([]*ward.OutgoingMail, error) {
+	tx, err := db.begin(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer tx.rollback()
+	rows, err := tx.query(ctx, `SELECT o.message_id, m.thread_id, o.recipients, r.raw, o.attempts, o.next_attempt_at, o.last_error
 		FROM mail_outbox o JOIN mail_messages m ON m.id = o.message_id JOIN mail_raw r ON r.message_id = o.message_id
-		WHERE o.sent_at = 0 AND o.next_attempt_at <= ? ORDER BY o.next_attempt_at, o.message_id LIMIT ?`, micros(db.now()), limit)
+		WHERE o.sent_at = 0 AND o.next_attempt_at <= ? ORDER BY o.next_attempt_at, o.message_id LIMIT ?`, micros(tx.now), limit)
 	if err != nil {
 		return nil, fmt.Errorf("find due mail: %w", err)
 	}
-	return collect(rows, "queued mail", func(row scanner) (*ward.OutgoingMail, error) {
+	due, err := collect(rows, "queued mail", func(row scanner) (*ward.OutgoingMail, error) {
 		var o ward.OutgoingMail
 		var to string
 		var next int64
@@ -581,6 +633,15 @@ func (db *DB) DueMail(ctx context.Context, limit int) ([]*ward.OutgoingMail, err
 		o.NextAttemptAt = fromMicros(next)
 		return &o, json.Unmarshal([]byte(to), &o.To)
 	})
+	if err != nil {
+		return nil, err
+	}
+	for _, o := range due {
+		if _, err := tx.exec(ctx, `UPDATE mail_outbox SET next_attempt_at = ? WHERE message_id = ?`, micros(tx.now.Add(lease)), o.Message); err != nil {
+			return nil, fmt.Errorf("lease mail %d: %w", o.Message, err)
+		}
+	}
+	return due, tx.commit()
 }
 
 // MarkMailSent records that queued mail was sent.

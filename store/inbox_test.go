@@ -12,7 +12,7 @@ import (
 // mail returns a message as the email package would read it.
 func mail(id, from, subject string, refs ...string) *ward.Message {
 	m := &ward.Message{Key: id, MessageID: id, Subject: subject, From: ward.MailAddress{Name: "Rae", Addr: from},
-		Text: "hello from " + from, SubjectKey: strings.ToLower(strings.TrimPrefix(subject, "Re: "))}
+		Text: "hello from " + from, SubjectKey: strings.ToLower(strings.TrimPrefix(subject, "Re: ")), Reply: strings.HasPrefix(subject, "Re: ")}
 	if len(refs) > 0 {
 		m.InReplyTo, m.References = refs[len(refs)-1], refs
 	}
@@ -47,6 +47,11 @@ func TestIngestThreads(t *testing.T) {
 		lost := ingest(t, db, mail("c@x", "rae@example.org", "Re: XSS in login"), imap)
 		if lost.Thread.ID != first.Thread.ID {
 			t.Errorf("a reply by subject went to thread %d, want %d", lost.Thread.ID, first.Thread.ID)
+		}
+		// A new message (no "Re:") with the same subject is a new report.
+		fresh := ingest(t, db, mail("c2@x", "rae@example.org", "XSS in login"), imap)
+		if fresh.Thread.ID == first.Thread.ID {
+			t.Error("a message that answers nothing joined a thread by its subject")
 		}
 		other := ingest(t, db, mail("d@x", "eve@example.org", "XSS in login"), imap)
 		if other.Thread.ID == first.Thread.ID {
@@ -84,6 +89,23 @@ func TestIngestThreads(t *testing.T) {
 
 		_, err = db.IngestMessage(ctx, &ward.Message{Key: "nul@x", Text: "a\x00b"}, nil, imap)
 		wantCode(t, err, ward.EINVALID)
+
+		// Whatever a sender writes fits the indexes of both databases: a
+		// Message-ID, a subject and an address of kilobytes, and a reply
+		// naming that Message-ID finds its thread.
+		long := strings.Repeat("é", 3000)
+		huge := mail(long+"@x", long+"@example.org", long)
+		huge.Reply = true
+		in := ingest(t, db, huge, imap)
+		if !in.Created || len(in.Message.Key) > 100 {
+			t.Errorf("a long message key = %q", in.Message.Key)
+		}
+		if back := ingest(t, db, mail("long-reply@x", "rae@example.org", "Re: x", long+"@x"), imap); back.Thread.ID != in.Thread.ID {
+			t.Error("a reply naming a long Message-ID did not find its thread")
+		}
+		if again := ingest(t, db, mail(long+"@x", "rae@example.org", "x"), imap); again.Created {
+			t.Error("a long Message-ID was stored twice")
+		}
 	})
 }
 
@@ -193,6 +215,13 @@ func TestMailOnTrackedThreadReachesReport(t *testing.T) {
 		if after.Version != r.Version+2 {
 			t.Errorf("report version = %d, want %d: mail is a change the stale clocks count", after.Version, r.Version+2)
 		}
+
+		// Spam's timeline gets no more mail; the thread keeps it.
+		execSQL(t, db, `UPDATE reports SET state = 'spam' WHERE id = ?`, r.ID)
+		if late := ingest(t, db, mail("d@x", "rae@example.org", "Re: Bug", "c@x"), ward.Delivery{Source: ward.MailIMAP}); late.Event != nil ||
+			late.Thread.ID != in.Thread.ID {
+			t.Errorf("mail after the report became spam = event %+v, thread %d", late.Event, late.Thread.ID)
+		}
 	})
 }
 
@@ -227,7 +256,7 @@ func TestOutgoingMail(t *testing.T) {
 		}
 		wantCode(t, db.QueueMail(ctx, &ward.Message{Thread: 999, Key: "x@ward"}, nil, []string{"a@b"}), ward.ENOTFOUND)
 
-		due, err := db.DueMail(ctx, 10)
+		due, err := db.ClaimDueMail(ctx, 10, time.Hour)
 		if err != nil || len(due) != 3 {
 			t.Fatalf("due = %d, %v", len(due), err)
 		}
@@ -243,12 +272,21 @@ func TestOutgoingMail(t *testing.T) {
 		if err := db.MarkMailFailed(ctx, reply.ID, "550 no such user", time.Time{}); err != nil {
 			t.Fatal(err)
 		}
-		if due, _ := db.DueMail(ctx, 10); len(due) != 0 {
+		if due, _ := db.ClaimDueMail(ctx, 10, time.Hour); len(due) != 0 {
 			t.Errorf("due right after = %d, want 0", len(due))
 		}
 		db.clock.Advance(2 * time.Minute)
-		if due, _ := db.DueMail(ctx, 10); len(due) != 1 || due[0].Attempts != 1 || due[0].LastError != "451 try later" {
+		due, _ = db.ClaimDueMail(ctx, 10, time.Hour)
+		if len(due) != 1 || due[0].Attempts != 1 || due[0].LastError != "451 try later" {
 			t.Errorf("due later = %+v", due)
+		}
+		// Claimed: another worker gets nothing until the lease runs out.
+		if again, _ := db.ClaimDueMail(ctx, 10, time.Hour); len(again) != 0 {
+			t.Errorf("claimed mail was handed out twice: %+v", again)
+		}
+		db.clock.Advance(time.Hour)
+		if again, _ := db.ClaimDueMail(ctx, 10, time.Hour); len(again) != 1 {
+			t.Errorf("after the lease = %d, want the message again", len(again))
 		}
 		msgs, _ := db.FindMessages(ctx, in.Thread.ID)
 		var states []string

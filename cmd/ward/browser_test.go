@@ -222,6 +222,25 @@ func TestBrowserNoScriptInjection(t *testing.T) {
 						t.Errorf("%s: the desk does not show the reporter's name as text", pl.name)
 					}
 				}
+				// The same payloads by mail: in the sender's name, the
+				// subject, the text part and the HTML part, which the desk
+				// shows only sanitised.
+				for i, pl := range batch {
+					if out, _, err := c.run(payloadMail(i, pl.text), "import", "eml", "-"); err != nil {
+						t.Fatalf("import %s: %v %s", pl.name, err, out)
+					}
+				}
+				tab.Go(p.url + "/inbox")
+				tab.AssertNoScriptInjection()
+				for i, pl := range batch {
+					if code := tab.Go(fmt.Sprintf("%s/inbox/%d", p.url, i+1)); code != http.StatusOK {
+						t.Fatalf("thread %d: %d", i+1, code)
+					}
+					tab.AssertNoScriptInjection()
+					if !strings.Contains(tab.Text("main"), normalSpace(pl.text)) {
+						t.Errorf("%s: the thread does not show the mail's text as text", pl.name)
+					}
+				}
 				tab.AssertNoConsoleErrors()
 			})
 			// The batch has used the address's reports; a refused form
@@ -236,6 +255,16 @@ func TestBrowserNoScriptInjection(t *testing.T) {
 			}
 		})
 	}
+}
+
+// payloadMail is a message with the payload wherever a sender can put
+// it; header lines get it on one line, as a header must be.
+func payloadMail(i int, text string) string {
+	line := strings.Join(strings.Fields(text), " ")
+	return fmt.Sprintf("From: %s <x%d@example.net>\r\nTo: security@example.org\r\nSubject: %s\r\nMessage-ID: <xss%d@example.net>\r\n"+
+		"MIME-Version: 1.0\r\nContent-Type: multipart/alternative; boundary=b\r\n\r\n"+
+		"--b\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n%s\r\n"+
+		"--b\r\nContent-Type: text/html; charset=utf-8\r\n\r\n<p>%s</p>\r\n--b--\r\n", line, i, line, i, text, text)
 }
 
 // fileWithPayload files a report with the payload in every field, then

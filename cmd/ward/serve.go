@@ -181,6 +181,7 @@ func (e *env) serve(ctx context.Context, f serveFlags) error {
 	if err != nil {
 		return err
 	}
+	inboxCfg.Logger = logger
 	db, err := e.openStore(ctx)
 	if err != nil {
 		return err

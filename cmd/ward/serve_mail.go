@@ -168,7 +168,7 @@ func (f mailFlags) startMail(ctx context.Context, svc *inbox.Service, cfg inbox.
 			stop()
 			return nil, err
 		}
-		wg.Go(func() { svc.Deliver(ctx, sender, log) })
+		wg.Go(func() { svc.Deliver(ctx, sender) })
 	}
 	return stop, nil
 }

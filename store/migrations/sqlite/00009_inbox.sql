@@ -3,7 +3,7 @@
 -- and parts, and apart from it the exact bytes as received, which are what
 -- counts. Times are microseconds since the Unix epoch.
 CREATE TABLE mail_threads (
-    id              INTEGER PRIMARY KEY,
+    id              INTEGER PRIMARY KEY AUTOINCREMENT, -- a deleted thread's id is never given again: the audit log names it
     subject         TEXT    NOT NULL,
     subject_key     TEXT    NOT NULL, -- email.SubjectKey: replies that lost their References find the thread by it
     correspondent   TEXT    NOT NULL, -- the first sender's address, lower-case
@@ -25,7 +25,7 @@ CREATE INDEX mail_threads_subject ON mail_threads (subject_key, correspondent);
 CREATE INDEX mail_threads_report ON mail_threads (report_id) WHERE report_id <> 0;
 
 CREATE TABLE mail_messages (
-    id          INTEGER PRIMARY KEY,
+    id          INTEGER PRIMARY KEY AUTOINCREMENT,
     thread_id   INTEGER NOT NULL REFERENCES mail_threads (id) ON DELETE CASCADE,
     message_key TEXT    NOT NULL UNIQUE, -- the Message-ID, or sha256:… of the bytes
     message_id  TEXT    NOT NULL,
