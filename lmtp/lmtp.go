@@ -113,6 +113,9 @@ func NewServer(cfg Config, st Store) (*Server, error) {
 	srv.LMTP = cfg.LMTP
 	srv.Domain = cfg.Domain
 	srv.MaxMessageBytes = cfg.MaxSize
+	// go-smtp refuses a line over 2,000 bytes, in the message too, which
+	// became a 451 retried for days and never stored: mail has such lines.
+	srv.MaxLineLength = int(cfg.MaxSize)
 	srv.MaxRecipients = maxRecipients
 	srv.ReadTimeout = readTimeout
 	srv.WriteTimeout = writeTimeout
