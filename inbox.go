@@ -144,12 +144,14 @@ type Ingested struct {
 
 // ThreadFilter selects threads, the newest thread first, with the cursor
 // of other lists: only threads with an ID below Before. Spam is left out
-// unless Status is spam (admins only; the caller checks).
+// unless Status is spam (admins only; the caller checks), and so are the
+// threads of reports closed as spam unless SpamReports.
 type ThreadFilter struct {
-	Status   string
-	Assignee string
-	Before   int64
-	Limit    int // 50 when 0; at most 200
+	Status      string
+	Assignee    string
+	SpamReports bool // admins only: a thread is its report's
+	Before      int64
+	Limit       int // 50 when 0; at most 200
 }
 
 // InboxService stores the team's mail.

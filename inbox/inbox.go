@@ -7,6 +7,8 @@ package inbox
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"io"
 	"log/slog"
@@ -208,6 +210,7 @@ func (s *Service) List(ctx context.Context, f ward.ThreadFilter) ([]*ward.Thread
 	if f.Status == ward.ThreadSpam && !a.Role.AtLeast(ward.RoleAdmin) {
 		return nil, ward.Errorf(ward.EFORBIDDEN, "only admins see spam")
 	}
+	f.SpamReports = a.Role.AtLeast(ward.RoleAdmin)
 	return s.mail.FindThreads(ctx, f)
 }
 
@@ -434,7 +437,7 @@ func (s *Service) Recipients(ctx context.Context, t *ward.Thread, msgs []*ward.M
 		if first == nil {
 			first = m
 		}
-		if m.Auto == "" && strings.EqualFold(m.From.Addr, t.Correspondent) {
+		if m.Auto == "" && t.Correspondent != "" && strings.EqualFold(m.From.Addr, t.Correspondent) {
 			latest = m
 		}
 	}
@@ -527,7 +530,12 @@ func draftReport(t *ward.Thread, msgs []*ward.Message, link string) *ward.Report
 		if r.ReporterName == "" {
 			r.ReporterName = m.From.Addr
 		}
-		r.ExternalID = truncate(m.Key, 200)
+		r.ExternalID = m.Key
+		if len(r.ExternalID) > 200 {
+			// Cut, two long keys could be one report's: hashed, never.
+			sum := sha256.Sum256([]byte(m.Key))
+			r.ExternalID = "sha256-id:" + hex.EncodeToString(sum[:])
+		}
 		break
 	}
 	return r

@@ -284,6 +284,12 @@ func TestThreadActions(t *testing.T) {
 	if _, err := f.svc.Visible(ana, id); err != nil {
 		t.Errorf("an admin cannot see the thread of a spam report: %v", err)
 	}
+	if listed, _ := f.svc.List(tri, ward.ThreadFilter{}); len(listed) != 0 {
+		t.Errorf("a triager's list shows the thread of a spam report: %+v", listed)
+	}
+	if listed, _ := f.svc.List(ana, ward.ThreadFilter{}); len(listed) != 1 {
+		t.Errorf("an admin's list holds %d threads, want the spam report's", len(listed))
+	}
 	execSQL(t, f, `UPDATE reports SET state = 'new' WHERE id = ?`, rep.ID)
 
 	// The reporter's answer lands on the report.
@@ -323,6 +329,21 @@ func TestUnreadableMailIsKept(t *testing.T) {
 	}
 	if got, _ := f.db.FindRawMessage(system, in.Message.ID); !bytes.Equal(got, raw) {
 		t.Error("the raw message was not kept")
+	}
+}
+
+// A thread whose first message named no sender has no correspondent:
+// nobody who writes later without one may take the reply.
+func TestReplyWithoutCorrespondent(t *testing.T) {
+	f := setup(t, "")
+	in := receive(t, f, []byte("Subject: no sender\r\nMessage-ID: <n1@x>\r\n\r\nhello\r\n"))
+	receive(t, f, []byte("Subject: Re: no sender\r\nMessage-ID: <n2@x>\r\nIn-Reply-To: <n1@x>\r\nReply-To: attacker@evil.example\r\n\r\nme\r\n"))
+	th, msgs, err := f.svc.Conversation(tri, in.Thread.ID)
+	if err != nil || len(msgs) != 2 {
+		t.Fatalf("conversation: %d messages, %v", len(msgs), err)
+	}
+	if _, rcpt, err := f.svc.Recipients(tri, th, msgs); err == nil {
+		t.Errorf("a reply would go to %v", rcpt)
 	}
 }
 

@@ -34,6 +34,7 @@ import (
 
 	"github.com/emersion/go-smtp"
 	"github.com/wardsec/ward"
+	"golang.org/x/net/netutil"
 )
 
 // Config says where and how to listen.
@@ -61,6 +62,8 @@ type Store interface {
 const (
 	defaultMaxSize = 50 << 20
 	maxRecipients  = 100
+	maxLine        = 2 << 20 // the email package reads at most 2 MiB of header
+	maxConns       = 16      // a mail server delivers over a few connections
 	// readTimeout bounds the wait for a command, and for the whole of a
 	// message after its DATA; RFC 5321 asks for 5 and 10 minutes.
 	readTimeout  = 10 * time.Minute
@@ -115,7 +118,10 @@ func NewServer(cfg Config, st Store) (*Server, error) {
 	srv.MaxMessageBytes = cfg.MaxSize
 	// go-smtp refuses a line over 2,000 bytes, in the message too, which
 	// became a 451 retried for days and never stored: mail has such lines.
-	srv.MaxLineLength = int(cfg.MaxSize)
+	// The bound applies to command lines as well, each read whole before it
+	// is handled, so it stays at what a header may hold when read (2 MiB),
+	// with at most maxConns connections at once.
+	srv.MaxLineLength = maxLine
 	srv.MaxRecipients = maxRecipients
 	srv.ReadTimeout = readTimeout
 	srv.WriteTimeout = writeTimeout
@@ -154,7 +160,7 @@ func (s *Server) Listen() error {
 		return fmt.Errorf("lmtp: refusing to listen on %s, which is not a loopback address: it takes mail without authentication, "+
 			"so anyone who can reach it could put mail in the team's inbox; listen on 127.0.0.1 or a unix: socket, or set AllowRemote for a private network", ln.Addr())
 	}
-	s.ln = ln
+	s.ln = netutil.LimitListener(ln, maxConns)
 	return nil
 }
 

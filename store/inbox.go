@@ -151,7 +151,9 @@ func (db *DB) IngestMessages(ctx context.Context, batch []ward.Incoming) ([]*war
 	defer tx.rollback()
 	out := make([]*ward.Ingested, len(batch))
 	for i, in := range batch {
-		if out[i], err = tx.ingest(ctx, in.Message, in.Raw, in.Delivery); err != nil {
+		if out[i], err = tx.ingest(ctx, in.Message, in.Raw, in.Delivery); isDataError(err) {
+			return nil, ward.Errorf(ward.EINVALID, "message %d of the batch: the database refuses what was read of it", i+1)
+		} else if err != nil {
 			return nil, err
 		}
 	}
@@ -296,7 +298,7 @@ func (tx *Tx) insertMessage(ctx context.Context, m *ward.Message, raw []byte) er
 	if !m.Date.IsZero() {
 		sent = micros(m.Date)
 	}
-	m.Size = len(raw)
+	m.Size, m.Key = len(raw), storedKey(m.Key)
 	if err := tx.queryRow(ctx, `INSERT INTO mail_messages (thread_id, message_key, message_id, in_reply_to, refs, subject, from_name, from_addr,
 		to_addrs, cc_addrs, sent_at, received_at, source, text, html, attachments, auto, problems, size, sender)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
@@ -380,6 +382,9 @@ func (db *DB) FindThreads(ctx context.Context, f ward.ThreadFilter) ([]*ward.Thr
 	}
 	if f.Assignee != "" {
 		where, args = append(where, "assignee = ?"), append(args, f.Assignee)
+	}
+	if !f.SpamReports {
+		where = append(where, "NOT EXISTS (SELECT 1 FROM reports r WHERE r.id = mail_threads.report_id AND r.state = 'spam')")
 	}
 	rows, err := db.query(ctx, `SELECT `+threadColumns+` FROM mail_threads WHERE `+strings.Join(where, " AND ")+
 		` ORDER BY id DESC LIMIT ?`, append(args, f.Limit)...)

@@ -222,6 +222,12 @@ func TestMailOnTrackedThreadReachesReport(t *testing.T) {
 			late.Thread.ID != in.Thread.ID {
 			t.Errorf("mail after the report became spam = event %+v, thread %d", late.Event, late.Thread.ID)
 		}
+		if listed, _ := db.FindThreads(ctx, ward.ThreadFilter{}); len(listed) != 0 {
+			t.Errorf("the thread of a spam report is listed: %+v", listed)
+		}
+		if listed, _ := db.FindThreads(ctx, ward.ThreadFilter{SpamReports: true}); len(listed) != 1 {
+			t.Errorf("with SpamReports the list holds %d threads, want 1", len(listed))
+		}
 	})
 }
 

@@ -274,6 +274,18 @@ func isUniqueViolation(err error) bool {
 	return errors.As(err, &pe) && pe.Code == "23505"
 }
 
+// isDataError reports whether the database refused a value itself (too
+// long, out of range, not valid in its encoding), matched by code: what a
+// hostile message could make of a field, which no retry will cure.
+func isDataError(err error) bool {
+	var se *sqlite.Error
+	if errors.As(err, &se) {
+		return se.Code() == sqlite3.SQLITE_TOOBIG
+	}
+	var pe *pgconn.PgError
+	return errors.As(err, &pe) && (strings.HasPrefix(pe.Code, "22") || strings.HasPrefix(pe.Code, "54"))
+}
+
 // Times are stored as microseconds since the Unix epoch in both databases:
 // one representation, exact, and ordered by plain integer comparison.
 func micros(t time.Time) int64 { return t.UnixMicro() }
