@@ -157,7 +157,7 @@ type Runner struct {
 
 // Migrate brings river's tables up to date in the store's database. It is
 // safe to run from several instances at once: on PostgreSQL it holds an
-// advisory lock, on SQLite the store's single writer.
+// advisory lock; on SQLite ward serves a file from one process.
 func Migrate(ctx context.Context, db *store.DB, logger *slog.Logger) error {
 	if logger == nil {
 		logger = slog.Default()
@@ -209,24 +209,18 @@ func migratePostgres(ctx context.Context, pool *pgxpool.Pool, logger *slog.Logge
 	return nil
 }
 
-// migrateSQLite migrates in one transaction on the store's writer, so a
-// crash leaves river's tables as they were.
+// migrateSQLite migrates through the store's writer. rivermigrate commits
+// each migration alone (its MigrateTx, one transaction for all, is
+// deprecated because PostgreSQL cannot run them all in one); ward serves
+// one SQLite file from one process, so no lock is needed.
 func migrateSQLite(ctx context.Context, driver *riversqlite.Driver, logger *slog.Logger) error {
 	m, err := rivermigrate.New(driver, &rivermigrate.Config{Logger: logger})
 	if err != nil {
 		return fmt.Errorf("migrate river's tables: %w", err)
 	}
-	tx, err := driver.GetExecutor().Begin(ctx)
-	if err != nil {
-		return fmt.Errorf("migrate river's tables: begin: %w", err)
-	}
-	defer func() { _ = tx.Rollback(ctx) }() // after a commit a harmless no-op
-	res, err := m.MigrateTx(ctx, driver.UnwrapTx(tx), rivermigrate.DirectionUp, nil)
+	res, err := m.Migrate(ctx, rivermigrate.DirectionUp, nil)
 	if err != nil {
 		return fmt.Errorf("migrate river's tables: %w", err)
-	}
-	if err := tx.Commit(ctx); err != nil {
-		return fmt.Errorf("migrate river's tables: commit: %w", err)
 	}
 	logMigrated(logger, res)
 	return nil
