@@ -217,9 +217,8 @@ func (db *DB) CreateSession(ctx context.Context, email string, how ward.SignInMe
 		}
 		return nil, "", err
 	}
-	if _, err := tx.exec(ctx, `DELETE FROM sessions WHERE expires_at <= ? OR last_seen_at <= ?`,
-		micros(tx.now), micros(tx.now.Add(-ward.SessionIdle))); err != nil {
-		return nil, "", fmt.Errorf("clear old sessions: %w", err)
+	if _, err := tx.pruneSessions(ctx); err != nil {
+		return nil, "", err
 	}
 	s := &ward.Session{Member: m.Email, CreatedAt: tx.now, ExpiresAt: tx.now.Add(ward.SessionLifetime), LastSeenAt: tx.now,
 		UserAgent: userAgent, Address: address, CSRF: csrf}
@@ -472,4 +471,43 @@ func (db *DB) UseSignInLink(ctx context.Context, secret string) (*ward.Member, e
 		return nil, err
 	}
 	return m, tx.commit()
+}
+
+// PruneSessions deletes the sessions that have expired or been idle too
+// long, and the sign-in links that have expired, and returns how many of
+// each it deleted. Signing in prunes them too, but a desk nobody signs in
+// to would keep old sessions' addresses and user agents for ever; the job
+// runner calls this daily. Nothing is audited: these rows were already
+// dead, and their creation and end are in the audit log.
+func (db *DB) PruneSessions(ctx context.Context) (sessions, links int64, err error) {
+	tx, err := db.begin(ctx)
+	if err != nil {
+		return 0, 0, err
+	}
+	defer tx.rollback()
+	if sessions, err = tx.pruneSessions(ctx); err != nil {
+		return 0, 0, err
+	}
+	res, err := tx.exec(ctx, `DELETE FROM sign_in_links WHERE expires_at <= ?`, micros(tx.now))
+	if err == nil {
+		links, err = res.RowsAffected()
+	}
+	if err != nil {
+		return 0, 0, fmt.Errorf("prune sign-in links: %w", err)
+	}
+	return sessions, links, tx.commit()
+}
+
+// pruneSessions deletes the sessions that have expired or been idle too long.
+func (tx *Tx) pruneSessions(ctx context.Context) (int64, error) {
+	res, err := tx.exec(ctx, `DELETE FROM sessions WHERE expires_at <= ? OR last_seen_at <= ?`,
+		micros(tx.now), micros(tx.now.Add(-ward.SessionIdle)))
+	if err != nil {
+		return 0, fmt.Errorf("clear old sessions: %w", err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return 0, fmt.Errorf("clear old sessions: %w", err)
+	}
+	return n, nil
 }

@@ -327,3 +327,49 @@ func TestRehashPassword(t *testing.T) {
 		wantCode(t, db.RehashPassword(ctx, "nobody@example.org", "old", "new"), ward.ENOTFOUND)
 	})
 }
+
+func TestPruneSessions(t *testing.T) {
+	eachDB(t, func(t *testing.T, db testDB) {
+		ctx := ctxAs(cli)
+		mustCreate(t, db, ward.Member{Email: "ana@example.org", Name: "Ana", Role: ward.RoleAdmin})
+		_, old, err := db.CreateSession(ctx, "ana@example.org", ward.SignInPassword, "", "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.CreateSignInLink(ctx, "ana@example.org"); err != nil {
+			t.Fatal(err)
+		}
+		db.clock.Advance(ward.SessionIdle)
+		_, fresh, err := db.CreateSession(ctx, "ana@example.org", ward.SignInPassword, "", "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		// CreateSession pruned the idle one already; make another stale.
+		_, stale, err := db.CreateSession(ctx, "ana@example.org", ward.SignInPassword, "", "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		db.clock.Advance(ward.SessionIdle - time.Minute)
+		if _, _, err := db.AuthenticateSession(ctx, fresh); err != nil {
+			t.Fatal(err)
+		}
+		db.clock.Advance(time.Minute)
+
+		sessions, links, err := db.PruneSessions(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if sessions != 1 || links != 1 {
+			t.Errorf("pruned %d sessions and %d links, want 1 and 1", sessions, links)
+		}
+		if _, _, err := db.AuthenticateSession(ctx, fresh); err != nil {
+			t.Errorf("the session in use was pruned: %v", err)
+		}
+		for _, gone := range []string{old, stale} {
+			var n int
+			if err := db.queryRow(ctx, `SELECT COUNT(*) FROM sessions WHERE hash = ?`, hashSecret(gone)).Scan(&n); err != nil || n != 0 {
+				t.Errorf("rows left of a dead session = %d, %v", n, err)
+			}
+		}
+	})
+}

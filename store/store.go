@@ -40,12 +40,15 @@ type DB struct {
 	// when a read lock cannot be upgraded; readers run beside it in WAL
 	// mode. On PostgreSQL both are the same pool.
 	read, write *sql.DB
-	auth        cache[authEntry]         // by token hash
-	feeds       cache[ward.CalendarFeed] // by feed secret hash
-	version     cache[int64]             // under the key ""
-	now         func() time.Time
-	random      io.Reader
-	holidays    ward.HolidayChecker
+	// pgConfig is PostgreSQL's parsed connection configuration, kept for
+	// Backend; nil on SQLite.
+	pgConfig *pgx.ConnConfig
+	auth     cache[authEntry]         // by token hash
+	feeds    cache[ward.CalendarFeed] // by feed secret hash
+	version  cache[int64]             // under the key ""
+	now      func() time.Time
+	random   io.Reader
+	holidays ward.HolidayChecker
 }
 
 type dialect int
@@ -124,8 +127,32 @@ func (db *DB) openPostgres(dsn string) error {
 	pool := stdlib.OpenDB(*cfg)
 	pool.SetMaxOpenConns(20)
 	pool.SetMaxIdleConns(20)
-	db.read, db.write, db.dialect = pool, pool, postgresDialect
+	db.read, db.write, db.dialect, db.pgConfig = pool, pool, postgresDialect, cfg
 	return nil
+}
+
+// Backend is what lies under a store, for the job runner (package jobs),
+// which keeps river's tables in the same database. Exactly one field is
+// set.
+type Backend struct {
+	// SQLiteWriter is the store's single writer connection. The runner
+	// writes through it rather than through a connection of its own, so
+	// that its writes queue behind ward's in this process instead of
+	// contending for SQLite's one write lock on the busy timeout.
+	SQLiteWriter *sql.DB
+	// Postgres is a copy of the connection configuration (its search_path
+	// included), from which the runner opens a small pool of its own: the
+	// river driver wants a pgx pool, and its LISTEN holds a connection.
+	Postgres *pgx.ConnConfig
+}
+
+// Backend returns what lies under the store. Only package jobs should
+// need it; everything else goes through the store's methods.
+func (db *DB) Backend() Backend {
+	if db.dialect == postgresDialect {
+		return Backend{Postgres: db.pgConfig.Copy()}
+	}
+	return Backend{SQLiteWriter: db.write}
 }
 
 // RedactDSN hides the password of a database URL so that it can be logged.

@@ -7,6 +7,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"os/signal"
 	"os/user"
@@ -17,6 +18,7 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/wardsec/ward"
 	"github.com/wardsec/ward/holiday"
+	"github.com/wardsec/ward/jobs"
 	"github.com/wardsec/ward/store"
 )
 
@@ -158,6 +160,11 @@ func (e *env) migrateCmd() *cobra.Command {
 			defer db.Close()
 			applied, err := db.Migrate(cmd.Context())
 			if err != nil {
+				return err
+			}
+			// River's tables too, so that an operator who migrates before
+			// starting new instances finds nothing left for them to do.
+			if err := jobs.Migrate(cmd.Context(), db, slog.New(slog.DiscardHandler)); err != nil {
 				return err
 			}
 			if len(applied) == 0 {

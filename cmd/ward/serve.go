@@ -14,6 +14,7 @@ import (
 
 	"github.com/spf13/cobra"
 	"github.com/wardsec/ward"
+	"github.com/wardsec/ward/jobs"
 	"github.com/wardsec/ward/oidc"
 	"github.com/wardsec/ward/oncall"
 	"github.com/wardsec/ward/reports"
@@ -37,6 +38,9 @@ type serveFlags struct {
 	// value, which other users see in the process list.
 	oidcIssuer, oidcClientID, oidcSecretFile, oidcName string
 	mail                                               mailFlags
+	// jobs runs scheduled work (package jobs); an instance may leave it to
+	// the others on the same PostgreSQL.
+	jobs bool
 }
 
 func (e *env) serveCmd() *cobra.Command {
@@ -69,6 +73,7 @@ func (e *env) serveCmd() *cobra.Command {
 	cmd.Flags().StringVar(&f.oidcSecretFile, "oidc-client-secret-file", "", "single sign-on: a file holding the client secret; else it is read from the environment variable WARD_OIDC_CLIENT_SECRET")
 	cmd.Flags().StringVar(&f.oidcName, "oidc-name", envOr("WARD_OIDC_NAME", "single sign-on"), "single sign-on: the provider's name on the sign-in button, such as \"Google Workspace\" (env WARD_OIDC_NAME)")
 	f.mail.register(cmd)
+	cmd.Flags().BoolVar(&f.jobs, "jobs", envOr("WARD_JOBS", "true") != "false", "run scheduled work, such as pruning dead sessions daily (env WARD_JOBS=false turns it off). Instances on one PostgreSQL share it, each occurrence running once")
 	cmd.Flags().DurationVar(&f.grace, "shutdown-grace", 15*time.Second, "how long requests in flight may take to finish on shutdown")
 	return cmd
 }
@@ -198,6 +203,19 @@ func (e *env) serve(ctx context.Context, f serveFlags) error {
 			return err
 		}
 	}
+	if f.jobs {
+		runner, err := jobs.Start(ctx, jobs.Config{Store: db, Logger: logger}, scheduledJobs(db, logger))
+		if err != nil {
+			return err
+		}
+		defer func() {
+			ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), f.grace)
+			defer cancel()
+			if err := runner.Stop(ctx); err != nil {
+				logger.Error("stop jobs", "error", err)
+			}
+		}()
+	}
 	stopMail, err := f.mail.startMail(ctx, mail, inboxCfg, logger)
 	if err != nil {
 		return err
@@ -247,4 +265,20 @@ func (e *env) serve(ctx context.Context, f serveFlags) error {
 			printDemoHelp(e, url, demo)
 		}
 	})
+}
+
+// scheduledJobs is ward's scheduled work.
+func scheduledJobs(db *store.DB, logger *slog.Logger) []jobs.Periodic {
+	return []jobs.Periodic{{
+		Name:  "prune-sessions",
+		Every: jobs.Daily(3, 0, time.UTC),
+		Run: func(ctx context.Context, at time.Time) error {
+			sessions, links, err := db.PruneSessions(ctx)
+			if err != nil {
+				return err
+			}
+			logger.Info("pruned dead sessions", "sessions", sessions, "sign_in_links", links, "scheduled", at)
+			return nil
+		},
+	}}
 }
