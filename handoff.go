@@ -56,6 +56,7 @@ type HandoffService interface {
 	// AnswerHandoff moves a pending handoff to h.State with ev on its
 	// report; when r is not nil (an acceptance) it stores r, whose
 	// commander changed, as UpdateReport would. ECONFLICT when the handoff
-	// is no longer pending or the report is no longer at version.
+	// is no longer pending, or r is given and the report is no longer at
+	// version.
 	AnswerHandoff(ctx context.Context, h *Handoff, r *Report, version int64, ev *TimelineEvent) error
 }
