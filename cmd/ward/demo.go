@@ -54,7 +54,7 @@ func seedDemo(ctx context.Context, db *store.DB, calendar *oncall.Service, mail 
 		}
 		ids = append(ids, r.ID)
 	}
-	if err := trackDemoReport(ctx, reports.New(db, db, db, time.Now), ids[1]); err != nil {
+	if err := trackDemoReport(ctx, reports.New(db, db, db, db, time.Now), ids[1]); err != nil {
 		return nil, fmt.Errorf("demo reports: %w", err)
 	}
 	reporterKey, err := seedDemoReporter(ctx, db)
