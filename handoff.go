@@ -33,9 +33,11 @@ type Handoff struct {
 	AnsweredAt     time.Time `json:"answered_at,omitzero"` // when it left pending
 }
 
-// HandoffFilter selects handoffs, newest first. Empty fields select all.
+// HandoffFilter selects handoffs, newest first. Empty fields select all;
+// Before is a cursor, as in other lists: only handoffs with a smaller ID.
 type HandoffFilter struct {
 	Pending bool
+	Before  int64
 	Report  int64
 	To      string // an email
 	From    string // an email

@@ -59,11 +59,12 @@ func (s *Service) RequestHandoff(ctx context.Context, report int64, in HandoffIn
 }
 
 // commandCandidate is the member named to take command, or nil when no
-// member has the email, which the workflow refuses by name.
+// member has the email (or it is no address), which the workflow refuses
+// by name after it has checked who asks and in which state.
 func (s *Service) commandCandidate(ctx context.Context, email string) (*ward.Member, error) {
 	e, err := ward.NormalizeEmail(email)
 	if err != nil {
-		return nil, ward.Errorf(ward.EINVALID, "to: %s", ward.ErrorMessage(err))
+		return nil, nil
 	}
 	m, err := s.members.FindMemberByEmail(ctx, e)
 	if ward.ErrorCode(err) == ward.ENOTFOUND {

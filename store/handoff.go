@@ -98,12 +98,12 @@ func (db *DB) FindHandoffs(ctx context.Context, f ward.HandoffFilter) ([]*ward.H
 		where = append(where, "state = 'pending'")
 	}
 	for _, c := range []struct {
-		column string
-		value  any
-		set    bool
-	}{{"report_id", f.Report, f.Report != 0}, {"to_member", f.To, f.To != ""}, {"from_member", f.From, f.From != ""}} {
+		cond  string // a column and its comparison
+		value any
+		set   bool
+	}{{"id <", f.Before, f.Before > 0}, {"report_id =", f.Report, f.Report != 0}, {"to_member =", f.To, f.To != ""}, {"from_member =", f.From, f.From != ""}} {
 		if c.set {
-			where, args = append(where, c.column+" = ?"), append(args, c.value)
+			where, args = append(where, c.cond+" ?"), append(args, c.value)
 		}
 	}
 	query := `SELECT ` + handoffColumns + ` FROM handoffs`

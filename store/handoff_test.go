@@ -74,6 +74,8 @@ func TestHandoffs(t *testing.T) {
 				{"to rita", ward.HandoffFilter{To: "rita@example.org"}, 0},
 				{"of the report", ward.HandoffFilter{Report: r.ID}, 1},
 				{"of another report", ward.HandoffFilter{Report: r.ID + 1}, 0},
+				{"before it", ward.HandoffFilter{Before: h.ID}, 0},
+				{"before the next", ward.HandoffFilter{Before: h.ID + 1}, 1},
 			}
 			for _, tt := range tests {
 				got, err := db.FindHandoffs(rita, tt.f)
