@@ -153,3 +153,44 @@ func (s *Service) answer(ctx context.Context, id int64, act workflow.Action, rea
 	}
 	return &answered, nil
 }
+
+// Steps of a handoff, as HandoffSteps names them.
+const (
+	StepRequest = "request"
+	StepAccept  = "accept"
+	StepDecline = "decline"
+	StepCancel  = "cancel"
+)
+
+// HandoffSteps returns what the context's actor may do now about the
+// report's command: StepRequest when they may ask for a handoff (pending is
+// nil), else the answers they may give to pending. Like Allowed, each step
+// succeeds with good arguments; pages show a form for each and no other.
+func (s *Service) HandoffSteps(ctx context.Context, r *ward.Report, pending *ward.Handoff) ([]string, error) {
+	if !ward.Can(ward.ActorFromContext(ctx), ward.HandOffCommand) {
+		return nil, nil
+	}
+	w, err := toWorkflow(r)
+	if err != nil {
+		return nil, err
+	}
+	a, at := actor(ctx), s.at()
+	// Refusals other than these are of arguments, which the form gives.
+	may := func(err error) bool { c := ward.ErrorCode(err); return c != ward.EFORBIDDEN && c != ward.ECONFLICT }
+	if pending == nil {
+		if _, _, err := workflow.RequestHandoff(w, workflow.HandoffRequest{Actor: a, At: at}); may(err) {
+			return []string{StepRequest}, nil
+		}
+		return nil, nil
+	}
+	var out []string
+	for _, step := range []struct {
+		name string
+		act  workflow.Action
+	}{{StepAccept, workflow.ActionHandoffAccept}, {StepDecline, workflow.ActionHandoffDecline}, {StepCancel, workflow.ActionHandoffCancel}} {
+		if _, _, _, err := workflow.AnswerHandoff(w, *pending, workflow.HandoffAnswer{Action: step.act, Actor: a, At: at}); may(err) {
+			out = append(out, step.name)
+		}
+	}
+	return out, nil
+}

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -123,15 +124,15 @@ type handoffReason struct {
 }
 
 func (s *Server) handleHandoffAccept(w http.ResponseWriter, r *http.Request) {
-	s.answerHandoff(w, r, "accept")
+	s.answerHandoff(w, r, reports.StepAccept)
 }
 
 func (s *Server) handleHandoffDecline(w http.ResponseWriter, r *http.Request) {
-	s.answerHandoff(w, r, "decline")
+	s.answerHandoff(w, r, reports.StepDecline)
 }
 
 func (s *Server) handleHandoffCancel(w http.ResponseWriter, r *http.Request) {
-	s.answerHandoff(w, r, "cancel")
+	s.answerHandoff(w, r, reports.StepCancel)
 }
 
 // answerHandoff accepts (no body), declines ({"reason"}) or cancels (an
@@ -144,24 +145,30 @@ func (s *Server) answerHandoff(w http.ResponseWriter, r *http.Request, answer st
 	}
 	var in handoffReason
 	// A cancel may come without a body; a decline needs its reason.
-	if answer == "decline" || (answer == "cancel" && r.ContentLength != 0) {
+	if answer == reports.StepDecline || (answer == reports.StepCancel && r.ContentLength != 0) {
 		if err := s.decode(w, r, &in); err != nil {
 			s.Error(w, r, err)
 			return
 		}
 	}
-	var h *ward.Handoff
-	switch answer {
-	case "accept":
-		h, err = s.cfg.Actions.AnswerHandoff(r.Context(), id, true, "")
-	case "decline":
-		h, err = s.cfg.Actions.AnswerHandoff(r.Context(), id, false, in.Reason)
-	default:
-		h, err = s.cfg.Actions.CancelHandoff(r.Context(), id, in.Reason)
-	}
+	h, err := s.answerHandoffStep(r.Context(), id, answer, in.Reason)
 	if err != nil {
 		s.Error(w, r, err)
 		return
 	}
 	writeJSON(w, http.StatusOK, h)
+}
+
+// answerHandoffStep gives one of the answers of reports.HandoffSteps, as
+// the API's paths and the desk's form name them.
+func (s *Server) answerHandoffStep(ctx context.Context, id int64, step, reason string) (*ward.Handoff, error) {
+	switch step {
+	case reports.StepAccept:
+		return s.cfg.Actions.AnswerHandoff(ctx, id, true, "")
+	case reports.StepDecline:
+		return s.cfg.Actions.AnswerHandoff(ctx, id, false, reason)
+	case reports.StepCancel:
+		return s.cfg.Actions.CancelHandoff(ctx, id, reason)
+	}
+	return nil, ward.Errorf(ward.EINVALID, "answer: want accept, decline or cancel")
 }

@@ -2,6 +2,8 @@ package server_test
 
 import (
 	"context"
+	"net/url"
+	"strings"
 	"testing"
 
 	"github.com/wardsec/ward"
@@ -154,4 +156,61 @@ func TestHandoffsAPI(t *testing.T) {
 			t.Errorf("last event = %+v", last)
 		}
 	})
+}
+
+// The desk: the commander hands off from the report page, the member it is
+// to sees it on their dashboard and accepts from the report page.
+func TestHandoffDesk(t *testing.T) {
+	f := newFixture(t)
+	_, id := handoffFixture(t, f)
+	request := url.Values{"to": {"admin@example.org"}, "open_questions": {"Does <b>1.30</b> need it?"}, "decisions": {"embargo"},
+		"pending_actions": {"tell distributors"}}
+
+	_, html := f.page(ward.RoleResponder, "GET", "/reports/"+id, nil)
+	if !strings.Contains(html, "Hand off command") || !strings.Contains(html, `name="tracking_updated"`) {
+		t.Fatal("the commander's report page has no handoff form with the tracking confirmation")
+	}
+	if _, html := f.page(ward.RoleTriager, "GET", "/reports/"+id, nil); strings.Contains(html, "Hand off command") {
+		t.Error("a triager who does not command sees the handoff form")
+	}
+	resp, html := f.page(ward.RoleResponder, "POST", "/reports/"+id+"/handoffs", request)
+	if resp.StatusCode != 422 || !strings.Contains(html, "tracking_updated: the runbook asks") || !strings.Contains(html, "Does &lt;b&gt;1.30&lt;/b&gt; need it?") {
+		t.Fatalf("without the confirmation: %d %s", resp.StatusCode, alertText(html))
+	}
+	request.Set("tracking_updated", "true")
+	if resp, html := f.page(ward.RoleResponder, "POST", "/reports/"+id+"/handoffs", request); resp.StatusCode != 303 {
+		t.Fatalf("request: %d %s", resp.StatusCode, alertText(html))
+	}
+
+	_, html = f.page(ward.RoleAdmin, "GET", "/", nil)
+	if !strings.Contains(html, "To you, to answer") || !strings.Contains(html, "#"+id+" Scheduler RCE") {
+		t.Errorf("the admin's dashboard lacks the handoff to answer")
+	}
+	_, html = f.page(ward.RoleResponder, "GET", "/", nil)
+	if !strings.Contains(html, "From you, waiting") {
+		t.Errorf("the commander's dashboard lacks the handoff waiting")
+	}
+	_, html = f.page(ward.RoleResponder, "GET", "/reports/"+id, nil)
+	if !strings.Contains(html, "Cancel the handoff") || strings.Contains(html, "Accept command") || strings.Contains(html, "Hand off command</summary>") {
+		t.Errorf("the commander's page with a pending handoff: want cancel only")
+	}
+	_, html = f.page(ward.RoleAdmin, "GET", "/reports/"+id, nil)
+	if !strings.Contains(html, "Accept command") || !strings.Contains(html, "Does &lt;b&gt;1.30&lt;/b&gt; need it?") {
+		t.Errorf("the new commander's page lacks the accept form or the context")
+	}
+	handoffs, err := f.db.FindHandoffs(context.Background(), ward.HandoffFilter{Pending: true})
+	if err != nil || len(handoffs) != 1 {
+		t.Fatalf("pending = %v, %v", handoffs, err)
+	}
+	answer := "/handoffs/" + itoa(handoffs[0].ID)
+	if resp, _ := f.page(ward.RoleResponder, "POST", answer, url.Values{"answer": {"accept"}}); resp.StatusCode != 403 {
+		t.Errorf("the old commander accepts: %d, want 403", resp.StatusCode)
+	}
+	if resp, _ := f.page(ward.RoleAdmin, "POST", answer, url.Values{"answer": {"accept"}}); resp.StatusCode != 303 || resp.Header.Get("Location") != "/reports/"+id {
+		t.Fatalf("accept: %d to %q", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	_, html = f.page(ward.RoleAdmin, "GET", "/reports/"+id, nil)
+	if !strings.Contains(html, "<dt>Commander</dt><dd>admin@example.org</dd>") || strings.Contains(html, "Pending handoff of command") {
+		t.Errorf("after the acceptance the page does not show the new commander alone")
+	}
 }

@@ -99,6 +99,8 @@ func (s *Server) registerRoutes() {
 	s.handle("GET /reports", s.signedIn(s.handleReportListPage))
 	s.handle("GET /reports/{id}", s.signedIn(s.handleReportPage))
 	s.handle("POST /reports/{id}/actions", s.signedIn(s.handleReportActionPost))
+	s.handle("POST /reports/{id}/handoffs", s.signedIn(s.handleHandoffRequestPost))
+	s.handle("POST /handoffs/{id}", s.signedIn(s.handleHandoffAnswerPost))
 	s.handle("GET /inbox", s.signedIn(s.handleInboxPage))
 	s.handle("GET /inbox/{id}", s.signedIn(s.handleThreadPage))
 	s.handle("GET /inbox/{id}/messages/{mid}/raw", s.signedIn(s.handleThreadRawPage))
