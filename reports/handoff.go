@@ -119,6 +119,21 @@ func (s *Service) CancelHandoff(ctx context.Context, id int64, reason string) (*
 	return s.answer(ctx, id, workflow.ActionHandoffCancel, reason)
 }
 
+// AnswerStep gives one of the answers that HandoffSteps names
+// (StepAccept, StepDecline, StepCancel), as the API's paths, the desk's
+// form and the command line name them; any other is EINVALID.
+func (s *Service) AnswerStep(ctx context.Context, id int64, step, reason string) (*ward.Handoff, error) {
+	switch step {
+	case StepAccept:
+		return s.AnswerHandoff(ctx, id, true, "")
+	case StepDecline:
+		return s.AnswerHandoff(ctx, id, false, reason)
+	case StepCancel:
+		return s.CancelHandoff(ctx, id, reason)
+	}
+	return nil, ward.Errorf(ward.EINVALID, "answer: want %s, %s or %s", StepAccept, StepDecline, StepCancel)
+}
+
 func (s *Service) answer(ctx context.Context, id int64, act workflow.Action, reason string) (*ward.Handoff, error) {
 	if err := ward.Require(ward.ActorFromContext(ctx), ward.HandOffCommand); err != nil {
 		return nil, err

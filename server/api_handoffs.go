@@ -1,7 +1,6 @@
 package server
 
 import (
-	"context"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -151,24 +150,10 @@ func (s *Server) answerHandoff(w http.ResponseWriter, r *http.Request, answer st
 			return
 		}
 	}
-	h, err := s.answerHandoffStep(r.Context(), id, answer, in.Reason)
+	h, err := s.cfg.Actions.AnswerStep(r.Context(), id, answer, in.Reason)
 	if err != nil {
 		s.Error(w, r, err)
 		return
 	}
 	writeJSON(w, http.StatusOK, h)
-}
-
-// answerHandoffStep gives one of the answers of reports.HandoffSteps, as
-// the API's paths and the desk's form name them.
-func (s *Server) answerHandoffStep(ctx context.Context, id int64, step, reason string) (*ward.Handoff, error) {
-	switch step {
-	case reports.StepAccept:
-		return s.cfg.Actions.AnswerHandoff(ctx, id, true, "")
-	case reports.StepDecline:
-		return s.cfg.Actions.AnswerHandoff(ctx, id, false, reason)
-	case reports.StepCancel:
-		return s.cfg.Actions.CancelHandoff(ctx, id, reason)
-	}
-	return nil, ward.Errorf(ward.EINVALID, "answer: want accept, decline or cancel")
 }

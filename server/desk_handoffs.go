@@ -48,6 +48,6 @@ func (s *Server) handleHandoffAnswerPost(w http.ResponseWriter, r *http.Request)
 		s.pageError(w, r, err)
 		return
 	}
-	_, err = s.answerHandoffStep(r.Context(), id, r.PostForm.Get("answer"), formText(r, "reason"))
+	_, err = s.cfg.Actions.AnswerStep(r.Context(), id, r.PostForm.Get("answer"), formText(r, "reason"))
 	s.reportAfterPost(w, r, h.Report, err, func(*reportPage) {})
 }
