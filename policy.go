@@ -20,6 +20,7 @@ const (
 	ReadInbox                         // read the team's mail (spam only as an admin)
 	WorkInbox                         // assign and mark threads, reply, make reports of them, mark spam
 	DeleteMail                        // delete spam for good
+	HandOffCommand                    // ask for, answer and cancel handoffs of incident command (the workflow says whose)
 )
 
 var minimumRole = map[Permission]Role{
@@ -38,6 +39,7 @@ var minimumRole = map[Permission]Role{
 	ReadInbox:       RoleViewer,
 	WorkInbox:       RoleTriager,
 	DeleteMail:      RoleAdmin,
+	HandOffCommand:  RoleResponder,
 }
 
 // Can reports whether the actor may do p. The command line and ward itself

@@ -16,15 +16,16 @@ import (
 
 // Service acts on reports. It is safe for concurrent use.
 type Service struct {
-	store   ward.ReportService
-	tiers   ward.TierService
-	members ward.MemberService
-	now     func() time.Time
+	store    ward.ReportService
+	tiers    ward.TierService
+	members  ward.MemberService
+	handoffs ward.HandoffService
+	now      func() time.Time
 }
 
 // New returns a service over the stores; now is the clock.
-func New(store ward.ReportService, tiers ward.TierService, members ward.MemberService, now func() time.Time) *Service {
-	return &Service{store: store, tiers: tiers, members: members, now: now}
+func New(store ward.ReportService, tiers ward.TierService, members ward.MemberService, handoffs ward.HandoffService, now func() time.Time) *Service {
+	return &Service{store: store, tiers: tiers, members: members, handoffs: handoffs, now: now}
 }
 
 // at is the time of an action, as the store keeps times.
@@ -132,6 +133,19 @@ func (s *Service) Act(ctx context.Context, id int64, in Action) (*ward.Report, *
 	if severity != nil && next.Severity.Vector == severity.Vector {
 		after.Severity = severity // the workflow keeps the rating; the report the whole computation
 	}
+	event := timelineEvent(ev)
+	if req.Actor.Reporter {
+		event.Notify = notify(r)
+	}
+	if err := s.store.UpdateReport(ctx, &after, r.Version, event); err != nil {
+		return nil, nil, err
+	}
+	return &after, event, nil
+}
+
+// timelineEvent is the workflow's event as the store keeps it; an event
+// without a comment is the team's.
+func timelineEvent(ev workflow.Event) *ward.TimelineEvent {
 	event := &ward.TimelineEvent{Action: string(ev.Action), FromState: string(ev.From), ToState: string(ev.To),
 		Visibility: string(ev.Visibility), Comment: ev.Comment}
 	if event.Visibility == "" {
@@ -140,13 +154,7 @@ func (s *Service) Act(ctx context.Context, id int64, in Action) (*ward.Report, *
 	for _, c := range ev.Changes {
 		event.Changes = append(event.Changes, ward.FieldChange{Field: c.Field, From: c.From, To: c.To})
 	}
-	if req.Actor.Reporter {
-		event.Notify = notify(r)
-	}
-	if err := s.store.UpdateReport(ctx, &after, r.Version, event); err != nil {
-		return nil, nil, err
-	}
-	return &after, event, nil
+	return event
 }
 
 // request turns the body into the workflow's request, computing what the

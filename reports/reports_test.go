@@ -39,7 +39,7 @@ func setup(t *testing.T) (*store.DB, *reports.Service, *wardtest.Clock) {
 	if _, err := db.ApplyTeam(ctx, spec, false); err != nil {
 		t.Fatal(err)
 	}
-	return db, reports.New(db, db, db, clock.Now), clock
+	return db, reports.New(db, db, db, db, clock.Now), clock
 }
 
 func as(email string, role ward.Role) context.Context {

@@ -48,6 +48,9 @@ func TestPageAuthorization(t *testing.T) {
 		{"GET", "/reports/" + id, nil, member},
 		{"GET", "/reports/" + spam, nil, [5]int{303, 404, 404, 404, 200}},
 		{"POST", "/reports/" + id + "/actions", url.Values{"action": {"comment"}, "comment": {"seen"}}, team},
+		// deskReport is new: no command to hand off yet.
+		{"POST", "/reports/" + id + "/handoffs", url.Values{"to": {"admin@example.org"}}, [5]int{403, 403, 403, 409, 409}},
+		{"POST", "/handoffs/999", url.Values{"answer": {"accept"}}, [5]int{403, 404, 404, 404, 404}},
 		{"POST", "/reports/" + spam + "/actions", url.Values{"action": {"comment"}, "comment": {"seen"}}, [5]int{403, 404, 404, 404, 409}},
 		{"GET", "/inbox", nil, member},
 		{"GET", "/inbox?status=spam", nil, [5]int{303, 403, 403, 403, 200}},

@@ -22,6 +22,15 @@ type dashboardPage struct {
 	// MyThreads are the actionable inbox threads assigned to the viewer;
 	// the open ones are counted in Nav.
 	MyThreads []*ward.Thread
+	// Pending handoffs of command: to the viewer, for them to answer, and
+	// from them, which they still command until answered.
+	HandoffsToMe, HandoffsFromMe []dashHandoff
+}
+
+// dashHandoff is a pending handoff with its report's title.
+type dashHandoff struct {
+	*ward.Handoff
+	Title string
 }
 
 // rotationNow is who holds a rotation now and who holds the next shift;
@@ -107,5 +116,34 @@ func (s *Server) handleDashboard(w http.ResponseWriter, r *http.Request) {
 		}
 		p.MyThreads = mine
 	}
+	if actor.Email != "" {
+		for _, q := range []struct {
+			f    ward.HandoffFilter
+			into *[]dashHandoff
+		}{{ward.HandoffFilter{Pending: true, To: actor.Email, Limit: dashboardList}, &p.HandoffsToMe},
+			{ward.HandoffFilter{Pending: true, From: actor.Email, Limit: dashboardList}, &p.HandoffsFromMe}} {
+			if *q.into, err = s.dashHandoffs(r, q.f); err != nil {
+				s.pageError(w, r, err)
+				return
+			}
+		}
+	}
 	s.page(w, r, http.StatusOK, "dashboard", p)
+}
+
+// dashHandoffs are the selected handoffs with their reports' titles.
+func (s *Server) dashHandoffs(r *http.Request, f ward.HandoffFilter) ([]dashHandoff, error) {
+	handoffs, err := s.cfg.Actions.Handoffs(r.Context(), f)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]dashHandoff, 0, len(handoffs))
+	for _, h := range handoffs {
+		rep, err := s.cfg.Actions.Visible(r.Context(), h.Report)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, dashHandoff{Handoff: h, Title: rep.Title})
+	}
+	return out, nil
 }

@@ -118,6 +118,11 @@ type reportPage struct {
 	Fixes    []string
 	Error    string // why the last action was refused
 	Sent     reports.Action
+	// Handoff is the report's pending handoff of command, or nil;
+	// HandoffSteps what the caller may do about it (reports.HandoffSteps).
+	Handoff      *ward.Handoff
+	HandoffSteps []string
+	SentHandoff  reports.HandoffInput // a refused request, shown again
 }
 
 func (s *Server) handleReportPage(w http.ResponseWriter, r *http.Request) {
@@ -167,7 +172,17 @@ func (s *Server) reportPage(r *http.Request, rep *ward.Report) (*reportPage, err
 		}
 		p.Metrics = cvssMetrics(rep.Severity)
 	}
-	if has(workflow.ActionAssign) || has(workflow.ActionSetCommander) {
+	pending, err := s.cfg.Actions.Handoffs(ctx, ward.HandoffFilter{Pending: true, Report: rep.ID, Limit: 1})
+	if err != nil {
+		return nil, err
+	}
+	if len(pending) > 0 {
+		p.Handoff = pending[0]
+	}
+	if p.HandoffSteps, err = s.cfg.Actions.HandoffSteps(ctx, rep, p.Handoff); err != nil {
+		return nil, err
+	}
+	if has(workflow.ActionAssign) || has(workflow.ActionSetCommander) || slices.Contains(p.HandoffSteps, reports.StepRequest) {
 		members, err := s.cfg.Members.FindMembers(ctx, ward.MemberFilter{})
 		if err != nil {
 			return nil, err
@@ -208,6 +223,14 @@ func (s *Server) handleReportActionPost(w http.ResponseWriter, r *http.Request) 
 	if err == nil {
 		_, _, err = s.cfg.Actions.Act(r.Context(), id, in)
 	}
+	s.reportAfterPost(w, r, id, err, func(p *reportPage) { p.Sent = in })
+}
+
+// reportAfterPost ends a post from the report page: back to the report
+// when err is nil (post, redirect, get), else the page again with the
+// refusal under the status the API would answer; keep puts back what was
+// sent, so that nothing typed is lost.
+func (s *Server) reportAfterPost(w http.ResponseWriter, r *http.Request, id int64, err error, keep func(*reportPage)) {
 	if err == nil {
 		http.Redirect(w, r, "/reports/"+strconv.FormatInt(id, 10), http.StatusSeeOther)
 		return
@@ -230,7 +253,8 @@ func (s *Server) handleReportActionPost(w http.ResponseWriter, r *http.Request) 
 		s.pageError(w, r, perr)
 		return
 	}
-	p.Error, p.Sent = ward.ErrorMessage(err), in
+	p.Error = ward.ErrorMessage(err)
+	keep(p)
 	s.page(w, r, status, "report", p)
 }
 

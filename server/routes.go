@@ -28,6 +28,13 @@ func (s *Server) registerRoutes() {
 	s.handle("POST /api/v1/reports/{id}/actions", s.authenticated(s.handleReportAction))
 	s.handle("POST /api/v1/reports/{id}/reporter-link", s.authenticated(s.handleReporterLinkCreate))
 	s.handle("GET /api/v1/reports/{id}/export", s.authenticated(s.handleReportExport))
+	s.handle("POST /api/v1/reports/{id}/handoffs", s.authenticated(s.handleHandoffCreate))
+
+	s.handle("GET /api/v1/handoffs", s.authenticated(s.handleHandoffList))
+	s.handle("GET /api/v1/handoffs/{id}", s.authenticated(s.handleHandoffView))
+	s.handle("POST /api/v1/handoffs/{id}/accept", s.authenticated(s.handleHandoffAccept))
+	s.handle("POST /api/v1/handoffs/{id}/decline", s.authenticated(s.handleHandoffDecline))
+	s.handle("POST /api/v1/handoffs/{id}/cancel", s.authenticated(s.handleHandoffCancel))
 
 	s.handle("GET /api/v1/inbox", s.authenticated(s.handleInboxList))
 	s.handle("POST /api/v1/inbox/messages", s.authenticated(s.handleInboxReceive))
@@ -92,6 +99,8 @@ func (s *Server) registerRoutes() {
 	s.handle("GET /reports", s.signedIn(s.handleReportListPage))
 	s.handle("GET /reports/{id}", s.signedIn(s.handleReportPage))
 	s.handle("POST /reports/{id}/actions", s.signedIn(s.handleReportActionPost))
+	s.handle("POST /reports/{id}/handoffs", s.signedIn(s.handleHandoffRequestPost))
+	s.handle("POST /handoffs/{id}", s.signedIn(s.handleHandoffAnswerPost))
 	s.handle("GET /inbox", s.signedIn(s.handleInboxPage))
 	s.handle("GET /inbox/{id}", s.signedIn(s.handleThreadPage))
 	s.handle("GET /inbox/{id}/messages/{mid}/raw", s.signedIn(s.handleThreadRawPage))

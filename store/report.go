@@ -244,6 +244,20 @@ func (db *DB) FindTimeline(ctx context.Context, report int64) ([]*ward.TimelineE
 // its audit entry, in one transaction. A report whose version is no longer
 // version is ECONFLICT: the action was worked out on an older one.
 func (db *DB) UpdateReport(ctx context.Context, r *ward.Report, version int64, ev *ward.TimelineEvent) error {
+	tx, err := db.begin(ctx)
+	if err != nil {
+		return err
+	}
+	defer tx.rollback()
+	if err := tx.updateReport(ctx, r, version, ev); err != nil {
+		return err
+	}
+	return tx.commit()
+}
+
+// updateReport stores r if it is still at version, with ev and the audit
+// entry of ev's action; ECONFLICT when another write changed it first.
+func (tx *Tx) updateReport(ctx context.Context, r *ward.Report, version int64, ev *ward.TimelineEvent) error {
 	severity, err1 := jsonOrEmpty(r.Severity)
 	bounty, err2 := jsonOrEmpty(r.Bounty)
 	disclosure, err3 := jsonOrEmpty(r.Disclosure)
@@ -251,11 +265,6 @@ func (db *DB) UpdateReport(ctx context.Context, r *ward.Report, version int64, e
 	if err := errors.Join(err1, err2, err3, err4); err != nil {
 		return fmt.Errorf("update report %d: %w", r.ID, err)
 	}
-	tx, err := db.begin(ctx)
-	if err != nil {
-		return err
-	}
-	defer tx.rollback()
 	rating := ""
 	if r.Severity != nil {
 		rating = strings.ToLower(r.Severity.Rating)
@@ -278,7 +287,13 @@ func (db *DB) UpdateReport(ctx context.Context, r *ward.Report, version int64, e
 		return ward.Errorf(ward.ECONFLICT, "report %d changed while this action was worked out; reload it and try again", r.ID)
 	}
 	r.Version, r.UpdatedAt = version+1, tx.now
-	if err := tx.insertEvent(ctx, ev, r.ID); err != nil {
+	return tx.eventAndAudit(ctx, ev, r.ID)
+}
+
+// eventAndAudit stores ev on the report, with its notifications, and the
+// audit entry of its action.
+func (tx *Tx) eventAndAudit(ctx context.Context, ev *ward.TimelineEvent, report int64) error {
+	if err := tx.insertEvent(ctx, ev, report); err != nil {
 		return err
 	}
 	// Which fields changed, not to what: comments and redactions may hold
@@ -287,11 +302,8 @@ func (db *DB) UpdateReport(ctx context.Context, r *ward.Report, version int64, e
 	for _, c := range ev.Changes {
 		fields = append(fields, c.Field)
 	}
-	if err := tx.audit(ctx, "report."+ev.Action, fmt.Sprintf("report/%d", r.ID), ward.Diff{
-		"state": {ev.FromState, ev.ToState}, "fields": {nil, fields}}); err != nil {
-		return err
-	}
-	return tx.commit()
+	return tx.audit(ctx, "report."+ev.Action, fmt.Sprintf("report/%d", report), ward.Diff{
+		"state": {ev.FromState, ev.ToState}, "fields": {nil, fields}})
 }
 
 // insertEvent stores a report's timeline event as the context's actor's,

@@ -105,7 +105,7 @@ func benchmarkReports(b *testing.B, dsn string) {
 	// service (load, workflow, then update, event and audit entry in one
 	// durable transaction).
 	b.Run("op=action-comment", func(b *testing.B) {
-		svc := reports.New(db, db, db, clock.Now)
+		svc := reports.New(db, db, db, db, clock.Now)
 		targets := actionTargets(b, db)
 		as := ward.NewContextWithActor(ctx, ward.Actor{Kind: ward.ActorMember, Email: seedVeteran, Role: ward.RoleTriager})
 		in := reports.Action{Action: "comment", Visibility: "team",

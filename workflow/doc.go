@@ -142,6 +142,20 @@
 // again. A disclosure cannot be undone, so disclosed is final; the report
 // may still be assigned, labelled, commented on and given its bounty.
 //
+// # Handoffs of incident command
+//
+// A handoff is not an Apply action: it is a record of its own beside the
+// report (ward.Handoff), and only its acceptance changes the report.
+// RequestHandoff and AnswerHandoff (handoff.go) hold its rules, with the
+// same codes: the commander, or an admin for them, asks while the report
+// is triaged or tracked; the runbook's context (open questions, decisions,
+// pending actions) is required, and a tracked report needs the tracking
+// issue confirmed up to date; the commander stays until the member it is
+// to accepts. Only that member accepts or declines (with a reason); the
+// one who asked, or an admin, cancels. An acceptance is refused when the
+// commander changed since the request, or once set_commander is no longer
+// allowed (disclosed, do_not_disclose).
+//
 // # The reporter's month
 //
 // Deadline is one calendar month after the request, on the UTC calendar so

@@ -54,8 +54,20 @@ func seedDemo(ctx context.Context, db *store.DB, calendar *oncall.Service, mail 
 		}
 		ids = append(ids, r.ID)
 	}
-	if err := trackDemoReport(ctx, reports.New(db, db, db, time.Now), ids[1]); err != nil {
+	admins, err := db.FindMembers(ctx, ward.MemberFilter{Role: ward.RoleAdmin})
+	if err != nil {
+		return nil, err
+	}
+	responders, err := db.FindMembers(ctx, ward.MemberFilter{Role: ward.RoleResponder})
+	if err != nil {
+		return nil, err
+	}
+	svc := reports.New(db, db, db, db, time.Now)
+	if err := trackDemoReport(ctx, svc, ids[1]); err != nil {
 		return nil, fmt.Errorf("demo reports: %w", err)
+	}
+	if err := seedDemoHandoff(ctx, svc, ids[1], admins[0], responders[0].Email); err != nil {
+		return nil, fmt.Errorf("demo handoff: %w", err)
 	}
 	reporterKey, err := seedDemoReporter(ctx, db)
 	if err != nil {
@@ -63,10 +75,6 @@ func seedDemo(ctx context.Context, db *store.DB, calendar *oncall.Service, mail 
 	}
 	if err := seedDemoInbox(ctx, mail); err != nil {
 		return nil, fmt.Errorf("demo inbox: %w", err)
-	}
-	admins, err := db.FindMembers(ctx, ward.MemberFilter{Role: ward.RoleAdmin})
-	if err != nil {
-		return nil, err
 	}
 	exp := time.Now().Add(24 * time.Hour)
 	_, token, err := db.CreateToken(ctx, admins[0].Email, "demo", &exp)
@@ -132,6 +140,22 @@ func trackDemoReport(ctx context.Context, svc *reports.Service, id int64) error 
 		}
 	}
 	return nil
+}
+
+// seedDemoHandoff makes the admin the demo signs in as the tracked
+// report's commander, and has them ask a responder to take over: their
+// dashboard shows it waiting, and the report page the handoff's box.
+func seedDemoHandoff(ctx context.Context, svc *reports.Service, id int64, commander *ward.Member, to string) error {
+	if _, _, err := svc.Act(ctx, id, reports.Action{Action: "set_commander", Member: commander.Email}); err != nil {
+		return err
+	}
+	as := ward.NewContextWithActor(ctx, ward.Actor{Kind: ward.ActorMember, Email: commander.Email, Role: commander.Role})
+	_, err := svc.RequestHandoff(as, id, reports.HandoffInput{To: to,
+		OpenQuestions:   "Do the 1.30 and 1.31 branches log the header too?",
+		Decisions:       "Embargoed until the fix is released; the reporter is credited as Sam Lind.",
+		PendingActions:  "Review the fix in development; tell the distributors list a week before the release.",
+		TrackingUpdated: true})
+	return err
 }
 
 func printDemoHelp(e *env, url string, d *demoSignIn) {

@@ -28,7 +28,7 @@ func seedDemoReporter(ctx context.Context, db *store.DB) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	svc := reports.New(db, db, db, time.Now)
+	svc := reports.New(db, db, db, db, time.Now)
 	daichi := ward.NewContextWithActor(ctx, ward.Actor{Kind: ward.ActorMember, Email: "daichi.sato@example.org", Role: ward.RoleTriager})
 	for _, a := range []reports.Action{
 		{Action: "assign", Member: "daichi.sato@example.org"},

@@ -187,6 +187,19 @@ func TestServeDemo(t *testing.T) {
 		if resp.StatusCode != 200 || !strings.Contains(string(page), "Signed in as") {
 			t.Errorf("signed in by the demo's link: %d %.300s", resp.StatusCode, page)
 		}
+		resp, err = browser.Get(p.url + "/")
+		if err != nil {
+			t.Fatal(err)
+		}
+		page, _ = io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if !strings.Contains(string(page), "Pending handoffs") || !strings.Contains(string(page), "kubelet logs bearer tokens") {
+			t.Errorf("the demo admin's dashboard shows no pending handoff")
+		}
+	}
+	code, body = get(t, p.url+"/api/v1/handoffs?pending=true&from=me", token)
+	if code != 200 || strings.Count(body, `"state":"pending"`) != 1 || !strings.Contains(body, `"to":"ben.carter@example.org"`) {
+		t.Errorf("demo handoff: %d %s", code, body)
 	}
 	if code, body := get(t, p.url+"/api/v1/notifications", ""); code != 401 {
 		t.Errorf("notifications without a token: %d %s", code, body)

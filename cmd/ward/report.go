@@ -143,7 +143,7 @@ func (e *env) reportSimilarCmd() *cobra.Command {
 				return ward.Errorf(ward.EINVALID, "--limit: want an integer from 1 to 20")
 			}
 			return e.withStore(cmd.Context(), func(db *store.DB) error {
-				similar, err := reports.New(db, db, db, time.Now).Similar(cliContext(cmd.Context()), id, limit)
+				similar, err := reports.New(db, db, db, db, time.Now).Similar(cliContext(cmd.Context()), id, limit)
 				if err != nil {
 					return err
 				}
@@ -191,7 +191,7 @@ needs a second person, so do that through the API with your own token.`,
 				in.Attribution = &attribution
 			}
 			return e.withStore(cmd.Context(), func(db *store.DB) error {
-				r, ev, err := reports.New(db, db, db, time.Now).Act(cliContext(cmd.Context()), id, in)
+				r, ev, err := reports.New(db, db, db, db, time.Now).Act(cliContext(cmd.Context()), id, in)
 				if err != nil {
 					return err
 				}

@@ -67,7 +67,7 @@ func (e *env) reportExportCmd() *cobra.Command {
 				return ward.Errorf(ward.EINVALID, "format: %q is not markdown or json", format)
 			}
 			return e.withStore(cmd.Context(), func(db *store.DB) error {
-				x, err := reports.New(db, db, db, time.Now).Export(cliContext(cmd.Context()), id)
+				x, err := reports.New(db, db, db, db, time.Now).Export(cliContext(cmd.Context()), id)
 				if err != nil {
 					return err
 				}

@@ -231,7 +231,7 @@ func (e *env) serve(ctx context.Context, f serveFlags) error {
 		Tiers:          db,
 		Reports:        db,
 		Notifications:  db,
-		Actions:        reports.New(db, db, db, time.Now),
+		Actions:        reports.New(db, db, db, db, time.Now),
 		Filters:        db,
 		Sessions:       db,
 		OnCall:         calendar,
