@@ -63,13 +63,16 @@ const (
 	ActionApproveBounty     Action = "approve_bounty"
 	ActionLabel             Action = "label"
 	ActionUpdateTracking    Action = "update_tracking"
+	// ActionPing reminds a triaged or tracked report's commander of it:
+	// a team-only event that changes nothing, and a notification.
+	ActionPing Action = "ping"
 )
 
 var actions = []Action{ActionRequestInfo, ActionAnswer, ActionMarkInvalid, ActionMarkDuplicate, ActionMarkSpam,
 	ActionTriage, ActionTrack, ActionResolve, ActionRequestDisclosure, ActionAgreeDisclosure,
 	ActionObjectDisclosure, ActionDisclose, ActionDoNotDisclose, ActionReopen, ActionAssign,
 	ActionSetCommander, ActionComment, ActionSetSeverity, ActionProposeBounty, ActionApproveBounty, ActionLabel,
-	ActionUpdateTracking}
+	ActionUpdateTracking, ActionPing}
 
 // Actions returns every action, in the order that Allowed lists them.
 func Actions() []Action { return slices.Clone(actions) }
@@ -222,15 +225,8 @@ func (d *Disclosure) String() string {
 // Deadline returns one calendar month after requested, on the UTC
 // calendar, with the day clamped to the last of the next month: a request
 // on January 31 ends on February 28 (29 in a leap year) at the same time of
-// day, not on March 3 as time.AddDate would have it.
-func Deadline(requested time.Time) time.Time {
-	t := requested.UTC()
-	y, m, d := t.Date()
-	if last := time.Date(y, m+2, 0, 0, 0, 0, 0, time.UTC).Day(); d > last {
-		d = last
-	}
-	return time.Date(y, m+1, d, t.Hour(), t.Minute(), t.Second(), t.Nanosecond(), time.UTC)
-}
+// day, not on March 3 as time.AddDate would have it (see ward.AddMonths).
+func Deadline(requested time.Time) time.Time { return ward.AddMonths(requested, 1) }
 
 // Report is what the rules need of a report.
 type Report struct {
