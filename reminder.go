@@ -69,10 +69,10 @@ func (p Period) IsNever() bool { return p == Never }
 
 // After returns the instant the Period after t, on the UTC calendar: a day
 // is 24 hours, so no DST change moves it, and months are added as
-// AddMonths does. It must not be called on never.
+// addMonths does. It must not be called on never.
 func (p Period) After(t time.Time) time.Time {
 	if p.Months > 0 {
-		return AddMonths(t, p.Months)
+		return addMonths(t, p.Months)
 	}
 	return t.UTC().Add(time.Duration(p.Days) * 24 * time.Hour)
 }
@@ -85,9 +85,8 @@ func (p Period) Cutoff(now time.Time) time.Time {
 	if p.Months == 0 {
 		return now.UTC().Add(-time.Duration(p.Days) * 24 * time.Hour)
 	}
-	// AddMonths clamps the day, so it is monotonic but not one-to-one
-	// (January 29 to 31 all give February 28) and has no simple inverse:
-	// bisect over microseconds, the store's resolution, between bounds
+	// addMonths is monotonic but not one-to-one (January 29 to 31 all
+	// give March 1 00:00), so it has no simple inverse: bisect over microseconds, the store's resolution, between bounds
 	// that a month of 28 and of 31 days give.
 	lo := now.UTC().AddDate(0, 0, -31*p.Months-1).Truncate(time.Microsecond) // After(lo) <= now
 	hi := now.UTC().AddDate(0, 0, -28*p.Months+1).Truncate(time.Microsecond) // After(hi) > now
@@ -102,17 +101,20 @@ func (p Period) Cutoff(now time.Time) time.Time {
 	return lo
 }
 
-// AddMonths returns n calendar months after t on the UTC calendar, at the
-// same time of day, with the day clamped to the last of the month reached:
-// January 31 plus one month is February 28 (29 in a leap year), not March
-// 3 as time.AddDate would have it. Clamping keeps AddMonths monotonic, so
-// that a later start never ends earlier, and never gives more than n
-// months.
-func AddMonths(t time.Time, n int) time.Time {
+// addMonths returns n calendar months after t on the UTC calendar, at the
+// same time of day; when the month reached is too short for t's day, it
+// is the end of that month (the first instant of the next). So a month
+// after January 31 10:00 is March 1 00:00: not March 3 as time.AddDate
+// has it, nor February 28 10:00 as the reporter's deadline has it
+// (workflow.Deadline), since neither is monotonic (March 31 01:00 would
+// end before March 30 12:00), and a store finds due reports by comparing
+// each clock with one cut-off, which needs a later start never to end
+// earlier.
+func addMonths(t time.Time, n int) time.Time {
 	t = t.UTC()
 	y, m, d := t.Date()
 	if last := time.Date(y, m+time.Month(n)+1, 0, 0, 0, 0, 0, time.UTC).Day(); d > last {
-		d = last
+		return time.Date(y, m+time.Month(n)+1, 1, 0, 0, 0, 0, time.UTC)
 	}
 	return time.Date(y, m+time.Month(n), d, t.Hour(), t.Minute(), t.Second(), t.Nanosecond(), time.UTC)
 }

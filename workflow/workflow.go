@@ -225,8 +225,15 @@ func (d *Disclosure) String() string {
 // Deadline returns one calendar month after requested, on the UTC
 // calendar, with the day clamped to the last of the next month: a request
 // on January 31 ends on February 28 (29 in a leap year) at the same time of
-// day, not on March 3 as time.AddDate would have it (see ward.AddMonths).
-func Deadline(requested time.Time) time.Time { return ward.AddMonths(requested, 1) }
+// day, not on March 3 as time.AddDate would have it.
+func Deadline(requested time.Time) time.Time {
+	t := requested.UTC()
+	y, m, d := t.Date()
+	if last := time.Date(y, m+2, 0, 0, 0, 0, 0, time.UTC).Day(); d > last {
+		d = last
+	}
+	return time.Date(y, m+1, d, t.Hour(), t.Minute(), t.Second(), t.Nanosecond(), time.UTC)
+}
 
 // Report is what the rules need of a report.
 type Report struct {
