@@ -2,11 +2,16 @@ package store
 
 import (
 	"context"
+	"fmt"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 	"github.com/wardsec/ward"
+	"github.com/wardsec/ward/reports"
 )
 
 func TestStaleThresholds(t *testing.T) {
@@ -219,6 +224,106 @@ func TestStaleBackfill(t *testing.T) {
 		}
 		if fromMicros(activity) != commented || fromMicros(ping) != pinged {
 			t.Errorf("backfilled last activity %s, last ping %s; want %s, %s", fromMicros(activity), fromMicros(ping), commented, pinged)
+		}
+	})
+}
+
+func TestPingStale(t *testing.T) {
+	eachDB(t, func(t *testing.T, db testDB) {
+		ctx := ctxAs(cli)
+		svc := reports.New(db, db, db, db.clock.Now)
+		onCallAsked := 0
+		pinger := reports.NewStalePinger(svc, db, func(_ context.Context, at time.Time) (string, error) {
+			onCallAsked++
+			return "oc@example.org", nil
+		})
+		commanded := watched(t, ctx, db, "commanded", "Critical", "triaged")
+		assigned := watched(t, ctx, db, "assigned", "High", "tracked")
+		nobodys := watched(t, ctx, db, "nobody's", "Critical", "tracked")
+		both := watched(t, ctx, db, "both", "Critical", "tracked")
+		for _, r := range []struct {
+			r                   *ward.Report
+			commander, assignee string
+		}{{commanded, "ic@example.org", ""}, {assigned, "", "as@example.org"}, {both, "ic2@example.org", "as2@example.org"}} {
+			r.r.Commander, r.r.Assignee = r.commander, r.assignee
+			if err := db.UpdateReport(ctx, r.r, r.r.Version, &ward.TimelineEvent{Action: "assign", Visibility: "team"}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		start := db.clock.Now()
+		db.clock.Set(start.Add(7 * 24 * time.Hour))
+		pings, err := pinger.PingStale(context.Background(), db.clock.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := []reports.Ping{{Report: commanded.ID, To: "ic@example.org"}, {Report: assigned.ID, To: "as@example.org"},
+			{Report: nobodys.ID, To: "oc@example.org"}, {Report: both.ID, To: "ic2@example.org"}}
+		if diff := cmp.Diff(want, pings, cmpopts.IgnoreFields(reports.Ping{}, "Event")); diff != "" {
+			t.Errorf("pings (-want +got):\n%s", diff)
+		}
+		if onCallAsked != 1 {
+			t.Errorf("asked who is on call %d times, want once", onCallAsked)
+		}
+		events, err := db.FindTimeline(ctx, nobodys.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		last := events[len(events)-1]
+		if last.Action != "ping" || last.Visibility != "team" || last.Actor != "system" || last.ToState != "tracked" ||
+			!strings.Contains(last.Comment, "Critical reports are pinged after 2d") || !strings.Contains(last.Comment, "Pinging oc@example.org.") {
+			t.Errorf("the ping's event = %+v", last)
+		}
+		n, err := db.FindNotifications(ctx, ward.NotificationFilter{Member: "oc@example.org"})
+		if err != nil || len(n) != 1 || n[0].Kind != "ping" || n[0].Event != last.ID {
+			t.Errorf("the on-call's notifications = %+v, %v", n, err)
+		}
+		if again, err := pinger.PingStale(context.Background(), db.clock.Now()); err != nil || len(again) != 0 {
+			t.Errorf("pinging again at once = %+v, %v; want none", again, err)
+		}
+	})
+}
+
+// Two schedulers at the same instant ping each report once.
+func TestPingStaleConcurrently(t *testing.T) {
+	eachDB(t, func(t *testing.T, db testDB) {
+		ctx := ctxAs(cli)
+		svc := reports.New(db, db, db, db.clock.Now)
+		pinger := reports.NewStalePinger(svc, db, func(context.Context, time.Time) (string, error) { return "oc@example.org", nil })
+		const n = 30
+		for i := range n {
+			watched(t, ctx, db, fmt.Sprint("report ", i), "Critical", "triaged")
+		}
+		db.clock.Advance(3 * 24 * time.Hour)
+		now := db.clock.Now()
+		var wg sync.WaitGroup
+		results := make([][]reports.Ping, 4)
+		for i := range results {
+			wg.Go(func() {
+				pings, err := pinger.PingStale(context.Background(), now)
+				if err != nil {
+					t.Error(err)
+				}
+				results[i] = pings
+			})
+		}
+		wg.Wait()
+		pinged := map[int64]int{}
+		for _, pings := range results {
+			for _, p := range pings {
+				pinged[p.Report]++
+			}
+		}
+		var events int
+		if err := db.queryRow(ctx, `SELECT count(*) FROM timeline_events WHERE action = 'ping'`).Scan(&events); err != nil {
+			t.Fatal(err)
+		}
+		if len(pinged) != n || events != n {
+			t.Fatalf("%d reports pinged, %d ping events; want %d of each", len(pinged), events, n)
+		}
+		for id, times := range pinged {
+			if times != 1 {
+				t.Errorf("report %d pinged %d times", id, times)
+			}
 		}
 	})
 }
