@@ -23,8 +23,8 @@ import (
 // B/page is the weight of the page's HTML as sent; the stylesheet and
 // script it loads, as sent (gzipped), are reported beside it as op=assets.
 func BenchmarkPages(b *testing.B) {
-	b.Run("db=sqlite", func(b *testing.B) { benchmarkPages(b, seededSQLite(b)) })
-	b.Run("db=postgres", func(b *testing.B) { benchmarkPages(b, seededPostgres(b)) })
+	b.Run("db=sqlite", func(b *testing.B) { benchmarkPages(b, seededSQLite(b, reportsSeeding)) })
+	b.Run("db=postgres", func(b *testing.B) { benchmarkPages(b, seededPostgres(b, reportsSeeding)) })
 }
 
 func benchmarkPages(b *testing.B, dsn string) {
