@@ -285,6 +285,23 @@ func TestDeskReportPage(t *testing.T) {
 			t.Errorf("the calculator does not show the vector's metrics")
 		}
 	})
+	t.Run("a responder pings a triaged report; a triager may not", func(t *testing.T) {
+		if _, html := f.page(ward.RoleTriager, "GET", path, nil); strings.Contains(html, `value="ping"`) {
+			t.Errorf("a triager is offered Ping")
+		}
+		_, html := f.page(ward.RoleResponder, "GET", path, nil)
+		if !strings.Contains(html, `<input type="hidden" name="action" value="ping">`) {
+			t.Fatalf("a responder is not offered Ping:\n%s", html)
+		}
+		resp, _ := f.page(ward.RoleResponder, "POST", path+"/actions", url.Values{"action": {"ping"}, "comment": {"any news?"}})
+		if resp.StatusCode != http.StatusSeeOther {
+			t.Fatalf("ping: %d", resp.StatusCode)
+		}
+		events, _ := f.db.FindTimeline(context.Background(), mustID(t, id))
+		if last := events[len(events)-1]; last.Action != "ping" || last.Visibility != "team" || last.Comment != "any news?" {
+			t.Errorf("the ping stored: %+v", last)
+		}
+	})
 	t.Run("a refused action shows why, under its status", func(t *testing.T) {
 		resp, html := f.page(ward.RoleTriager, "POST", path+"/actions", url.Values{"action": {"request_info"}, "comment": {"which version?"}, "visibility": {"reporter"}})
 		if resp.StatusCode != 409 || !strings.Contains(html, `<p class="error" role="alert" id="refused">`) || !strings.Contains(html, "triaged") || !strings.Contains(html, "which version?") {
