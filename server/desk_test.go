@@ -530,3 +530,37 @@ func TestDeskSwapRequests(t *testing.T) {
 		t.Error("requests taken or withdrawn are still open on the page")
 	}
 }
+
+func TestDeskDashboardStale(t *testing.T) {
+	f := newFixture(t)
+	if _, err := f.db.ApplyTeam(context.Background(), ward.TeamSpec{Tiers: []ward.TierSpec{{Name: "tier-1", Currency: ptr("USD"),
+		Bounties: map[string]int64{"critical": 1_000_000}}}}, false); err != nil {
+		t.Fatal(err)
+	}
+	id := deskReport(t, f)
+	f.act(id, f.tokens[ward.RoleTriager], `{"action":"triage","vector":"CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H","tier":"tier-1"}`, 200)
+	f.act(id, f.tokens[ward.RoleTriager], `{"action":"set_commander","member":"responder@example.org"}`, 200)
+	pingForm := `<form method="post" action="/reports/` + id + `/actions" class="inline">`
+
+	// As the admin: a session signed in now would have run out when the
+	// report is stale.
+	if _, html := f.page(ward.RoleAdmin, "GET", "/", nil); !strings.Contains(html, "No report is due a ping.") {
+		t.Errorf("a fresh critical is listed as stale")
+	}
+	f.clock.Advance(48 * time.Hour)
+	_, html := f.page(ward.RoleTriager, "GET", "/", nil)
+	if !strings.Contains(html, `<a href="/reports/`+id+`">`) || strings.Contains(html, pingForm) {
+		t.Errorf("a triager's dashboard should list the stale critical without a Ping button:\n%s", html)
+	}
+	_, html = f.page(ward.RoleResponder, "GET", "/", nil)
+	if !strings.Contains(html, pingForm) || !strings.Contains(html, "<td>responder@example.org</td>") {
+		t.Fatalf("a responder's dashboard lacks the Ping button:\n%s", html)
+	}
+	resp, _ := f.page(ward.RoleResponder, "POST", "/reports/"+id+"/actions", url.Values{"action": {"ping"}})
+	if resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("ping: %d", resp.StatusCode)
+	}
+	if _, html := f.page(ward.RoleResponder, "GET", "/", nil); !strings.Contains(html, "No report is due a ping.") {
+		t.Errorf("the pinged report is still due")
+	}
+}

@@ -43,7 +43,7 @@ func benchmarkPages(b *testing.B, dsn string) {
 		b.Fatal(err)
 	}
 	h := server.New(server.Config{Members: db, Tokens: db, Audit: db, Team: db, Rotations: db, Tiers: db, Reports: db,
-		Actions: reports.New(db, db, db, clock.Now), Filters: db, Sessions: db, Notifications: db,
+		Actions: reports.New(db, db, db, clock.Now), Filters: db, Sessions: db, Notifications: db, Stale: db,
 		OnCall: oncall.New(db, clock.Now), Now: clock.Now}).Handler()
 	get := func(path string) *httptest.ResponseRecorder {
 		req := httptest.NewRequest("GET", "http://127.0.0.1:8080"+path, nil)

@@ -213,6 +213,7 @@ func (e *env) serve(ctx context.Context, f serveFlags) error {
 		Tiers:          db,
 		Reports:        db,
 		Notifications:  db,
+		Stale:          db,
 		Actions:        reports.New(db, db, db, time.Now),
 		Filters:        db,
 		Sessions:       db,
