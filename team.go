@@ -12,6 +12,7 @@ type TeamSpec struct {
 	Members   []MemberSpec
 	Rotations []RotationSpec
 	Tiers     []TierSpec
+	Reminders *RemindersSpec // nil keeps the current reminders
 }
 
 // TierSpec declares a severity tier: the bounty a report of each CVSS

@@ -12,14 +12,15 @@
 # Settings (environment):
 #   COUNT               go test -count, runs of each benchmark        (default 10)
 #   BENCHTIME           go test -benchtime                            (default 1s)
-#   BENCH               go test -bench pattern                        (default Reports)
+#   BENCH               go test -bench pattern (default Reports; StaleScan for
+#                       the stale-ping scan)
 #   WARD_TEST_POSTGRES  the PostgreSQL server; when unset, the local one at
 #                       127.0.0.1:5432 (database test) if it answers, or
 #                       PostgreSQL is skipped, as the output then says
 #   BENCHSTAT           the benchstat command  (default: go run golang.org/x/perf/cmd/benchstat@latest)
 #
 # The first run seeds each database (about 30 s each here) and keeps it:
-# $TMPDIR/ward-bench-KEY.db and the schema ward_bench_KEY, where KEY
+# $TMPDIR/ward-bench-NAME-KEY.db and the schema ward_bench_NAME_KEY, where KEY
 # changes with the migrations. The raw output goes to
 # bench/results/reports-DATE.txt, which benchstat can compare with another:
 # benchstat -col /db old.txt or benchstat old.txt new.txt.

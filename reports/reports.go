@@ -11,6 +11,7 @@ import (
 
 	"github.com/wardsec/ward"
 	"github.com/wardsec/ward/cvss"
+	"github.com/wardsec/ward/reminders"
 	"github.com/wardsec/ward/workflow"
 )
 
@@ -108,6 +109,13 @@ func (s *Service) Act(ctx context.Context, id int64, in Action) (*ward.Report, *
 	if err != nil {
 		return nil, nil, err
 	}
+	return s.act(ctx, r, in, "")
+}
+
+// act takes the action on r as loaded; the store refuses it as ECONFLICT
+// when the report has changed since. A ping notifies the commander, else
+// the assignee, else onCall (see reminders.Recipient).
+func (s *Service) act(ctx context.Context, r *ward.Report, in Action, onCall string) (*ward.Report, *ward.TimelineEvent, error) {
 	// Who may act, and in which state, is answered before the arguments
 	// are looked at: a viewer's bad vector is a 403, not a 422.
 	before, err := toWorkflow(r)
@@ -134,8 +142,13 @@ func (s *Service) Act(ctx context.Context, id int64, in Action) (*ward.Report, *
 		after.Severity = severity // the workflow keeps the rating; the report the whole computation
 	}
 	event := timelineEvent(ev)
-	if req.Actor.Reporter {
+	switch {
+	case req.Actor.Reporter:
 		event.Notify = notify(r)
+	case req.Action == workflow.ActionPing:
+		if who := reminders.Recipient(r.Commander, r.Assignee, onCall); who != "" {
+			event.Notify = []string{who}
+		}
 	}
 	if err := s.store.UpdateReport(ctx, &after, r.Version, event); err != nil {
 		return nil, nil, err

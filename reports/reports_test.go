@@ -178,3 +178,31 @@ func TestAllowed(t *testing.T) {
 		t.Errorf("a responder's actions on a new report (-want +got):\n%s", diff)
 	}
 }
+
+func TestPingByHand(t *testing.T) {
+	db, svc, _ := setup(t)
+	bo, ana := as("bo@example.org", ward.RoleResponder), as("ana@example.org", ward.RoleAdmin)
+	r := ward.Report{Title: "token in logs", Source: ward.SourceAPI}
+	if _, err := db.CreateReport(bo, &r); err != nil {
+		t.Fatal(err)
+	}
+	for _, in := range []reports.Action{
+		{Action: "triage", Vector: "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H", Tier: "tier-1"},
+		{Action: "set_commander", Member: "bo@example.org"},
+	} {
+		if _, _, err := svc.Act(ana, r.ID, in); err != nil {
+			t.Fatalf("%s: %v", in.Action, err)
+		}
+	}
+	_, ev, err := svc.Act(ana, r.ID, reports.Action{Action: "ping", Comment: "Any news on the fix?"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]string{"bo@example.org"}, ev.Notify); diff != "" {
+		t.Errorf("notified (-want +got):\n%s", diff)
+	}
+	n, err := db.FindNotifications(bo, ward.NotificationFilter{Member: "bo@example.org"})
+	if err != nil || len(n) != 1 || n[0].Kind != "ping" {
+		t.Errorf("the commander's notifications = %+v, %v", n, err)
+	}
+}

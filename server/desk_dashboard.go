@@ -13,8 +13,9 @@ type dashboardPage struct {
 	Rotations  []rotationNow
 	Mine       []*ward.Report
 	Triage     []*ward.Report
-	Stale      []*ward.Report // stale criticals, then highs
-	Disclosure []*ward.Report // waiting for the reporter's answer
+	Stale      []*ward.StaleReport // due a ping, the longest quiet first
+	CanPing    bool                // the viewer may ping them: a responder or above
+	Disclosure []*ward.Report      // waiting for the reporter's answer
 	Gaps       []rotationGaps
 	GapDays    int
 	Unread     int
@@ -60,11 +61,10 @@ func (s *Server) handleDashboard(w http.ResponseWriter, r *http.Request) {
 	actor := ward.ActorFromContext(ctx)
 	now := s.cfg.Now()
 	p := dashboardPage{Nav: s.nav(r, "dashboard"), GapDays: dashboardGaps}
-	var staleHigh []*ward.Report
 	for _, q := range []struct {
 		view string
 		into *[]*ward.Report
-	}{{"mine", &p.Mine}, {"triage", &p.Triage}, {"stale-critical", &p.Stale}, {"stale-high", &staleHigh}, {"pending-disclosure", &p.Disclosure}} {
+	}{{"mine", &p.Mine}, {"triage", &p.Triage}, {"pending-disclosure", &p.Disclosure}} {
 		reports, err := s.cfg.Reports.FindReports(ctx, ward.ReportFilter{View: q.view, Me: actor.Email, Limit: dashboardList})
 		if err != nil {
 			s.pageError(w, r, err)
@@ -72,7 +72,17 @@ func (s *Server) handleDashboard(w http.ResponseWriter, r *http.Request) {
 		}
 		*q.into = reports
 	}
-	p.Stale = append(p.Stale, staleHigh...)
+	th, err := s.cfg.Stale.StaleThresholds(ctx)
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	if p.Stale, err = s.cfg.Stale.StaleReports(ctx, now, th, dashboardList); err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	// The ping's own rule, without a report: a responder or above.
+	p.CanPing = actor.Role.AtLeast(ward.RoleResponder)
 	rotations, err := s.cfg.Rotations.FindRotations(ctx)
 	if err != nil {
 		s.pageError(w, r, err)

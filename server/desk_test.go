@@ -285,6 +285,23 @@ func TestDeskReportPage(t *testing.T) {
 			t.Errorf("the calculator does not show the vector's metrics")
 		}
 	})
+	t.Run("a responder pings a triaged report; a triager may not", func(t *testing.T) {
+		if _, html := f.page(ward.RoleTriager, "GET", path, nil); strings.Contains(html, `value="ping"`) {
+			t.Errorf("a triager is offered Ping")
+		}
+		_, html := f.page(ward.RoleResponder, "GET", path, nil)
+		if !strings.Contains(html, `<input type="hidden" name="action" value="ping">`) {
+			t.Fatalf("a responder is not offered Ping:\n%s", html)
+		}
+		resp, _ := f.page(ward.RoleResponder, "POST", path+"/actions", url.Values{"action": {"ping"}, "comment": {"any news?"}})
+		if resp.StatusCode != http.StatusSeeOther {
+			t.Fatalf("ping: %d", resp.StatusCode)
+		}
+		events, _ := f.db.FindTimeline(context.Background(), mustID(t, id))
+		if last := events[len(events)-1]; last.Action != "ping" || last.Visibility != "team" || last.Comment != "any news?" {
+			t.Errorf("the ping stored: %+v", last)
+		}
+	})
 	t.Run("a refused action shows why, under its status", func(t *testing.T) {
 		resp, html := f.page(ward.RoleTriager, "POST", path+"/actions", url.Values{"action": {"request_info"}, "comment": {"which version?"}, "visibility": {"reporter"}})
 		if resp.StatusCode != 409 || !strings.Contains(html, `<p class="error" role="alert" id="refused">`) || !strings.Contains(html, "triaged") || !strings.Contains(html, "which version?") {
@@ -511,5 +528,39 @@ func TestDeskSwapRequests(t *testing.T) {
 	}
 	if _, html := f.page(ward.RoleViewer, "GET", "/rotations/src", nil); strings.Contains(html, "asks for cover") {
 		t.Error("requests taken or withdrawn are still open on the page")
+	}
+}
+
+func TestDeskDashboardStale(t *testing.T) {
+	f := newFixture(t)
+	if _, err := f.db.ApplyTeam(context.Background(), ward.TeamSpec{Tiers: []ward.TierSpec{{Name: "tier-1", Currency: ptr("USD"),
+		Bounties: map[string]int64{"critical": 1_000_000}}}}, false); err != nil {
+		t.Fatal(err)
+	}
+	id := deskReport(t, f)
+	f.act(id, f.tokens[ward.RoleTriager], `{"action":"triage","vector":"CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H","tier":"tier-1"}`, 200)
+	f.act(id, f.tokens[ward.RoleTriager], `{"action":"set_commander","member":"responder@example.org"}`, 200)
+	pingForm := `<form method="post" action="/reports/` + id + `/actions" class="inline">`
+
+	// As the admin: a session signed in now would have run out when the
+	// report is stale.
+	if _, html := f.page(ward.RoleAdmin, "GET", "/", nil); !strings.Contains(html, "No report is due a ping.") {
+		t.Errorf("a fresh critical is listed as stale")
+	}
+	f.clock.Advance(48 * time.Hour)
+	_, html := f.page(ward.RoleTriager, "GET", "/", nil)
+	if !strings.Contains(html, `<a href="/reports/`+id+`">`) || strings.Contains(html, pingForm) {
+		t.Errorf("a triager's dashboard should list the stale critical without a Ping button:\n%s", html)
+	}
+	_, html = f.page(ward.RoleResponder, "GET", "/", nil)
+	if !strings.Contains(html, pingForm) || !strings.Contains(html, "<td>responder@example.org</td>") {
+		t.Fatalf("a responder's dashboard lacks the Ping button:\n%s", html)
+	}
+	resp, _ := f.page(ward.RoleResponder, "POST", "/reports/"+id+"/actions", url.Values{"action": {"ping"}})
+	if resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("ping: %d", resp.StatusCode)
+	}
+	if _, html := f.page(ward.RoleResponder, "GET", "/", nil); !strings.Contains(html, "No report is due a ping.") {
+		t.Errorf("the pinged report is still due")
 	}
 }

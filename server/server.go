@@ -40,13 +40,15 @@ type Config struct {
 	Sessions ward.SessionService
 	// Notifications are read by the members they are for.
 	Notifications ward.NotificationService
-	OnCall        *oncall.Service
-	Now           func() time.Time            // the clock; time.Now when nil
-	Random        io.Reader                   // for password salts, TOTP secrets and single sign-on states; crypto/rand when nil
-	Ready         func(context.Context) error // answers /readyz, typically the database ping
-	Logger        *slog.Logger
-	Version       string
-	MaxBody       int64 // request body limit in bytes; DefaultMaxBody when 0
+	// Stale finds the reports due a stale ping, for the dashboard.
+	Stale   ward.StaleService
+	OnCall  *oncall.Service
+	Now     func() time.Time            // the clock; time.Now when nil
+	Random  io.Reader                   // for password salts, TOTP secrets and single sign-on states; crypto/rand when nil
+	Ready   func(context.Context) error // answers /readyz, typically the database ping
+	Logger  *slog.Logger
+	Version string
+	MaxBody int64 // request body limit in bytes; DefaultMaxBody when 0
 	// PublicURL is where people reach ward, such as https://ward.example.org,
 	// for the links it gives out; without it, links are made from the
 	// request's Host. When it is https, cookies are always Secure.

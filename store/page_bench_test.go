@@ -23,8 +23,8 @@ import (
 // B/page is the weight of the page's HTML as sent; the stylesheet and
 // script it loads, as sent (gzipped), are reported beside it as op=assets.
 func BenchmarkPages(b *testing.B) {
-	b.Run("db=sqlite", func(b *testing.B) { benchmarkPages(b, seededSQLite(b)) })
-	b.Run("db=postgres", func(b *testing.B) { benchmarkPages(b, seededPostgres(b)) })
+	b.Run("db=sqlite", func(b *testing.B) { benchmarkPages(b, seededSQLite(b, reportsSeeding)) })
+	b.Run("db=postgres", func(b *testing.B) { benchmarkPages(b, seededPostgres(b, reportsSeeding)) })
 }
 
 func benchmarkPages(b *testing.B, dsn string) {
@@ -43,7 +43,7 @@ func benchmarkPages(b *testing.B, dsn string) {
 		b.Fatal(err)
 	}
 	h := server.New(server.Config{Members: db, Tokens: db, Audit: db, Team: db, Rotations: db, Tiers: db, Reports: db,
-		Actions: reports.New(db, db, db, db, clock.Now), Filters: db, Sessions: db, Notifications: db,
+		Actions: reports.New(db, db, db, db, clock.Now), Filters: db, Sessions: db, Notifications: db, Stale: db,
 		OnCall: oncall.New(db, clock.Now), Now: clock.Now}).Handler()
 	get := func(path string) *httptest.ResponseRecorder {
 		req := httptest.NewRequest("GET", "http://127.0.0.1:8080"+path, nil)

@@ -74,9 +74,9 @@ func (db *DB) CreateReport(ctx context.Context, r *ward.Report) (bool, error) {
 		}
 	}
 	r.State, r.Labels, r.Version, r.CreatedAt, r.UpdatedAt = ward.ReportNew, []string{}, 1, tx.now, tx.now
-	err = tx.queryRow(ctx, `INSERT INTO reports (title, body, source, external_id, external_url, reporter_name, reporter_email, state, labels, created_at, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, '[]', ?, ?) RETURNING id`, r.Title, r.Body, r.Source, r.ExternalID, r.ExternalURL, r.ReporterName,
-		r.ReporterEmail, r.State, micros(tx.now), micros(tx.now)).Scan(&r.ID)
+	err = tx.queryRow(ctx, `INSERT INTO reports (title, body, source, external_id, external_url, reporter_name, reporter_email, state, labels,
+		created_at, updated_at, last_activity_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, '[]', ?, ?, ?) RETURNING id`, r.Title, r.Body, r.Source,
+		r.ExternalID, r.ExternalURL, r.ReporterName, r.ReporterEmail, r.State, micros(tx.now), micros(tx.now), micros(tx.now)).Scan(&r.ID)
 	if err != nil {
 		return false, fmt.Errorf("insert report: %w", err)
 	}
@@ -189,8 +189,9 @@ func addView(add func(string, ...any), view, me string, now time.Time) error {
 		add("state = 'needs_info'")
 	case "stale-critical", "stale-high", "stale-medium":
 		rating := strings.TrimPrefix(view, "stale-")
-		// A report is stale once StaleAfter its last update has passed;
-		// the cut-off is found by walking back from now.
+		// A report is stale once StaleAfter its last update (not a ping:
+		// a ping does not make a report less stale) has passed; the
+		// cut-off is found by walking back from now.
 		cutoff := now.Add(-2 * 24 * time.Hour)
 		switch rating {
 		case "high":
@@ -198,7 +199,7 @@ func addView(add func(string, ...any), view, me string, now time.Time) error {
 		case "medium":
 			cutoff = now.AddDate(0, -1, 0)
 		}
-		add("state IN "+openStates+" AND rating = ? AND updated_at < ?", rating, micros(cutoff))
+		add("state IN "+openStates+" AND rating = ? AND last_activity_at < ?", rating, micros(cutoff))
 	case "needs-disclosure":
 		add("state = 'resolved'")
 	case "pending-disclosure":
@@ -307,7 +308,9 @@ func (tx *Tx) eventAndAudit(ctx context.Context, ev *ward.TimelineEvent, report 
 }
 
 // insertEvent stores a report's timeline event as the context's actor's,
-// with a notification for each of its Notify.
+// with a notification for each of its Notify, and moves the report's
+// clock of stale pings: a ping is its last ping, anything else its last
+// update (see package reminders).
 func (tx *Tx) insertEvent(ctx context.Context, ev *ward.TimelineEvent, report int64) error {
 	changes, err := json.Marshal(ev.Changes)
 	if err != nil {
@@ -318,6 +321,13 @@ func (tx *Tx) insertEvent(ctx context.Context, ev *ward.TimelineEvent, report in
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`, report, micros(tx.now), ev.Actor, ev.Action, ev.FromState, ev.ToState,
 		ev.Visibility, ev.Comment, string(changes)).Scan(&ev.ID); err != nil {
 		return fmt.Errorf("insert timeline event: %w", err)
+	}
+	clock := "last_activity_at"
+	if ev.Action == "ping" {
+		clock = "last_ping_at"
+	}
+	if _, err := tx.exec(ctx, `UPDATE reports SET `+clock+` = ? WHERE id = ?`, micros(tx.now), report); err != nil {
+		return fmt.Errorf("report %d: set %s: %w", report, clock, err)
 	}
 	for _, member := range ev.Notify {
 		if _, err := tx.exec(ctx, `INSERT INTO notifications (member, report_id, event_id, kind, created_at) VALUES (?, ?, ?, ?, ?)`,

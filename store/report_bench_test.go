@@ -19,7 +19,7 @@ import (
 // BenchmarkReports measures the report desk at scale: 100,000 reports and
 // 1,000,000 timeline events (see reportseed_test.go), on SQLite and, when
 // WARD_TEST_POSTGRES names a server, on PostgreSQL. The seeded database is
-// kept between runs (in $TMPDIR, or a schema ward_bench_KEY), so that
+// kept between runs (in $TMPDIR, or a schema ward_bench_reports_KEY), so that
 // -count 10 seeds at most once. Targets, at the median: the triage view's
 // first page < 20 ms, a text search < 50 ms, an action < 5 ms.
 //
@@ -32,10 +32,10 @@ import (
 // few thousand events are nothing beside a million.
 func BenchmarkReports(b *testing.B) {
 	b.Run("db=sqlite", func(b *testing.B) {
-		benchmarkReports(b, seededSQLite(b))
+		benchmarkReports(b, seededSQLite(b, reportsSeeding))
 	})
 	b.Run("db=postgres", func(b *testing.B) {
-		benchmarkReports(b, seededPostgres(b))
+		benchmarkReports(b, seededPostgres(b, reportsSeeding))
 	})
 }
 

@@ -34,7 +34,7 @@ const (
 	seedEvents  = 1_000_000
 	// seedVersion names what the generator makes; change it whenever the
 	// generated data changes, so that cached databases are rebuilt.
-	seedVersion = "reports-1"
+	seedVersion = "reports-2"
 	// seedLongReport has seedLongEvents events: the timeline read.
 	seedLongReport = 99_000
 	seedLongEvents = 200
@@ -446,20 +446,20 @@ func seed(ctx context.Context, db *DB) error {
 func insertSeed(ctx context.Context, tx *Tx, first int64, reports []seedReport, perReports, perEvents int) error {
 	const reportCols = `(title, body, source, external_id, external_url, reporter_name, reporter_email, state, severity, rating,
 		bounty_awarded, tier, bounty, disclosure, assignee, commander, duplicate_of, tracking_url, labels, version,
-		created_at, updated_at, cve_id, attribution, fix_status)`
+		created_at, updated_at, cve_id, attribution, fix_status, last_activity_at)`
 	for start := 0; start < len(reports); start += perReports {
 		chunk := reports[start:min(start+perReports, len(reports))]
 		var q strings.Builder
 		q.WriteString(`INSERT INTO reports ` + reportCols + ` VALUES `)
-		args := make([]any, 0, 25*len(chunk))
+		args := make([]any, 0, 26*len(chunk))
 		for i, r := range chunk {
 			if i > 0 {
 				q.WriteByte(',')
 			}
-			q.WriteString(`(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`)
+			q.WriteString(`(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`)
 			args = append(args, r.title, r.body, r.source, r.externalID, r.externalURL, r.reporterName, r.reporterEmail,
 				r.state, r.severity, r.rating, r.awarded, r.tier, r.bounty, r.disclosure, r.assignee, r.commander,
-				r.duplicateOf, r.trackingURL, r.labels, int64(len(r.events)), r.created, r.updated, r.cveID, r.attribution, r.fixStatus)
+				r.duplicateOf, r.trackingURL, r.labels, int64(len(r.events)), r.created, r.updated, r.cveID, r.attribution, r.fixStatus, r.updated)
 		}
 		if _, err := tx.exec(ctx, q.String(), args...); err != nil {
 			return fmt.Errorf("seed reports: %w", err)
@@ -497,12 +497,25 @@ func insertSeed(ctx context.Context, tx *Tx, first int64, reports []seedReport, 
 	return nil
 }
 
+// seeding is one kind of seeded database: its name, the version of its
+// generator, and how to fill a migrated, empty store with it.
+type seeding struct {
+	name    string // in the names of the kept database: ward-bench-NAME-KEY
+	version string // change it whenever the generated data changes
+	what    string // what it holds, for the log
+	fill    func(ctx context.Context, db *DB) error
+}
+
+// reportsSeeding is the database of BenchmarkReports.
+var reportsSeeding = seeding{name: "reports", version: seedVersion,
+	what: fmt.Sprintf("%d reports and %d timeline events", seedReports, seedEvents), fill: seed}
+
 // seedKey names a seeded database: the migrations of its backend and the
 // generator's version. A new migration (an index, the search triggers)
 // gives a new key, and so a database seeded through it.
-func seedKey(dir string) (string, error) {
+func seedKey(dir, version string) (string, error) {
 	h := sha256.New()
-	h.Write([]byte(seedVersion))
+	h.Write([]byte(version))
 	err := fs.WalkDir(migrations, dir, func(path string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
 			return err
@@ -534,13 +547,13 @@ func openSeedDB(b *testing.B, dsn string) (*DB, *wardtest.Clock) {
 // $TMPDIR/ward-bench-KEY.db between runs. It is seeded into a file of
 // another name and renamed when complete, so that a file under the final
 // name is always whole.
-func seededSQLite(b *testing.B) string {
+func seededSQLite(b *testing.B, s seeding) string {
 	b.Helper()
-	key, err := seedKey("migrations/sqlite")
+	key, err := seedKey("migrations/sqlite", s.version)
 	if err != nil {
 		b.Fatal(err)
 	}
-	path := filepath.Join(os.TempDir(), "ward-bench-"+key+".db")
+	path := filepath.Join(os.TempDir(), "ward-bench-"+s.name+"-"+key+".db")
 	if _, err := os.Stat(path); err == nil {
 		return "sqlite:" + path
 	}
@@ -553,7 +566,7 @@ func seededSQLite(b *testing.B) string {
 	start := time.Now()
 	db, _ := openSeedDB(b, "sqlite:"+building)
 	ctx := ctxAs(cli)
-	if err := seed(ctx, db); err != nil {
+	if err := s.fill(ctx, db); err != nil {
 		b.Fatal(err)
 	}
 	if _, err := db.write.ExecContext(ctx, `ANALYZE`); err != nil {
@@ -569,21 +582,21 @@ func seededSQLite(b *testing.B) string {
 	if err := os.Rename(building, path); err != nil {
 		b.Fatal(err)
 	}
-	b.Logf("seeded %s with %d reports and %d timeline events in %s", path, seedReports, seedEvents, time.Since(start).Round(time.Second))
+	b.Logf("seeded %s with %s in %s", path, s.what, time.Since(start).Round(time.Second))
 	return "sqlite:" + path
 }
 
-// seededPostgres returns the URL of the seeded schema ward_bench_KEY on
+// seededPostgres returns the URL of the seeded schema ward_bench_NAME_KEY on
 // the server WARD_TEST_POSTGRES names, skipping without it. The schema is
 // seeded under another name and renamed when complete, and kept between
 // runs; drop the ward_bench_* schemas to reclaim the space.
-func seededPostgres(b *testing.B) string {
+func seededPostgres(b *testing.B, s seeding) string {
 	b.Helper()
 	base := os.Getenv("WARD_TEST_POSTGRES")
 	if base == "" {
 		b.Skip("PostgreSQL benchmarks skipped: set WARD_TEST_POSTGRES=postgres://user@host:5432/db to run them")
 	}
-	key, err := seedKey("migrations/postgres")
+	key, err := seedKey("migrations/postgres", s.version)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -595,7 +608,8 @@ func seededPostgres(b *testing.B) string {
 		b.Skipf("PostgreSQL benchmarks skipped: WARD_TEST_POSTGRES is unreachable: %v", err)
 	}
 	defer admin.Close()
-	schema, building := "ward_bench_"+key, "ward_bench_"+key+"_seeding"
+	schema := "ward_bench_" + s.name + "_" + key
+	building := schema + "_seeding"
 	withSchema := func(s string) string {
 		u, err := url.Parse(base)
 		if err != nil {
@@ -621,7 +635,7 @@ func seededPostgres(b *testing.B) string {
 	}
 	db, _ := openSeedDB(b, withSchema(building))
 	ctx := ctxAs(cli)
-	if err := seed(ctx, db); err != nil {
+	if err := s.fill(ctx, db); err != nil {
 		b.Fatal(err)
 	}
 	// VACUUM as well as ANALYZE: autovacuum would have set the visibility
@@ -633,6 +647,6 @@ func seededPostgres(b *testing.B) string {
 	if _, err := admin.Exec(`ALTER SCHEMA ` + building + ` RENAME TO ` + schema); err != nil {
 		b.Fatal(err)
 	}
-	b.Logf("seeded schema %s with %d reports and %d timeline events in %s", schema, seedReports, seedEvents, time.Since(start).Round(time.Second))
+	b.Logf("seeded schema %s with %s in %s", schema, s.what, time.Since(start).Round(time.Second))
 	return withSchema(schema)
 }

@@ -10,7 +10,7 @@ import (
 var _ ward.TeamService = (*DB)(nil)
 
 // ApplyTeam brings the team to the spec in one transaction and returns the
-// changes, members first, then rotations, then tiers; with dryRun it writes nothing, and
+// changes, members first, then rotations, then tiers, then reminders; with dryRun it writes nothing, and
 // the plan it shows is computed against exactly what a real apply would see.
 func (db *DB) ApplyTeam(ctx context.Context, spec ward.TeamSpec, dryRun bool) ([]ward.Change, error) {
 	tx, err := db.begin(ctx)
@@ -51,8 +51,12 @@ func (db *DB) ApplyTeam(ctx context.Context, spec ward.TeamSpec, dryRun bool) ([
 	if err != nil {
 		return nil, err
 	}
+	reminderChanges, thresholds, err := tx.planReminders(ctx, spec.Reminders)
+	if err != nil {
+		return nil, err
+	}
 	if dryRun {
-		return slices.Concat(changes, rotationChanges, tierChanges), nil
+		return slices.Concat(changes, rotationChanges, tierChanges, reminderChanges), nil
 	}
 	for _, c := range changes {
 		if c.Action == "create" {
@@ -91,8 +95,16 @@ func (db *DB) ApplyTeam(ctx context.Context, spec ward.TeamSpec, dryRun bool) ([
 			return nil, err
 		}
 	}
+	for _, c := range reminderChanges {
+		if err := tx.writeStaleThresholds(ctx, thresholds); err != nil {
+			return nil, err
+		}
+		if err := tx.audit(ctx, "reminders."+c.Action, c.Object, c.Diff); err != nil {
+			return nil, err
+		}
+	}
 	scheduleChanged := len(changes)+len(rotationChanges) > 0
-	changes = slices.Concat(changes, rotationChanges, tierChanges)
+	changes = slices.Concat(changes, rotationChanges, tierChanges, reminderChanges)
 	if scheduleChanged {
 		// Members' names, hours and holidays show in schedules too.
 		if err := tx.bumpSchedule(ctx); err != nil {

@@ -25,6 +25,12 @@
 //	    bounties:                 # in minor units: 1000000 is 10,000.00 USD
 //	      critical: 1000000       # critical, high, medium, low; a rating
 //	      high: 500000            # left out earns no bounty
+//	reminders:
+//	  stale:                      # ping the commander of a triaged or tracked report
+//	    critical: 2d              # not updated for this long: 2d days, 1w weeks,
+//	    high: 7d                  # 1mo calendar months, or never; a rating left
+//	    medium: 1mo               # out keeps its current threshold (by default
+//	    low: never                # these four, and none: never)
 //
 // A key left out keeps the member's, rotation's or tier's current value, or
 // takes the default for a new one; that is why every field but the email
@@ -56,7 +62,8 @@ import (
 const maxErrors = 20
 
 var (
-	topKeys      = []string{"members", "rotations", "tiers"}
+	topKeys      = []string{"members", "rotations", "tiers", "reminders"}
+	reminderKeys = []string{"stale"}
 	memberKeys   = []string{"email", "name", "role", "timezone", "workhours", "holidays", "disabled"}
 	rotationKeys = []string{"name", "members", "shift", "handoff", "start", "business_hours_only"}
 	tierKeys     = []string{"name", "description", "currency", "bounties"}
@@ -273,6 +280,8 @@ func (p *parser) team(n *yaml.Node) ward.TeamSpec {
 			spec.Rotations = p.rotations(v, key)
 		case "tiers":
 			spec.Tiers = p.tiers(v, key)
+		case "reminders":
+			spec.Reminders = p.reminders(v, key)
 		}
 	})
 	return spec
@@ -635,6 +644,57 @@ func (p *parser) amount(n *yaml.Node, path string) (int64, bool) {
 		return 0, false
 	}
 	return a, true
+}
+
+// reminders returns the team's reminders, or nil when the key holds none.
+func (p *parser) reminders(n *yaml.Node, path string) *ward.RemindersSpec {
+	n = p.resolve(n, path)
+	if n == nil || n.Kind == yaml.ScalarNode && n.Tag == "!!null" {
+		return nil
+	}
+	if n.Kind != yaml.MappingNode {
+		p.errorf(n.Line, path, "want a mapping with the keys %s, got %s", strings.Join(reminderKeys, ", "), describe(n))
+		return nil
+	}
+	var s ward.RemindersSpec
+	p.mapping(n, path, reminderKeys, func(_ string, v *yaml.Node) {
+		s.Stale = p.staleThresholds(v, path+".stale")
+	})
+	return &s
+}
+
+// staleThresholds returns a threshold for each rating given, or nil when
+// none is, which keeps the current ones.
+func (p *parser) staleThresholds(n *yaml.Node, path string) map[string]ward.Period {
+	n = p.resolve(n, path)
+	if n == nil || n.Kind == yaml.ScalarNode && n.Tag == "!!null" {
+		return nil
+	}
+	if n.Kind != yaml.MappingNode {
+		p.errorf(n.Line, path, "want a mapping of ratings (%s) to periods such as 2d, 1w or 1mo, got %s", strings.Join(ward.StaleRatings, ", "), describe(n))
+		return nil
+	}
+	th := map[string]ward.Period{}
+	p.mapping(n, path, ward.StaleRatings, func(rating string, v *yaml.Node) {
+		fpath := path + "." + rating
+		// "2d" and "never" are strings to YAML; a bare number is not
+		// given a unit, as nobody would agree on which.
+		if r := p.resolve(v, fpath); r != nil && r.Kind == yaml.ScalarNode && (r.Tag == "!!int" || r.Tag == "!!float") {
+			p.errorf(r.Line, fpath, "the number %s has no unit; write a period such as 2d, 1w or 1mo", r.Value)
+			return
+		}
+		value, ok := p.str(v, fpath)
+		if !ok {
+			return
+		}
+		period, err := ward.ParsePeriod(value)
+		if err != nil {
+			p.errorf(v.Line, fpath, "%s", checkerMessage(err))
+			return
+		}
+		th[rating] = period
+	})
+	return th
 }
 
 // date returns a civil date as written, 2006-01-02. An unquoted date is

@@ -25,6 +25,23 @@ var goodTests = []struct {
 	want ward.TeamSpec
 }{
 	{
+		name: "reminders",
+		in: `reminders:
+  stale:
+    critical: 1d
+    high: 2w
+    medium: 1mo   # one calendar month
+    low: never
+`,
+		want: ward.TeamSpec{Reminders: &ward.RemindersSpec{Stale: map[string]ward.Period{
+			"critical": {Days: 1}, "high": {Days: 14}, "medium": {Months: 1}, "low": ward.Never}}},
+	},
+	{
+		name: "reminders with none given keep the current ones",
+		in:   "reminders:\n  stale:\n",
+		want: ward.TeamSpec{Reminders: &ward.RemindersSpec{}},
+	},
+	{
 		name: "flow and block members",
 		in: `# the team
 members:
@@ -342,8 +359,8 @@ var errorTests = []struct {
 		name: "unknown top-level keys",
 		in:   "members: []\nrotations: []\ntiers: []\ntier:\n  - name: first\nrotation: []\n",
 		want: []string{
-			`team.yaml:4: unknown key "tier" (known keys: members, rotations, tiers)`,
-			`team.yaml:6: unknown key "rotation" (known keys: members, rotations, tiers)`,
+			`team.yaml:4: unknown key "tier" (known keys: members, rotations, tiers, reminders)`,
+			`team.yaml:6: unknown key "rotation" (known keys: members, rotations, tiers, reminders)`,
 		},
 	},
 	{
@@ -379,7 +396,7 @@ var errorTests = []struct {
 	{
 		name: "top level not a mapping",
 		in:   "- email: ana@example.org\n",
-		want: []string{"team.yaml:1: want a mapping with the keys members, rotations, tiers, got a list"},
+		want: []string{"team.yaml:1: want a mapping with the keys members, rotations, tiers, reminders, got a list"},
 	},
 	{
 		name: "members not a list",
@@ -918,6 +935,29 @@ var errorTests = []struct {
 		want: []string{"team.yaml:4: tiers[0].bounties.low: write +100000 in plain decimal digits"},
 	},
 	{
+		name: "reminder errors",
+		in: `reminders:
+  stale:
+    critical: 48h
+    high: 7
+    urgent: 1d
+    medium: 13mo
+  daily: yes
+`,
+		want: []string{
+			`team.yaml:3: reminders.stale.critical: "48h" is not a period such as 2d, 1w or 1mo (days, weeks, calendar months), or never`,
+			"team.yaml:4: reminders.stale.high: the number 7 has no unit; write a period such as 2d, 1w or 1mo",
+			`team.yaml:5: reminders.stale: unknown key "urgent" (known keys: critical, high, medium, low, none)`,
+			"team.yaml:6: reminders.stale.medium: 13mo is longer than a year",
+			`team.yaml:7: reminders: unknown key "daily" (known keys: stale)`,
+		},
+	},
+	{
+		name: "reminders as a list",
+		in:   "reminders: [stale]\n",
+		want: []string{"team.yaml:1: reminders: want a mapping with the keys stale, got a list"},
+	},
+	{
 		name: "every error, in file order",
 		in: `members:
   - name: Ana
@@ -1075,6 +1115,11 @@ func TestParseExample(t *testing.T) {
 	}
 	if diff := cmp.Diff(wantTiers, spec.Tiers); diff != "" {
 		t.Errorf("tiers mismatch (-want +got):\n%s", diff)
+	}
+	wantReminders := &ward.RemindersSpec{Stale: map[string]ward.Period{
+		"critical": {Days: 2}, "high": {Days: 7}, "medium": {Months: 1}, "low": ward.Never}}
+	if diff := cmp.Diff(wantReminders, spec.Reminders); diff != "" {
+		t.Errorf("reminders mismatch (-want +got):\n%s", diff)
 	}
 	// A rotation in the example is only of use if its members are on the
 	// team and may hold a shift.

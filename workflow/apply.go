@@ -67,6 +67,12 @@ func apply(n *Report, ev *Event, req Request) error {
 	case ActionRequestInfo, ActionAnswer, ActionMarkInvalid, ActionMarkSpam, ActionResolve, ActionComment,
 		ActionAgreeDisclosure, ActionObjectDisclosure:
 		// Nothing besides the comment, the answer below, and the state.
+	case ActionPing:
+		// A reminder is the team's business: the reporter need not see
+		// that their report went stale.
+		if ev.Visibility != VisibilityTeam {
+			return ward.Errorf(ward.EINVALID, "visibility: a ping is team-only")
+		}
 	case ActionMarkDuplicate:
 		switch {
 		case req.Of <= 0:

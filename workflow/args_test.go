@@ -34,6 +34,8 @@ func TestBadArguments(t *testing.T) {
 			`visibility: "all" is not team or reporter`},
 		{"question without a question", fixture(StateNew), Request{Action: ActionRequestInfo, Actor: tom, At: at}, "comment: request_info needs a comment"},
 		{"answer without an answer", fixture(StateNeedsInfo), Request{Action: ActionAnswer, Actor: reporter, At: at}, "comment: answer needs a comment"},
+		{"ping the reporter can see", fixture(StateTracked), Request{Action: ActionPing, Actor: rob, At: at, Comment: "x", Visibility: VisibilityReporter},
+			"visibility: a ping is team-only"},
 		{"resolve without a resolution", fixture(StateTracked), Request{Action: ActionResolve, Actor: tom, At: at}, "comment: resolve needs a comment"},
 		{"duplicate of nothing", fixture(StateNew), Request{Action: ActionMarkDuplicate, Actor: tom, At: at}, "of: the ID of the original report is required"},
 		{"duplicate of itself", fixture(StateNew), Request{Action: ActionMarkDuplicate, Actor: tom, At: at, Of: 7}, "of: a report cannot be a duplicate of itself"},

@@ -55,6 +55,7 @@
 //	approve_bounty       -    -    -    -    -    =b   =b   =b   =b   =b   =b
 //	label                =    =    =    =    -    =    =    =    =    =    =
 //	update_tracking      -    -    -    -    -    -    =    =t   =t   =t   =t
+//	ping                 -    -    -    -    -    =    =    -    -    -    -
 //
 //	trk*  reopening a resolved report takes it back to tracked when it has a
 //	      tracking issue, to triaged when it has none
@@ -72,7 +73,7 @@
 //	            set_severity, propose_bounty, label, update_tracking
 //	responder   approve_bounty (not the proposer), request_disclosure,
 //	            disclose (not over the reporter's objection),
-//	            do_not_disclose, reopen (from do_not_disclose)
+//	            do_not_disclose, reopen (from do_not_disclose), ping
 //	admin       reopen (from spam); disclose early or over an objection,
 //	            with a reason; move a fix status back, with a reason
 //	reporter    comment (not in needs_info: there the reply is answer),
@@ -135,6 +136,12 @@
 // month has passed (Deadline); otherwise, and over an objection, only by an
 // admin who gives a reason. do_not_disclose needs a justification, and
 // replaces a request if there is one.
+//
+// ping reminds whoever commands a triaged or tracked report that it has
+// not been updated (see package reminders for when, and whom): it changes
+// nothing, its event is team-only (EINVALID visibility for the reporter's),
+// and the caller notifies the one pinged. ward itself pings on a schedule;
+// a responder may ping by hand.
 //
 // reopen: invalid, duplicate and spam go back to new (spam by an admin
 // only); resolved goes back to tracked or triaged; do_not_disclose goes back

@@ -77,6 +77,9 @@ var rules = map[Action]map[State]edge{
 	// From tracked on, and only while the report has a tracking issue:
 	// check refuses a report resolved without ever being tracked.
 	ActionUpdateTracking: on(edge{min: triager}, StateTracked, StateResolved, StateDisclosureRequested, StateDisclosed, StateDoNotDisclose),
+	// Pinging asks someone to act for the team, as a responder may; the
+	// reports that have a commander to ping are those being worked.
+	ActionPing: on(edge{min: responder}, StateTriaged, StateTracked),
 }
 
 // commentRule: members comment anywhere but on spam; so does the reporter,

@@ -57,6 +57,7 @@ var matrix = map[Action][]State{
 	ActionApproveBounty:     {no, no, no, no, no, ok, ok, ok, ok, ok, ok},
 	ActionLabel:             {ok, ok, ok, ok, no, ok, ok, ok, ok, ok, ok},
 	ActionUpdateTracking:    {no, no, no, no, no, no, ok, ok, ok, ok, ok},
+	ActionPing:              {no, no, no, no, no, ok, ok, no, no, no, no},
 }
 
 // reporterOnly are the actions no team member may take.

@@ -63,13 +63,16 @@ const (
 	ActionApproveBounty     Action = "approve_bounty"
 	ActionLabel             Action = "label"
 	ActionUpdateTracking    Action = "update_tracking"
+	// ActionPing reminds a triaged or tracked report's commander of it:
+	// a team-only event that changes nothing, and a notification.
+	ActionPing Action = "ping"
 )
 
 var actions = []Action{ActionRequestInfo, ActionAnswer, ActionMarkInvalid, ActionMarkDuplicate, ActionMarkSpam,
 	ActionTriage, ActionTrack, ActionResolve, ActionRequestDisclosure, ActionAgreeDisclosure,
 	ActionObjectDisclosure, ActionDisclose, ActionDoNotDisclose, ActionReopen, ActionAssign,
 	ActionSetCommander, ActionComment, ActionSetSeverity, ActionProposeBounty, ActionApproveBounty, ActionLabel,
-	ActionUpdateTracking}
+	ActionUpdateTracking, ActionPing}
 
 // Actions returns every action, in the order that Allowed lists them.
 func Actions() []Action { return slices.Clone(actions) }

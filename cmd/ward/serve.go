@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -204,7 +205,7 @@ func (e *env) serve(ctx context.Context, f serveFlags) error {
 		}
 	}
 	if f.jobs {
-		runner, err := jobs.Start(ctx, jobs.Config{Store: db, Logger: logger}, scheduledJobs(db, logger))
+		runner, err := jobs.Start(ctx, jobs.Config{Store: db, Logger: logger}, scheduledJobs(db, calendar, logger))
 		if err != nil {
 			return err
 		}
@@ -231,6 +232,7 @@ func (e *env) serve(ctx context.Context, f serveFlags) error {
 		Tiers:          db,
 		Reports:        db,
 		Notifications:  db,
+		Stale:          db,
 		Actions:        reports.New(db, db, db, db, time.Now),
 		Filters:        db,
 		Sessions:       db,
@@ -268,7 +270,8 @@ func (e *env) serve(ctx context.Context, f serveFlags) error {
 }
 
 // scheduledJobs is ward's scheduled work.
-func scheduledJobs(db *store.DB, logger *slog.Logger) []jobs.Periodic {
+func scheduledJobs(db *store.DB, calendar *oncall.Service, logger *slog.Logger) []jobs.Periodic {
+	pinger := reports.NewStalePinger(reports.New(db, db, db, db, time.Now), db, firstRotationOnCall(db, calendar))
 	return []jobs.Periodic{{
 		Name:  "prune-sessions",
 		Every: jobs.Daily(3, 0, time.UTC),
@@ -280,5 +283,40 @@ func scheduledJobs(db *store.DB, logger *slog.Logger) []jobs.Periodic {
 			logger.Info("pruned dead sessions", "sessions", sessions, "sign_in_links", links, "scheduled", at)
 			return nil
 		},
+	}, {
+		// Thresholds are days; an hourly scan pings within the hour a
+		// report turns stale. Each report's version makes a second run of
+		// the same occurrence ping nothing twice.
+		Name:  "stale-pings",
+		Every: jobs.Interval(time.Hour),
+		Run: func(ctx context.Context, at time.Time) error {
+			pings, err := pinger.PingStale(ctx, at)
+			if len(pings) > 0 {
+				logger.Info("pinged stale reports", "pings", len(pings), "scheduled", at)
+			}
+			return err
+		},
 	}}
+}
+
+// firstRotationOnCall is whom a stale report with neither commander nor
+// assignee is pinged to: whoever is on call in the team's first rotation
+// by name (the runbook's team has one); nobody without a rotation.
+func firstRotationOnCall(db *store.DB, calendar *oncall.Service) reports.OnCallFunc {
+	return func(ctx context.Context, at time.Time) (string, error) {
+		rotations, err := db.FindRotations(ctx)
+		if err != nil || len(rotations) == 0 {
+			return "", err
+		}
+		first := slices.MinFunc(rotations, func(a, b *ward.Rotation) int { return strings.Compare(a.Name, b.Name) })
+		now, err := calendar.OnCall(ctx, first.Name, at)
+		switch {
+		case err == nil:
+			return now.Assignee.Email, nil
+		case ward.ErrorCode(err) != ward.EINTERNAL:
+			return "", nil // nobody on call (a gap) is nobody to ping, not a failure
+		default:
+			return "", err
+		}
+	}
 }

@@ -1,0 +1,51 @@
+package main
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/wardsec/ward/examples"
+	"github.com/wardsec/ward/holiday"
+	"github.com/wardsec/ward/oncall"
+	"github.com/wardsec/ward/store"
+)
+
+// The stale-ping job pings whoever is on call in the team's first rotation
+// when a report has neither commander nor assignee; without a rotation,
+// nobody.
+func TestFirstRotationOnCall(t *testing.T) {
+	dir := t.TempDir()
+	db := "sqlite:" + filepath.Join(dir, "ward.db")
+	c := &cli{t: t, db: db}
+	ctx := context.Background()
+	s, err := store.Open(ctx, db, store.Options{Holidays: holiday.Normalize})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if _, err := s.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	onCall := firstRotationOnCall(s, oncall.New(s, time.Now))
+	if who, err := onCall(ctx, time.Now()); err != nil || who != "" {
+		t.Errorf("without a rotation = %q, %v; want nobody", who, err)
+	}
+	team := filepath.Join(dir, "team.yaml")
+	if err := os.WriteFile(team, examples.Team, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	c.ok("apply", "-f", team)
+	at := time.Now()
+	want := c.ok("oncall", "--rotation", "src", "--at", at.Format(time.RFC3339), "-o", "json")
+	who, err := onCall(ctx, at)
+	if err != nil || who == "" || !strings.Contains(want, `"email": "`+who+`"`) {
+		t.Errorf("on call = %q, %v; ward oncall says %s", who, err, want)
+	}
+	if jobs := scheduledJobs(s, oncall.New(s, time.Now), nil); len(jobs) != 2 || jobs[1].Name != "stale-pings" {
+		t.Errorf("scheduled jobs = %+v", jobs)
+	}
+}
