@@ -156,4 +156,8 @@ type StaleService interface {
 	// states that are reminded of whose ping is due at now under the
 	// thresholds, the longest without an update first.
 	StaleReports(ctx context.Context, now time.Time, th StaleThresholds, limit int) ([]*StaleReport, error)
+	// QuietReports is StaleReports whether or not they were pinged since:
+	// the reports the team has let go quiet past their threshold, for the
+	// dashboard, which the hourly pings would otherwise empty.
+	QuietReports(ctx context.Context, now time.Time, th StaleThresholds, limit int) ([]*StaleReport, error)
 }

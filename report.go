@@ -171,6 +171,10 @@ type TimelineEvent struct {
 	// Notify are the members to tell of the event: each gets a
 	// notification, written with the event.
 	Notify []string `json:"-"`
+	// PingedAt is, for a scheduled ping, the instant the scan ran for:
+	// the report's next ping counts from it, not from when the write
+	// happened to commit, so that pings repeat on the threshold exactly.
+	PingedAt time.Time `json:"-"`
 }
 
 // FieldChange is one field's change in a timeline event, written for

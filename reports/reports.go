@@ -109,13 +109,21 @@ func (s *Service) Act(ctx context.Context, id int64, in Action) (*ward.Report, *
 	if err != nil {
 		return nil, nil, err
 	}
-	return s.act(ctx, r, in, "")
+	return s.act(ctx, r, in, ping{})
+}
+
+// ping is what a scheduled ping adds to an action: whom to tell when the
+// report has neither commander nor assignee, and the instant the scan ran
+// for. A ping by hand has neither.
+type ping struct {
+	onCall string
+	at     time.Time
 }
 
 // act takes the action on r as loaded; the store refuses it as ECONFLICT
 // when the report has changed since. A ping notifies the commander, else
 // the assignee, else onCall (see reminders.Recipient).
-func (s *Service) act(ctx context.Context, r *ward.Report, in Action, onCall string) (*ward.Report, *ward.TimelineEvent, error) {
+func (s *Service) act(ctx context.Context, r *ward.Report, in Action, p ping) (*ward.Report, *ward.TimelineEvent, error) {
 	// Who may act, and in which state, is answered before the arguments
 	// are looked at: a viewer's bad vector is a 403, not a 422.
 	before, err := toWorkflow(r)
@@ -146,9 +154,10 @@ func (s *Service) act(ctx context.Context, r *ward.Report, in Action, onCall str
 	case req.Actor.Reporter:
 		event.Notify = notify(r)
 	case req.Action == workflow.ActionPing:
-		if who := reminders.Recipient(r.Commander, r.Assignee, onCall); who != "" {
+		if who := reminders.Recipient(r.Commander, r.Assignee, p.onCall); who != "" {
 			event.Notify = []string{who}
 		}
+		event.PingedAt = p.at
 	}
 	if err := s.store.UpdateReport(ctx, &after, r.Version, event); err != nil {
 		return nil, nil, err

@@ -75,7 +75,7 @@ func (p *StalePinger) PingStale(ctx context.Context, now time.Time) ([]Ping, err
 				onCall = &who
 			}
 			who := reminders.Recipient(r.Commander, r.Assignee, deref(onCall))
-			_, ev, err := p.actions.act(ctx, r, Action{Action: "ping", Comment: pingComment(s, th, who)}, deref(onCall))
+			_, ev, err := p.actions.act(ctx, r, Action{Action: "ping", Comment: pingComment(s, th, who)}, ping{onCall: deref(onCall), at: now})
 			if ward.ErrorCode(err) == ward.ECONFLICT {
 				continue
 			}

@@ -77,7 +77,7 @@ func (s *Server) handleDashboard(w http.ResponseWriter, r *http.Request) {
 		s.pageError(w, r, err)
 		return
 	}
-	if p.Stale, err = s.cfg.Stale.StaleReports(ctx, now, th, dashboardList); err != nil {
+	if p.Stale, err = s.cfg.Stale.QuietReports(ctx, now, th, dashboardList); err != nil {
 		s.pageError(w, r, err)
 		return
 	}

@@ -116,12 +116,22 @@ func TestHandoffsAPI(t *testing.T) {
 			t.Errorf("cancel by rob: %d %s, want 403", resp.StatusCode, body)
 		}
 	})
-	t.Run("a commander changed meanwhile makes the acceptance a conflict", func(t *testing.T) {
+	t.Run("a commander set meanwhile cancels the handoff", func(t *testing.T) {
 		f.act(id, admin, `{"action":"set_commander","member":"admin@example.org"}`, 200)
 		if resp, body := f.do("POST", "/api/v1/handoffs/"+hid+"/accept", rob, "", ""); resp.StatusCode != 409 {
 			t.Errorf("accept: %d %s, want 409", resp.StatusCode, body)
 		}
+		_, body := f.do("GET", "/api/v1/handoffs/"+hid, viewer, "", "")
+		if got := decodeJSON[ward.Handoff](t, body); got.State != ward.HandoffCancelled {
+			t.Errorf("after set_commander the handoff is %s, want cancelled", got.State)
+		}
 		f.act(id, admin, `{"action":"set_commander","member":"responder@example.org"}`, 200)
+		// The commander hands off again, as the runbook would have it.
+		resp, body := f.do("POST", "/api/v1/reports/"+id+"/handoffs", responder, jsonType, goodHandoffBody)
+		if resp.StatusCode != 201 {
+			t.Fatalf("request again: %d %s", resp.StatusCode, body)
+		}
+		hid = itoa(decodeJSON[ward.Handoff](t, body).ID)
 	})
 	t.Run("rob accepts and commands; the old commander is told", func(t *testing.T) {
 		resp, body := f.do("POST", "/api/v1/handoffs/"+hid+"/accept", rob, "", "")

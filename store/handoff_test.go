@@ -85,9 +85,11 @@ func TestHandoffs(t *testing.T) {
 			}
 		})
 		t.Run("an acceptance while the commander changed is refused, and changes nothing", func(t *testing.T) {
+			// Any write that bumps the version will do; set_commander itself
+			// would cancel the handoff (TestSetCommanderCancelsPendingHandoff).
 			changed := *stored
 			changed.Commander = "ada@example.org"
-			if err := db.UpdateReport(rita, &changed, stored.Version, &ward.TimelineEvent{Action: "set_commander", Visibility: "team"}); err != nil {
+			if err := db.UpdateReport(rita, &changed, stored.Version, &ward.TimelineEvent{Action: "comment", Visibility: "team"}); err != nil {
 				t.Fatal(err)
 			}
 			accepted := *h
@@ -156,5 +158,43 @@ func TestHandoffs(t *testing.T) {
 			_, err := db.FindHandoffByID(rita, 9999)
 			wantCode(t, err, ward.ENOTFOUND)
 		})
+	})
+}
+
+// Setting the commander directly cancels the pending handoff, which was
+// the old commander's: it would block the new one's and could never be
+// accepted.
+func TestSetCommanderCancelsPendingHandoff(t *testing.T) {
+	eachDB(t, func(t *testing.T, db testDB) {
+		admin := ctxAs(ward.Actor{Kind: ward.ActorMember, Email: "ana@example.org", Role: ward.RoleAdmin})
+		r := ward.Report{Title: "t", Source: ward.SourceAPI}
+		if _, err := db.CreateReport(admin, &r); err != nil {
+			t.Fatal(err)
+		}
+		execSQL(t, db, `UPDATE reports SET state = 'tracked', commander = 'bo@example.org' WHERE id = ?`, r.ID)
+		stored, _ := db.FindReportByID(admin, r.ID)
+		h := &ward.Handoff{Report: r.ID, From: "bo@example.org", To: "cy@example.org", OpenQuestions: "q", Decisions: "d", PendingActions: "p"}
+		if err := db.CreateHandoff(admin, h, stored.Version, &ward.TimelineEvent{Action: "handoff_request", Visibility: "team"}); err != nil {
+			t.Fatal(err)
+		}
+		stored, _ = db.FindReportByID(admin, r.ID)
+		stored.Commander = "dee@example.org"
+		if err := db.UpdateReport(admin, stored, stored.Version, &ward.TimelineEvent{Action: "set_commander", Visibility: "team"}); err != nil {
+			t.Fatal(err)
+		}
+		got, _ := db.FindHandoffByID(admin, h.ID)
+		if got.State != ward.HandoffCancelled || got.Reason != "the commander was set to dee@example.org" {
+			t.Errorf("handoff after set_commander = %+v", got)
+		}
+		for _, member := range []string{"bo@example.org", "cy@example.org"} {
+			if n, _ := db.FindNotifications(admin, ward.NotificationFilter{Member: member}); len(n) == 0 || n[0].Kind != "handoff_cancel" {
+				t.Errorf("%s was not told: %+v", member, n)
+			}
+		}
+		stored, _ = db.FindReportByID(admin, r.ID)
+		next := &ward.Handoff{Report: r.ID, From: "dee@example.org", To: "cy@example.org", OpenQuestions: "q", Decisions: "d", PendingActions: "p"}
+		if err := db.CreateHandoff(admin, next, stored.Version, &ward.TimelineEvent{Action: "handoff_request", Visibility: "team"}); err != nil {
+			t.Errorf("the new commander cannot hand off: %v", err)
+		}
 	})
 }

@@ -253,7 +253,33 @@ func (db *DB) UpdateReport(ctx context.Context, r *ward.Report, version int64, e
 	if err := tx.updateReport(ctx, r, version, ev); err != nil {
 		return err
 	}
+	if ev.Action == "set_commander" {
+		if err := tx.cancelPendingHandoff(ctx, r); err != nil {
+			return err
+		}
+	}
 	return tx.commit()
+}
+
+// cancelPendingHandoff ends the report's pending handoff when its
+// commander was set directly: the handoff was the old commander's, and
+// left pending it would block the new one from handing off, and could no
+// longer be accepted. Both its members are told.
+func (tx *Tx) cancelPendingHandoff(ctx context.Context, r *ward.Report) error {
+	h, err := scanHandoff(tx.queryRow(ctx, `SELECT `+handoffColumns+` FROM handoffs WHERE report_id = ? AND state = 'pending'`, r.ID))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("report %d: find its pending handoff: %w", r.ID, err)
+	}
+	reason := "the commander was set to " + r.Commander
+	if _, err := tx.exec(ctx, `UPDATE handoffs SET state = 'cancelled', reason = ?, answered_at = ? WHERE id = ?`,
+		reason, micros(tx.now), h.ID); err != nil {
+		return fmt.Errorf("cancel handoff %d: %w", h.ID, err)
+	}
+	return tx.eventAndAudit(ctx, &ward.TimelineEvent{Action: "handoff_cancel", FromState: r.State, ToState: r.State,
+		Visibility: "team", Comment: reason, Notify: []string{h.From, h.To}}, r.ID)
 }
 
 // updateReport stores r if it is still at version, with ev and the audit
@@ -307,10 +333,29 @@ func (tx *Tx) eventAndAudit(ctx context.Context, ev *ward.TimelineEvent, report 
 		"state": {ev.FromState, ev.ToState}, "fields": {nil, fields}})
 }
 
+// staleClock is which of a report's stale clocks an event moves, and to
+// when: a ping its last ping; the team's work its last update. What the
+// reporter writes (through their link, or by mail on the report's thread)
+// and a handoff declined or cancelled are not the team's progress: a
+// reporter asking for news must not silence the ping that asks the team
+// for it.
+func staleClock(ctx context.Context, ev *ward.TimelineEvent, now time.Time) (string, time.Time) {
+	switch {
+	case ev.Action == "ping":
+		if !ev.PingedAt.IsZero() && ev.PingedAt.Before(now) {
+			return "last_ping_at", ev.PingedAt
+		}
+		return "last_ping_at", now
+	case ward.ActorFromContext(ctx).Kind == ward.ActorReporter, ev.Action == "handoff_decline", ev.Action == "handoff_cancel":
+		return "", now
+	default:
+		return "last_activity_at", now
+	}
+}
+
 // insertEvent stores a report's timeline event as the context's actor's,
 // with a notification for each of its Notify, and moves the report's
-// clock of stale pings: a ping is its last ping, anything else its last
-// update (see package reminders).
+// clocks of stale pings (staleClock; see package reminders).
 func (tx *Tx) insertEvent(ctx context.Context, ev *ward.TimelineEvent, report int64) error {
 	changes, err := json.Marshal(ev.Changes)
 	if err != nil {
@@ -322,12 +367,10 @@ func (tx *Tx) insertEvent(ctx context.Context, ev *ward.TimelineEvent, report in
 		ev.Visibility, ev.Comment, string(changes)).Scan(&ev.ID); err != nil {
 		return fmt.Errorf("insert timeline event: %w", err)
 	}
-	clock := "last_activity_at"
-	if ev.Action == "ping" {
-		clock = "last_ping_at"
-	}
-	if _, err := tx.exec(ctx, `UPDATE reports SET `+clock+` = ? WHERE id = ?`, micros(tx.now), report); err != nil {
-		return fmt.Errorf("report %d: set %s: %w", report, clock, err)
+	if clock, at := staleClock(ctx, ev, tx.now); clock != "" {
+		if _, err := tx.exec(ctx, `UPDATE reports SET `+clock+` = ? WHERE id = ?`, micros(at), report); err != nil {
+			return fmt.Errorf("report %d: set %s: %w", report, clock, err)
+		}
 	}
 	for _, member := range ev.Notify {
 		if _, err := tx.exec(ctx, `INSERT INTO notifications (member, report_id, event_id, kind, created_at) VALUES (?, ?, ?, ?, ?)`,

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"maps"
+	"math"
 	"slices"
 	"strings"
 	"time"
@@ -102,6 +103,18 @@ func (tx *Tx) writeStaleThresholds(ctx context.Context, th map[string]ward.Perio
 // and its last ping are both at or before its rating's cut-off
 // (ward.Period.Cutoff), which is reminders.Due said in SQL.
 func (db *DB) StaleReports(ctx context.Context, now time.Time, th ward.StaleThresholds, limit int) ([]*ward.StaleReport, error) {
+	return db.staleReports(ctx, now, th, limit, true)
+}
+
+// QuietReports returns the reports past their threshold since their last
+// update, pinged or not, the longest quiet first.
+func (db *DB) QuietReports(ctx context.Context, now time.Time, th ward.StaleThresholds, limit int) ([]*ward.StaleReport, error) {
+	return db.staleReports(ctx, now, th, limit, false)
+}
+
+// staleReports finds the reports past their threshold since their last
+// update and, when duePing, since their last ping too.
+func (db *DB) staleReports(ctx context.Context, now time.Time, th ward.StaleThresholds, limit int, duePing bool) ([]*ward.StaleReport, error) {
 	if limit <= 0 {
 		limit = 50
 	}
@@ -118,9 +131,13 @@ func (db *DB) StaleReports(ctx context.Context, now time.Time, th ward.StaleThre
 			continue
 		}
 		cutoff := micros(p.Cutoff(now))
+		pingCutoff := cutoff
+		if !duePing {
+			pingCutoff = math.MaxInt64
+		}
 		branches = append(branches, `SELECT id FROM (SELECT id FROM reports WHERE state IN `+watchedStates+` AND rating = ?
 			AND last_activity_at <= ? AND last_ping_at <= ? ORDER BY last_activity_at LIMIT ?) AS stale_`+rating)
-		args = append(args, rating, cutoff, cutoff, limit)
+		args = append(args, rating, cutoff, pingCutoff, limit)
 	}
 	if len(branches) == 0 {
 		return nil, nil

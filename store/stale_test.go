@@ -327,3 +327,33 @@ func TestPingStaleConcurrently(t *testing.T) {
 		}
 	})
 }
+
+// A scheduled ping repeats exactly one threshold after the instant its
+// scan ran for, however late the job committed it; what the reporter
+// writes, and a declined handoff, do not count as the team's update.
+func TestPingRepeatsOnThresholdAndReporterDoesNotSilenceIt(t *testing.T) {
+	eachDB(t, func(t *testing.T, db testDB) {
+		ctx := ctxAs(cli)
+		svc := reports.New(db, db, db, db, db.clock.Now)
+		pinger := reports.NewStalePinger(svc, db, func(context.Context, time.Time) (string, error) { return "oc@example.org", nil })
+		r := watched(t, ctx, db, "critical", "Critical", "triaged")
+		start := db.clock.Now()
+
+		at := start.Add(48 * time.Hour)
+		db.clock.Set(at.Add(90 * time.Second)) // the job runs late
+		if pings, err := pinger.PingStale(context.Background(), at); err != nil || len(pings) != 1 {
+			t.Fatalf("first ping = %+v, %v", pings, err)
+		}
+		// The reporter asks for news: not the team's progress.
+		reporter := ward.NewContextWithActor(context.Background(), ward.Actor{Kind: ward.ActorReporter, Email: "rae@example.net"})
+		act(t, reporter, db, r.ID, "comment")
+		act(t, ctx, db, r.ID, "handoff_decline")
+
+		next := at.Add(48 * time.Hour)
+		db.clock.Set(next.Add(90 * time.Second))
+		pings, err := pinger.PingStale(context.Background(), next)
+		if err != nil || len(pings) != 1 {
+			t.Errorf("a threshold after the first ping = %+v, %v; want the ping again", pings, err)
+		}
+	})
+}

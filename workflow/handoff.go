@@ -166,7 +166,7 @@ func AnswerHandoff(r Report, h ward.Handoff, ans HandoffAnswer) (Report, ward.Ha
 			return r, h, Event{}, ward.Errorf(ward.ECONFLICT, "report %d is %s: its commander no longer changes, so the handoff can only be declined or cancelled", r.ID, r.State)
 		}
 		if r.Commander != h.From {
-			return r, h, Event{}, ward.Errorf(ward.ECONFLICT, "the commander of report %d changed from %s to %s since the handoff was asked; decline it, or ask again",
+			return r, h, Event{}, ward.Errorf(ward.ECONFLICT, "the commander of report %d changed from %s to %s since the handoff was asked; the new commander may hand off again",
 				r.ID, h.From, orNobody(r.Commander))
 		}
 	}

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"fmt"
 	"strconv"
 	"text/tabwriter"
@@ -14,31 +13,12 @@ import (
 )
 
 func (e *env) handoffCmd() *cobra.Command {
-	cmd := &cobra.Command{Use: "handoff", Short: "Hand off incident command: ask, list, accept, decline, cancel"}
-	cmd.AddCommand(e.handoffListCmd(), e.handoffRequestCmd())
-	for _, step := range []string{reports.StepAccept, reports.StepDecline, reports.StepCancel} {
-		cmd.AddCommand(e.handoffAnswerCmd(step))
-	}
+	// Accepting and declining are the new commander's own acknowledgement:
+	// the command line, which acts as an admin, cannot give it for them;
+	// they answer on the desk or with their own API token.
+	cmd := &cobra.Command{Use: "handoff", Short: "Hand off incident command: ask, list, cancel (the member it is to accepts on the desk or through the API)"}
+	cmd.AddCommand(e.handoffListCmd(), e.handoffRequestCmd(), e.handoffCancelCmd())
 	return cmd
-}
-
-// handoffActor is the context a handoff command acts in: the command
-// line's, as an admin, or with --as the member's own. Accepting and
-// declining are the new commander's alone, so they need --as: it is for
-// an operator recording what a member said elsewhere, and the timeline
-// and audit log name that member.
-func handoffActor(ctx context.Context, db *store.DB, as string) (context.Context, error) {
-	if as == "" {
-		return cliContext(ctx), nil
-	}
-	m, err := db.FindMemberByEmail(ctx, as)
-	if err != nil {
-		return nil, fmt.Errorf("--as: %w", err)
-	}
-	if m.Disabled {
-		return nil, ward.Errorf(ward.EINVALID, "--as: %s is disabled", m.Email)
-	}
-	return ward.NewContextWithActor(ctx, ward.Actor{Kind: ward.ActorMember, Email: m.Email, Role: m.Role}), nil
 }
 
 func handoffID(arg string) (int64, error) {
@@ -94,7 +74,6 @@ func (e *env) handoffListCmd() *cobra.Command {
 
 func (e *env) handoffRequestCmd() *cobra.Command {
 	var in reports.HandoffInput
-	var as string
 	cmd := &cobra.Command{
 		Use:   "request REPORT --to EMAIL --open-questions TEXT --decisions TEXT --pending-actions TEXT [--tracking-updated]",
 		Short: "Ask a member to take a report's incident command; the commander keeps it until they accept",
@@ -105,11 +84,7 @@ func (e *env) handoffRequestCmd() *cobra.Command {
 				return err
 			}
 			return e.withStore(cmd.Context(), func(db *store.DB) error {
-				ctx, err := handoffActor(cmd.Context(), db, as)
-				if err != nil {
-					return err
-				}
-				h, err := reports.New(db, db, db, db, time.Now).RequestHandoff(ctx, id, in)
+				h, err := reports.New(db, db, db, db, time.Now).RequestHandoff(cliContext(cmd.Context()), id, in)
 				if err != nil {
 					return err
 				}
@@ -124,36 +99,23 @@ func (e *env) handoffRequestCmd() *cobra.Command {
 	f.StringVar(&in.Decisions, "decisions", "", "the decisions made and still to make (required)")
 	f.StringVar(&in.PendingActions, "pending-actions", "", "the pending action items (required)")
 	f.BoolVar(&in.TrackingUpdated, "tracking-updated", false, "confirm the tracking issue is up to date (required when the report has one)")
-	f.StringVar(&as, "as", "", "act as this member, the commander; without it the command line acts as an admin for them")
 	return cmd
 }
 
-// handoffAnswerCmd is accept, decline or cancel.
-func (e *env) handoffAnswerCmd(step string) *cobra.Command {
-	var as, reason string
-	short := map[string]string{
-		reports.StepAccept:  "Accept a handoff, as the member it is to (--as): they become the commander",
-		reports.StepDecline: "Decline a handoff, as the member it is to (--as), with --reason",
-		reports.StepCancel:  "Cancel a pending handoff; the commander stays",
-	}[step]
+// handoffCancelCmd cancels a pending handoff, as an admin may.
+func (e *env) handoffCancelCmd() *cobra.Command {
+	var reason string
 	cmd := &cobra.Command{
-		Use:   step + " ID",
-		Short: short,
+		Use:   "cancel ID [--reason TEXT]",
+		Short: "Cancel a pending handoff; the commander stays",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			id, err := handoffID(args[0])
 			if err != nil {
 				return err
 			}
-			if as == "" && step != reports.StepCancel {
-				return ward.Errorf(ward.EINVALID, "--as: only the member a handoff is to may %s it; name them with --as EMAIL", step)
-			}
 			return e.withStore(cmd.Context(), func(db *store.DB) error {
-				ctx, err := handoffActor(cmd.Context(), db, as)
-				if err != nil {
-					return err
-				}
-				h, err := reports.New(db, db, db, db, time.Now).AnswerStep(ctx, id, step, reason)
+				h, err := reports.New(db, db, db, db, time.Now).AnswerStep(cliContext(cmd.Context()), id, reports.StepCancel, reason)
 				if err != nil {
 					return err
 				}
@@ -162,9 +124,6 @@ func (e *env) handoffAnswerCmd(step string) *cobra.Command {
 			})
 		},
 	}
-	cmd.Flags().StringVar(&as, "as", "", "act as this member")
-	if step != reports.StepAccept {
-		cmd.Flags().StringVar(&reason, "reason", "", "why (required to decline)")
-	}
+	cmd.Flags().StringVar(&reason, "reason", "", "why")
 	return cmd
 }
