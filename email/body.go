@@ -7,6 +7,8 @@ import (
 	"io"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/wardsec/ward"
 )
 
 // readText decodes a text part to UTF-8, keeping at most maxText bytes.
@@ -45,7 +47,7 @@ func (p *parser) utf8Text(data []byte, charset, prefix string) string {
 // that s was already cut before it was converted.
 func (p *parser) cutText(s, prefix string, cut bool) string {
 	if len(s) > maxText {
-		s, cut = truncate(s, maxText), true
+		s, cut = ward.Truncate(s, maxText), true
 	}
 	if cut {
 		p.problem("%stext longer than 1 MiB, cut", prefix)
@@ -107,7 +109,7 @@ func (p *parser) innerMessage(mediaType, name, cte string, body []byte, prefix s
 		subject, _ := cleanLine(quiet.decodeWords(headerText(readHeader(head).header, "Subject")))
 		subject = strings.TrimSpace(strings.NewReplacer("/", "_", `\`, "_").Replace(subject))
 		if subject != "" {
-			name = truncate(subject, maxFilename-len(".eml")) + ".eml"
+			name = ward.Truncate(subject, maxFilename-len(".eml")) + ".eml"
 		}
 	}
 	p.attach(Attachment{Filename: name, ContentType: mediaType, Size: size})

@@ -3,7 +3,8 @@ package email
 import (
 	"fmt"
 	"strings"
-	"unicode/utf8"
+
+	"github.com/wardsec/ward"
 )
 
 // finish makes every string of the message safe to store and to print: valid
@@ -55,7 +56,7 @@ func (p *parser) finish() {
 		m.HTML = strings.ReplaceAll(m.HTML, "\x00", "")
 	}
 	if strings.TrimSpace(m.Text) == "" && m.HTML != "" {
-		m.Text = truncate(htmlText(m.HTML), maxText)
+		m.Text = ward.Truncate(htmlText(m.HTML), maxText)
 	}
 	var c bool
 	if m.Text, c = cleanText(m.Text); c {
@@ -132,15 +133,4 @@ func cleanText(s string) (out string, changed bool) {
 		b.WriteRune(r)
 	}
 	return b.String(), changed
-}
-
-// truncate cuts s to at most n bytes without splitting a character.
-func truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	for n > 0 && !utf8.RuneStart(s[n]) {
-		n--
-	}
-	return s[:n]
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/emersion/go-message"
 	"github.com/emersion/go-message/textproto"
+	"github.com/wardsec/ward"
 	"golang.org/x/text/encoding/charmap"
 )
 
@@ -87,7 +88,7 @@ func readHeader(b []byte) headerBlock {
 		}
 		if len(line) > maxLineLength && keeping && !longNoted {
 			longNoted = true
-			hb.problems = append(hb.problems, fmt.Sprintf("header %s: line longer than %d characters", truncate(string(bytes.TrimSpace(field)), 40), maxLineLength))
+			hb.problems = append(hb.problems, fmt.Sprintf("header %s: line longer than %d characters", ward.Truncate(string(bytes.TrimSpace(field)), 40), maxLineLength))
 		}
 		pos = next
 	}
@@ -122,7 +123,7 @@ func (hb *headerBlock) parse(block []byte, fields int) {
 			hb.problems = append(hb.problems, "header: more fields with 8-bit bytes that are not UTF-8")
 			break
 		}
-		hb.problems = append(hb.problems, fmt.Sprintf("header %s: 8-bit bytes that are not UTF-8, read as Windows-1252", truncate(f.Key(), 40)))
+		hb.problems = append(hb.problems, fmt.Sprintf("header %s: 8-bit bytes that are not UTF-8, read as Windows-1252", ward.Truncate(f.Key(), 40)))
 	}
 }
 
@@ -170,7 +171,7 @@ func windows1252(s string) string {
 func (p *parser) charsetReader(label string, input io.Reader) (io.Reader, error) {
 	r, err := message.CharsetReader(label, input)
 	if err != nil {
-		p.problem("charset %s: not known, shown as received", truncate(label, 40))
+		p.problem("charset %s: not known, shown as received", ward.Truncate(label, 40))
 		return input, nil
 	}
 	return r, nil

@@ -10,6 +10,7 @@ import (
 	"github.com/emersion/go-message"
 	_ "github.com/emersion/go-message/charset" // every charset golang.org/x/text knows
 	"github.com/emersion/go-message/mail"
+	"github.com/wardsec/ward"
 )
 
 // Parse reads a raw message. It never returns nil and never panics; what it
@@ -44,7 +45,7 @@ func (p *parser) problem(format string, args ...any) {
 		return
 	}
 	s, _ := cleanLine(fmt.Sprintf(format, args...))
-	s = truncate(s, 300)
+	s = ward.Truncate(s, 300)
 	if p.problems[s] {
 		return
 	}
@@ -139,7 +140,7 @@ func (p *parser) headers(h message.Header) {
 		mh := mail.Header{Header: h}
 		date, err := mh.Date()
 		if err != nil {
-			p.problem("Date: cannot be read: %q", truncate(h.Get("Date"), 80))
+			p.problem("Date: cannot be read: %q", ward.Truncate(h.Get("Date"), 80))
 		} else {
 			m.Date = date
 		}
@@ -155,7 +156,7 @@ func (p *parser) entity(h message.Header, body []byte, path string, depth int) {
 	prefix := partPrefix(path)
 	ct, ok := contentType(headerText(h, "Content-Type"))
 	if !ok {
-		p.problem("%sContent-Type %q cannot be read, taken as %s", prefix, truncate(headerText(h, "Content-Type"), 80), ct.value)
+		p.problem("%sContent-Type %q cannot be read, taken as %s", prefix, ward.Truncate(headerText(h, "Content-Type"), 80), ct.value)
 	} else if ct.lenient {
 		p.problem("%sContent-Type: malformed parameters, read leniently", prefix)
 	}
@@ -281,7 +282,7 @@ func (p *parser) filename(v, prefix string) string {
 	if changed {
 		p.problem("%scontrol characters removed from a file name", prefix)
 	}
-	name = strings.TrimSpace(truncate(name, maxFilename))
+	name = strings.TrimSpace(ward.Truncate(name, maxFilename))
 	if name == "." || name == ".." {
 		return ""
 	}
@@ -314,12 +315,12 @@ func (p *parser) decoder(mediaType, charset, cte string, body []byte, prefix str
 	h.Set("Content-Transfer-Encoding", cte)
 	e, err := message.New(h, bytes.NewReader(body))
 	if message.IsUnknownCharset(err) {
-		p.problem("%scharset %s: not known, shown as received", prefix, truncate(charset, 40))
+		p.problem("%scharset %s: not known, shown as received", prefix, ward.Truncate(charset, 40))
 	}
 	// Checked here rather than with IsUnknownEncoding: when both are unknown,
 	// go-message reports only the charset.
 	if !knownTransferEncoding(cte) {
-		p.problem("%stransfer encoding %s: not known, kept as received", prefix, truncate(cte, 40))
+		p.problem("%stransfer encoding %s: not known, kept as received", prefix, ward.Truncate(cte, 40))
 	}
 	return e
 }

@@ -517,13 +517,13 @@ func (s *Service) makeReport(ctx context.Context, t *ward.Thread, msgs []*ward.M
 // draftReport is the report a thread becomes: its subject, the first
 // message from outside as the body, and its sender as the reporter.
 func draftReport(t *ward.Thread, msgs []*ward.Message, link string) *ward.Report {
-	r := &ward.Report{Title: truncate(t.Subject, 300), Source: ward.SourceEmail, ExternalURL: link}
+	r := &ward.Report{Title: ward.Truncate(t.Subject, 300), Source: ward.SourceEmail, ExternalURL: link}
 	for _, m := range msgs {
 		if m.Source == ward.MailSent {
 			continue
 		}
-		r.Body = truncate(strings.TrimSpace(m.Text), 256<<10)
-		r.ReporterName = truncate(m.From.Name, 200)
+		r.Body = ward.Truncate(strings.TrimSpace(m.Text), 256<<10)
+		r.ReporterName = ward.Truncate(m.From.Name, 200)
 		if _, err := ward.NormalizeEmail(m.From.Addr); err == nil {
 			r.ReporterEmail = m.From.Addr
 		}
@@ -539,17 +539,6 @@ func draftReport(t *ward.Thread, msgs []*ward.Message, link string) *ward.Report
 		break
 	}
 	return r
-}
-
-// truncate cuts s to at most n bytes without splitting a character.
-func truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	for n > 0 && !utf8.RuneStart(s[n]) {
-		n--
-	}
-	return s[:n]
 }
 
 // Delete deletes a spam thread for good; only admins may.

@@ -11,7 +11,6 @@ import (
 	"math"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/wardsec/ward"
 )
@@ -39,17 +38,6 @@ func storedKey(key string) string {
 	}
 	sum := sha256.Sum256([]byte(key))
 	return "sha256-id:" + hex.EncodeToString(sum[:])
-}
-
-// cut shortens s to at most n bytes without splitting a character.
-func cut(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	for n > 0 && !utf8.RuneStart(s[n]) {
-		n--
-	}
-	return s[:n]
 }
 
 // neverAgain is the next attempt of mail that failed for good.
@@ -260,8 +248,8 @@ func (tx *Tx) threadFor(ctx context.Context, m *ward.Message) (*ward.Thread, err
 			return nil, fmt.Errorf("find thread by references: %w", err)
 		}
 	}
-	from := cut(strings.ToLower(m.From.Addr), maxIndexed)
-	key := cut(m.SubjectKey, maxIndexed)
+	from := ward.Truncate(strings.ToLower(m.From.Addr), maxIndexed)
+	key := ward.Truncate(m.SubjectKey, maxIndexed)
 	if m.Reply && key != "" && from != "" {
 		t, err := scanThread(tx.queryRow(ctx, `SELECT `+threadColumns+` FROM mail_threads
 			WHERE subject_key = ? AND correspondent = ? AND last_message_at >= ? ORDER BY id DESC LIMIT 1`,
@@ -576,7 +564,7 @@ func (db *DB) queue(ctx context.Context, m *ward.Message, raw []byte, to []strin
 		return false, fmt.Errorf("queue mail: %w", err)
 	}
 	if auto {
-		sender := cut(strings.ToLower(to[0]), maxIndexed)
+		sender := ward.Truncate(strings.ToLower(to[0]), maxIndexed)
 		var last int64
 		err := tx.queryRow(ctx, `SELECT last_at FROM mail_auto_replies WHERE sender = ?`, sender).Scan(&last)
 		if err != nil && !errors.Is(err, sql.ErrNoRows) {
