@@ -123,7 +123,14 @@ func (db *DB) FindReports(ctx context.Context, f ward.ReportFilter) ([]*ward.Rep
 		args = append(args, a...)
 	}
 	if f.View != "" {
-		if err := addView(add, f.View, f.Me, db.now()); err != nil {
+		var th ward.StaleThresholds
+		if strings.HasPrefix(f.View, "stale-") {
+			var err error
+			if th, err = db.StaleThresholds(ctx); err != nil {
+				return nil, err
+			}
+		}
+		if err := addView(add, f.View, f.Me, db.now(), th); err != nil {
 			return nil, err
 		}
 	}
@@ -181,7 +188,7 @@ func mineQuery(where []string, args []any, me string, limit int) (string, []any)
 const openStates = `('new', 'needs_info', 'triaged', 'tracked')`
 
 // addView adds the conditions of one of the runbook's named queues.
-func addView(add func(string, ...any), view, me string, now time.Time) error {
+func addView(add func(string, ...any), view, me string, now time.Time, th ward.StaleThresholds) error {
 	switch view {
 	case "triage": // valid, no bounty decided yet
 		add("state NOT IN ('invalid', 'duplicate', 'spam') AND NOT bounty_awarded")
@@ -189,17 +196,15 @@ func addView(add func(string, ...any), view, me string, now time.Time) error {
 		add("state = 'needs_info'")
 	case "stale-critical", "stale-high", "stale-medium":
 		rating := strings.TrimPrefix(view, "stale-")
-		// A report is stale once StaleAfter its last update (not a ping:
-		// a ping does not make a report less stale) has passed; the
-		// cut-off is found by walking back from now.
-		cutoff := now.Add(-2 * 24 * time.Hour)
-		switch rating {
-		case "high":
-			cutoff = now.Add(-7 * 24 * time.Hour)
-		case "medium":
-			cutoff = now.AddDate(0, -1, 0)
+		// A report is stale once its rating's threshold (the team's, as
+		// the pings use) has run out since its last update: a ping does
+		// not make a report less stale.
+		p, ok := th[rating]
+		if !ok || p.IsNever() {
+			add("1 = 0") // the team never calls such reports stale
+			return nil
 		}
-		add("state IN "+openStates+" AND rating = ? AND last_activity_at < ?", rating, micros(cutoff))
+		add("state IN "+openStates+" AND rating = ? AND last_activity_at <= ?", rating, micros(p.Cutoff(now)))
 	case "needs-disclosure":
 		add("state = 'resolved'")
 	case "pending-disclosure":

@@ -357,3 +357,29 @@ func TestPingRepeatsOnThresholdAndReporterDoesNotSilenceIt(t *testing.T) {
 		}
 	})
 }
+
+// The stale views follow the team's thresholds, as the pings do.
+func TestStaleViewsFollowThresholds(t *testing.T) {
+	eachDB(t, func(t *testing.T, db testDB) {
+		ctx := ctxAs(cli)
+		day, err := ward.ParsePeriod("1d")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.ApplyTeam(ctx, ward.TeamSpec{Reminders: &ward.RemindersSpec{Stale: map[string]ward.Period{
+			"critical": day, "high": ward.Never}}}, false); err != nil {
+			t.Fatal(err)
+		}
+		critical := watched(t, ctx, db, "critical", "Critical", "triaged")
+		watched(t, ctx, db, "high", "High", "triaged")
+		db.clock.Advance(25 * time.Hour) // past the team's day, before the default two
+		got, err := db.FindReports(ctx, ward.ReportFilter{View: "stale-critical"})
+		if err != nil || len(got) != 1 || got[0].ID != critical.ID {
+			t.Errorf("stale-critical after 25 hours with a 1d threshold = %v, %v", got, err)
+		}
+		db.clock.Advance(30 * 24 * time.Hour)
+		if got, err := db.FindReports(ctx, ward.ReportFilter{View: "stale-high"}); err != nil || len(got) != 0 {
+			t.Errorf("stale-high with high never stale = %d reports, %v", len(got), err)
+		}
+	})
+}
