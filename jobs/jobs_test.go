@@ -2,11 +2,8 @@ package jobs
 
 import (
 	"context"
-	"crypto/rand"
-	"database/sql"
 	"fmt"
 	"log/slog"
-	"net/url"
 	"os"
 	"path/filepath"
 	"sync"
@@ -17,6 +14,7 @@ import (
 	"github.com/riverqueue/river"
 	"github.com/wardsec/ward/holiday"
 	"github.com/wardsec/ward/store"
+	"github.com/wardsec/ward/wardtest"
 )
 
 // eachDB runs the test on a fresh SQLite file and, when WARD_TEST_POSTGRES
@@ -30,52 +28,8 @@ func eachDB(t *testing.T, test func(t *testing.T, dsn string)) {
 	})
 	t.Run("postgres", func(t *testing.T) {
 		t.Parallel()
-		test(t, postgresSchema(t))
+		test(t, wardtest.PostgresSchema(t))
 	})
-}
-
-// postgresSchema is store's test helper of the same name: a schema of the
-// test's own, skipped without WARD_TEST_POSTGRES unless
-// WARD_REQUIRE_POSTGRES=1.
-func postgresSchema(t *testing.T) string {
-	t.Helper()
-	base := os.Getenv("WARD_TEST_POSTGRES")
-	if base == "" {
-		if os.Getenv("WARD_REQUIRE_POSTGRES") == "1" {
-			t.Fatal("WARD_REQUIRE_POSTGRES=1 but WARD_TEST_POSTGRES is not set")
-		}
-		t.Skip("PostgreSQL tests skipped: set WARD_TEST_POSTGRES=postgres://user@host:5432/db to run them")
-	}
-	admin, err := sql.Open("pgx", base)
-	if err == nil {
-		err = admin.Ping()
-	}
-	if err != nil {
-		if os.Getenv("WARD_REQUIRE_POSTGRES") == "1" {
-			t.Fatalf("PostgreSQL at WARD_TEST_POSTGRES is unreachable: %v", err)
-		}
-		t.Skipf("PostgreSQL tests skipped: WARD_TEST_POSTGRES is unreachable: %v", err)
-	}
-	b := make([]byte, 6)
-	_, _ = rand.Read(b)
-	schema := fmt.Sprintf("ward_test_%x", b)
-	if _, err := admin.Exec("CREATE SCHEMA " + schema); err != nil {
-		t.Fatalf("create schema: %v", err)
-	}
-	t.Cleanup(func() {
-		if _, err := admin.Exec("DROP SCHEMA " + schema + " CASCADE"); err != nil {
-			t.Errorf("drop schema %s: %v", schema, err)
-		}
-		admin.Close()
-	})
-	u, err := url.Parse(base)
-	if err != nil {
-		t.Fatalf("WARD_TEST_POSTGRES: %v", err)
-	}
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
-	return u.String()
 }
 
 func openStore(t *testing.T, dsn string) *store.DB {
