@@ -279,6 +279,13 @@ func (s *Service) Similar(ctx context.Context, id int64) ([]ward.SimilarReport, 
 	if err != nil {
 		return nil, err
 	}
+	return s.SimilarTo(ctx, t, msgs)
+}
+
+// SimilarTo is Similar for a conversation the caller has loaded through
+// Conversation already, as the thread page has: a long thread's messages
+// are read once.
+func (s *Service) SimilarTo(ctx context.Context, t *ward.Thread, msgs []*ward.Message) ([]ward.SimilarReport, error) {
 	if err := ward.Require(ward.ActorFromContext(ctx), ward.ReadReports); err != nil {
 		return nil, err
 	}

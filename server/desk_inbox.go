@@ -201,7 +201,7 @@ func (s *Server) threadPage(r *http.Request, id int64) (*threadPage, error) {
 	for _, m := range msgs {
 		p.Messages = append(p.Messages, newMailView(m))
 	}
-	if p.Similar, err = s.cfg.Inbox.Similar(ctx, id); err != nil {
+	if p.Similar, err = s.cfg.Inbox.SimilarTo(ctx, t, msgs); err != nil {
 		return nil, err
 	}
 	if p.CanWork {
