@@ -4,6 +4,12 @@
 // survives a restart, and on PostgreSQL several `ward serve` instances share
 // one queue: each scheduled occurrence of a periodic job runs once among
 // them.
+//
+// Every instance schedules every periodic job itself, inserting each
+// occurrence as a unique job, rather than leaving it to river's elected
+// leader: when an instance dies, the others go on scheduling at once,
+// instead of after the leader's lease runs out (15 seconds, a long time
+// on a test's accelerated clock).
 package jobs
 
 import (
@@ -23,6 +29,7 @@ import (
 	"github.com/riverqueue/river/riverdriver/riversqlite"
 	"github.com/riverqueue/river/rivermigrate"
 	"github.com/riverqueue/river/rivertype"
+	"github.com/wardsec/ward/clock"
 	"github.com/wardsec/ward/store"
 )
 
@@ -34,6 +41,8 @@ type Config struct {
 	// when zero. SQLite has no LISTEN, so there polling is the only way a
 	// job inserted by the schedule is noticed. Tests shorten it.
 	PollInterval time.Duration
+	// Clock decides the instants of the schedules; the system's when nil.
+	Clock clock.Clock
 }
 
 // Periodic is a job that runs at the instants of a schedule.
@@ -45,10 +54,11 @@ type Periodic struct {
 	// argument. It must be a fixed grid, the same whichever process or
 	// instant asks (Daily, Interval), because an occurrence is unique by
 	// its name and instant: two instances agree on what to skip only if
-	// they agree on the instants.
+	// they agree on the instants. Instants are the Config's Clock's.
 	Every func(after time.Time) time.Time
 	// Run does the work of the occurrence scheduled at at. It may run
-	// late (after a restart or leader change) but runs once per instant
+	// late (when the workers are busy, or after a restart) but runs once
+	// per instant
 	// unless it fails: a failed occurrence is tried again, at most
 	// maxAttempts times in all, so Run should be idempotent.
 	Run func(ctx context.Context, at time.Time) error
@@ -122,33 +132,11 @@ func (w *occurrenceWorker) Work(ctx context.Context, job *river.Job[occurrenceAr
 	return nil
 }
 
-// schedule is a Periodic's schedule as river wants it. River's constructor
-// is not told which instant it runs for, so the schedule remembers the
-// instant it last gave: river's enqueuer asks for the next instant, waits
-// for it, calls the constructor, then asks again, all on one goroutine.
-type schedule struct {
-	every func(time.Time) time.Time
-	mu    sync.Mutex
-	next  time.Time
-}
-
-func (s *schedule) Next(after time.Time) time.Time {
-	t := s.every(after)
-	s.mu.Lock()
-	s.next = t
-	s.mu.Unlock()
-	return t
-}
-
-func (s *schedule) due() time.Time {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.next
-}
-
 // Runner is a started river client. Stop it before closing the store.
 type Runner struct {
 	client    interface{ Stop(context.Context) error }
+	schedules sync.WaitGroup
+	stopPlan  context.CancelFunc
 	cancel    func(context.Context) error // river's StopAndCancel
 	insert    func(context.Context, river.JobArgs, *river.InsertOpts) (*rivertype.JobInsertResult, error)
 	subscribe func(...river.EventKind) (<-chan *river.Event, func())
@@ -261,6 +249,9 @@ func Start(ctx context.Context, cfg Config, periodic []Periodic) (*Runner, error
 	if cfg.PollInterval <= 0 {
 		cfg.PollInterval = time.Second
 	}
+	if cfg.Clock == nil {
+		cfg.Clock = clock.System{}
+	}
 	seen := map[string]bool{}
 	for _, p := range periodic {
 		if !validName.MatchString(p.Name) || seen[p.Name] || p.Every == nil || p.Run == nil {
@@ -299,20 +290,13 @@ func start[TTx any](ctx context.Context, driver riverdriver.Driver[TTx], cfg Con
 	if err := river.AddWorkerSafely(workers, worker); err != nil {
 		return nil, fmt.Errorf("jobs: %w", err)
 	}
-	var scheduled []*river.PeriodicJob
 	for _, p := range periodic {
 		worker.runs[p.Name] = p.Run
-		s := &schedule{every: p.Every}
-		name := p.Name
-		scheduled = append(scheduled, river.NewPeriodicJob(s, func() (river.JobArgs, *river.InsertOpts) {
-			return occurrenceArgs{Name: name, At: s.due()}, nil
-		}, nil))
 	}
 	client, err := river.NewClient(driver, &river.Config{
 		Logger:            cfg.Logger,
 		Queues:            map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: 4}},
 		Workers:           workers,
-		PeriodicJobs:      scheduled,
 		FetchPollInterval: cfg.PollInterval,
 		FetchCooldown:     min(cfg.PollInterval, 100*time.Millisecond),
 	})
@@ -322,7 +306,38 @@ func start[TTx any](ctx context.Context, driver riverdriver.Driver[TTx], cfg Con
 	if err := client.Start(context.WithoutCancel(ctx)); err != nil {
 		return nil, fmt.Errorf("jobs: start river: %w", err)
 	}
-	return &Runner{client: client, cancel: client.StopAndCancel, insert: client.Insert, subscribe: client.Subscribe, close: func() {}}, nil
+	r := &Runner{client: client, cancel: client.StopAndCancel, insert: client.Insert, subscribe: client.Subscribe, close: func() {}}
+	plan, stop := context.WithCancel(context.WithoutCancel(ctx))
+	r.stopPlan = stop
+	for _, p := range periodic {
+		r.schedules.Go(func() { r.plan(plan, p, cfg.Clock, cfg.Logger) })
+	}
+	return r, nil
+}
+
+// plan inserts each occurrence of p when its instant comes, until ctx
+// ends. Instants before the runner started are not inserted. One this
+// instance was too busy to insert on time is inserted late; of several,
+// only the latest, since every job here works from the state in the
+// database rather than from what happened since its last run, so one
+// late run catches up.
+func (r *Runner) plan(ctx context.Context, p Periodic, c clock.Clock, logger *slog.Logger) {
+	at := p.Every(c.Now())
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(c.Until(at)):
+		}
+		// The insert is unique by name and instant: of the instances that
+		// insert it, one does, and the others are told it is a duplicate.
+		if _, err := r.insert(ctx, occurrenceArgs{Name: p.Name, At: at}, nil); err != nil && ctx.Err() == nil {
+			logger.Error("schedule a periodic job", "job", p.Name, "at", at, "err", err)
+		}
+		now := c.Now()
+		for at = p.Every(at); !p.Every(at).After(now); at = p.Every(at) {
+		}
+	}
 }
 
 // Stop stops taking new jobs and waits for running ones to finish. When ctx
@@ -330,6 +345,8 @@ func start[TTx any](ctx context.Context, driver riverdriver.Driver[TTx], cfg Con
 // more for them, then returns ctx's error.
 func (r *Runner) Stop(ctx context.Context) error {
 	defer r.close()
+	r.stopPlan()
+	r.schedules.Wait()
 	err := r.client.Stop(ctx)
 	if err == nil {
 		return nil

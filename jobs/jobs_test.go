@@ -6,12 +6,15 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // the "pgx" driver for the test schema
 	"github.com/riverqueue/river"
+	"github.com/wardsec/ward/clock"
 	"github.com/wardsec/ward/holiday"
 	"github.com/wardsec/ward/store"
 	"github.com/wardsec/ward/wardtest"
@@ -97,8 +100,6 @@ func TestPeriodicRunsOnSchedule(t *testing.T) {
 		got := newRuns()
 		begun := time.Now()
 		r := startRunner(t, db, Periodic{Name: "tick", Every: Interval(every), Run: got.run})
-		// River elects a leader before it schedules, which takes a second
-		// or two.
 		first := got.wait(t, 8*time.Second)
 		second := got.wait(t, 2*time.Second)
 		for _, at := range []time.Time{first, second} {
@@ -111,6 +112,49 @@ func TestPeriodicRunsOnSchedule(t *testing.T) {
 		}
 		if err := r.Stop(context.Background()); err != nil {
 			t.Fatal(err)
+		}
+	})
+}
+
+func TestPeriodicOnAScaledClock(t *testing.T) {
+	eachDB(t, func(t *testing.T, dsn string) {
+		// An hour of the clock every 100 ms, and on PostgreSQL two
+		// instances scheduling (ward serves a SQLite file from one):
+		// each hour runs at most once. (An hour may be skipped: an
+		// instance busier than an hour of this clock, 100 ms, inserts only
+		// the latest of the instants it missed.)
+		stores := []*store.DB{openStore(t, dsn)}
+		if !strings.HasPrefix(dsn, "sqlite:") {
+			stores = append(stores, openStore(t, dsn))
+		}
+		for _, db := range stores {
+			if err := Migrate(context.Background(), db, nil); err != nil {
+				t.Fatal(err)
+			}
+		}
+		c := clock.Scaled{Start: time.Date(2027, 2, 1, 0, 0, 0, 0, time.UTC), Epoch: time.Now(), Rate: 36000}
+		got := newRuns()
+		for _, db := range stores {
+			logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+			r, err := Start(context.Background(), Config{Store: db, Logger: logger, PollInterval: 20 * time.Millisecond, Clock: c},
+				[]Periodic{{Name: "hourly", Every: Interval(time.Hour), Run: got.run}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { _ = r.Stop(context.Background()) })
+		}
+		var ats []time.Time
+		for range 6 {
+			ats = append(ats, got.wait(t, 8*time.Second))
+		}
+		slices.SortFunc(ats, time.Time.Compare)
+		for i := 1; i < len(ats); i++ {
+			if !ats[i].After(ats[i-1]) || !ats[i].Equal(ats[i].Truncate(time.Hour)) {
+				t.Fatalf("ran for %v: want whole hours of the clock, once each", ats)
+			}
+		}
+		if ats[0].Before(c.Start) {
+			t.Errorf("first run for %v, before the clock's start %v", ats[0], c.Start)
 		}
 	})
 }
