@@ -13,6 +13,10 @@ type TeamSpec struct {
 	Rotations []RotationSpec
 	Tiers     []TierSpec
 	Reminders *RemindersSpec // nil keeps the current reminders
+	// Channels are the team's notification channels: when not nil, all
+	// of them, so a channel left out is removed (a channel has no history
+	// to keep, and a stale webhook is a leak). Nil keeps the current ones.
+	Channels []NotifyChannel
 }
 
 // TierSpec declares a severity tier: the bounty a report of each CVSS

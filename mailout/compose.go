@@ -54,7 +54,12 @@ type Reply struct {
 	// with a null envelope sender (see EnvelopeFrom). The caller chooses
 	// the recipient.
 	Auto bool
-	Date time.Time
+	// Notice marks a notification to a member, not a reply: the subject
+	// is sent as given, with Auto-Submitted: auto-generated (RFC 3834
+	// §5), so that nobody's client answers it; send it with EnvelopeFrom
+	// too.
+	Notice bool
+	Date   time.Time
 }
 
 // MaxReferences caps the References header: enough to thread a long
@@ -107,15 +112,23 @@ func Compose(cfg Config, r Reply, random io.Reader) (raw []byte, messageID strin
 	m.ToMailAddress(to...)
 	m.SetMessageIDWithValue(messageID)
 	m.SetDateWithValue(r.Date)
-	setSubject(m, replySubject(r.Subject))
+	if r.Notice {
+		setSubject(m, strings.TrimSpace(oneLine(strings.ToValidUTF8(r.Subject, "\uFFFD"))))
+	} else {
+		setSubject(m, replySubject(r.Subject))
+	}
 	if validMsgID(r.InReplyTo) {
 		m.SetGenHeader(gomail.HeaderInReplyTo, "<"+r.InReplyTo+">")
 	}
 	if refs := references(r.References); refs != "" {
 		m.SetGenHeader(gomail.HeaderReferences, refs)
 	}
-	if r.Auto {
+	switch {
+	case r.Auto:
 		m.SetGenHeader(headerAutoSubmitted, "auto-replied")
+		m.SetGenHeader(gomail.HeaderXAutoResponseSuppress, "All")
+	case r.Notice:
+		m.SetGenHeader(headerAutoSubmitted, "auto-generated")
 		m.SetGenHeader(gomail.HeaderXAutoResponseSuppress, "All")
 	}
 	// Every line break goes out as CRLF. A lone CR is made LF first:

@@ -166,6 +166,15 @@ func TestCompose(t *testing.T) {
 			},
 		},
 		{
+			"a notice keeps its subject",
+			func(r *Reply) { r.Notice, r.Subject, r.InReplyTo, r.References = true, "[ward] #12 critical: ping", "", nil },
+			func(c *composed) {
+				c.Subject, c.InReplyTo, c.References = "[ward] #12 critical: ping", nil, nil
+				c.Fields["Auto-Submitted"] = "auto-generated"
+				c.Fields["X-Auto-Response-Suppress"] = "All"
+			},
+		},
+		{
 			"references capped at the last 20",
 			func(r *Reply) { r.References = manyRefs },
 			func(c *composed) { c.References = last20 },

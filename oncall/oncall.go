@@ -298,3 +298,25 @@ func (s *Service) Works(ctx context.Context, name, email string) (bool, error) {
 	}
 	return false, nil
 }
+
+// NextWorking returns the first instant at or after t inside the member's
+// own working hours (their zone, work hours and public holidays) and not
+// on their time off, whatever rotation they are on; false when there is
+// none within about a year. It is when a notification that is not urgent
+// reaches them.
+func (s *Service) NextWorking(ctx context.Context, m *ward.Member, t time.Time) (time.Time, bool, error) {
+	offs, err := s.store.FindTimeOff(ctx, m.Email)
+	if err != nil {
+		return time.Time{}, false, err
+	}
+	ranges := make([]rotation.Range, 0, len(offs))
+	for _, o := range offs {
+		ranges = append(ranges, rotation.Range{Start: o.Start, End: o.End})
+	}
+	p, err := s.person(*m, ranges)
+	if err != nil {
+		return time.Time{}, false, err
+	}
+	at, ok := p.NextWorking(t)
+	return at, ok, nil
+}

@@ -67,6 +67,13 @@ func (r *Rotation) NextOnDuty(member string, t time.Time) (time.Time, bool) {
 	if !r.cfg.BusinessHoursOnly {
 		return p.leaveEnd(t), true
 	}
+	return p.NextWorking(t)
+}
+
+// NextWorking returns the first instant at or after t inside the person's
+// working hours, not on one of their public holidays nor on time off, or
+// false if there is none within about a year.
+func (p *Person) NextWorking(t time.Time) (time.Time, bool) {
 	local := t.In(p.Location)
 	for i := 0; i < horizon; i++ {
 		day := time.Date(local.Year(), local.Month(), local.Day()+i, 12, 0, 0, 0, p.Location)

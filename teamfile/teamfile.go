@@ -31,6 +31,19 @@
 //	    high: 7d                  # 1mo calendar months, or never; a rating left
 //	    medium: 1mo               # out keeps its current threshold (by default
 //	    low: never                # these four, and none: never)
+//	notifications:
+//	  channels:                   # all of the team's; one left out is removed
+//	    - name: security-slack    # required; [a-z0-9-]
+//	      kind: slack             # slack or webhook
+//	      url_env: WARD_SLACK_WEBHOOK   # an incoming webhook's URL, from the environment
+//	      kinds: [new_report, ping, digest]   # what it gets; all when left out
+//	    - name: siem
+//	      kind: webhook           # POSTs JSON signed with HMAC-SHA256
+//	      url: https://siem.example.org/hooks/ward
+//	      secret_env: WARD_SIEM_SECRET  # or secret_file: /run/secrets/siem
+//
+// Secrets are never in the file: it names the environment variables or
+// files that hold them (url_env, token_env, secret_env, secret_file).
 //
 // A key left out keeps the member's, rotation's or tier's current value, or
 // takes the default for a new one; that is why every field but the email
@@ -62,8 +75,10 @@ import (
 const maxErrors = 20
 
 var (
-	topKeys      = []string{"members", "rotations", "tiers", "reminders"}
+	topKeys      = []string{"members", "rotations", "tiers", "reminders", "notifications"}
 	reminderKeys = []string{"stale"}
+	notifyKeys   = []string{"channels"}
+	channelKeys  = []string{"name", "kind", "url", "url_env", "secret_env", "secret_file", "token_env", "channel", "kinds"}
 	memberKeys   = []string{"email", "name", "role", "timezone", "workhours", "holidays", "disabled"}
 	rotationKeys = []string{"name", "members", "shift", "handoff", "start", "business_hours_only"}
 	tierKeys     = []string{"name", "description", "currency", "bounties"}
@@ -282,9 +297,84 @@ func (p *parser) team(n *yaml.Node) ward.TeamSpec {
 			spec.Tiers = p.tiers(v, key)
 		case "reminders":
 			spec.Reminders = p.reminders(v, key)
+		case "notifications":
+			spec.Channels = p.notifications(v, key)
 		}
 	})
 	return spec
+}
+
+// notifications returns the team's channels, never nil when the key has
+// a channels list (an empty one removes them all), nil when it has none.
+func (p *parser) notifications(n *yaml.Node, path string) []ward.NotifyChannel {
+	n = p.resolve(n, path)
+	if n == nil || n.Kind == yaml.ScalarNode && n.Tag == "!!null" {
+		return nil
+	}
+	if n.Kind != yaml.MappingNode {
+		p.errorf(n.Line, path, "want a mapping with the keys %s, got %s", strings.Join(notifyKeys, ", "), describe(n))
+		return nil
+	}
+	var channels []ward.NotifyChannel
+	p.mapping(n, path, notifyKeys, func(_ string, v *yaml.Node) {
+		names := map[string]int{}
+		channels = entries(p, v, path+".channels", "channels", func(e *yaml.Node, cpath string) ward.NotifyChannel {
+			return p.channel(e, cpath, names)
+		})
+		if channels == nil {
+			channels = []ward.NotifyChannel{}
+		}
+	})
+	return channels
+}
+
+// channel returns one channel; when it has errors, they are reported and
+// the channel is incomplete.
+func (p *parser) channel(n *yaml.Node, path string, names map[string]int) ward.NotifyChannel {
+	var c ward.NotifyChannel
+	if n = p.entry(n, path, channelKeys); n == nil {
+		return c
+	}
+	fields := map[string]*string{"kind": &c.Kind, "url": &c.URL, "url_env": &c.URLEnv, "secret_env": &c.SecretEnv,
+		"secret_file": &c.SecretFile, "token_env": &c.TokenEnv, "channel": &c.Channel}
+	p.mapping(n, path, channelKeys, func(key string, v *yaml.Node) {
+		fpath := path + "." + key
+		switch key {
+		case "name":
+			c.Name = p.uniqueName(v, fpath, "channel", names)
+		case "kinds":
+			c.Kinds = p.strings(v, fpath)
+		default:
+			if value, ok := p.str(v, fpath); ok {
+				*fields[key] = value
+			}
+		}
+	})
+	if err := c.Validate(); err != nil && c.Name != "" {
+		p.errorf(n.Line, path, "%s", checkerMessage(err))
+	} else if c.Name == "" {
+		p.errorf(n.Line, path, "name is required: it says which channel this is")
+	}
+	return c
+}
+
+// strings returns a list of non-empty strings.
+func (p *parser) strings(n *yaml.Node, path string) []string {
+	n = p.resolve(n, path)
+	if n == nil {
+		return nil
+	}
+	if n.Kind != yaml.SequenceNode {
+		p.errorf(n.Line, path, "want a list of words, got %s", describe(n))
+		return nil
+	}
+	var out []string
+	for i, item := range n.Content {
+		if value, ok := p.str(item, fmt.Sprintf("%s[%d]", path, i)); ok && value != "" {
+			out = append(out, value)
+		}
+	}
+	return out
 }
 
 func (p *parser) members(n *yaml.Node, path string) []ward.MemberSpec {

@@ -1,0 +1,289 @@
+package notify
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/wardsec/ward"
+	"github.com/wardsec/ward/clock"
+)
+
+// Store is what the service needs of the store.
+type Store interface {
+	ward.DispatchService
+	FindMembers(ctx context.Context, filter ward.MemberFilter) ([]*ward.Member, error)
+}
+
+// Sender sends one dispatch on its channel. An error with a method
+// Permanent() bool answering true is not retried; one with a method
+// RetryAfter() time.Duration answering more than zero is retried no
+// sooner.
+type Sender interface {
+	Send(ctx context.Context, d *ward.Dispatch) error
+}
+
+// Config is what the service needs from outside.
+type Config struct {
+	Store Store
+	// Senders by channel (ward.ChannelEmail, …). A dispatch on a channel
+	// without one fails for good, saying so.
+	Senders map[string]Sender
+	// NextWorking returns when the member next works at or after t (see
+	// oncall.Service.NextWorking).
+	NextWorking func(ctx context.Context, m *ward.Member, t time.Time) (time.Time, bool, error)
+	Clock       clock.Clock // the team's clock, for when dispatches are due; the system's when nil
+	BaseURL     string      // where the desk is, for links
+	Logger      *slog.Logger
+	// Timeout bounds one send, so that a receiver that hangs holds one
+	// of the Parallel slots for that long and no longer; 15 s when 0.
+	Timeout time.Duration
+	// Parallel is how many sends run at once; 8 when 0.
+	Parallel int
+	// Lease is how long a claimed dispatch is this instance's: longer than
+	// Timeout, short enough that another instance soon takes over what a
+	// dead one held; 2 minutes when 0.
+	Lease time.Duration
+	// Poll is how often the outbox is looked at without a poke; 5 s when 0.
+	Poll time.Duration
+}
+
+// Service fans notifications out and sends dispatches.
+type Service struct {
+	cfg  Config
+	poke chan struct{}
+}
+
+// New returns a service; Run starts its worker.
+func New(cfg Config) *Service {
+	if cfg.Clock == nil {
+		cfg.Clock = clock.System{}
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if cfg.Timeout <= 0 {
+		cfg.Timeout = 15 * time.Second
+	}
+	if cfg.Parallel <= 0 {
+		cfg.Parallel = 8
+	}
+	if cfg.Lease <= 0 {
+		cfg.Lease = 2 * time.Minute
+	}
+	if cfg.Poll <= 0 {
+		cfg.Poll = 5 * time.Second
+	}
+	return &Service{cfg: cfg, poke: make(chan struct{}, 1)}
+}
+
+// Poke makes the worker look at the outbox now rather than at its next poll.
+func (s *Service) Poke() {
+	select {
+	case s.poke <- struct{}{}:
+	default:
+	}
+}
+
+// Run fans out and sends until ctx ends.
+func (s *Service) Run(ctx context.Context) {
+	t := time.NewTicker(s.cfg.Poll)
+	defer t.Stop()
+	for {
+		if _, err := s.FanOut(ctx); err != nil && ctx.Err() == nil {
+			s.cfg.Logger.Error("fan out notifications", "err", err)
+		}
+		if _, err := s.SendDue(ctx); err != nil && ctx.Err() == nil {
+			s.cfg.Logger.Error("send notifications", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		case <-s.poke:
+		}
+	}
+}
+
+// fanOutPage is how many notifications FanOut reads at a time.
+const fanOutPage = 200
+
+// FanOut turns every pending notification into its dispatches and returns
+// how many notifications it fanned out.
+func (s *Service) FanOut(ctx context.Context) (int, error) {
+	total := 0
+	for {
+		pending, err := s.cfg.Store.PendingNotifications(ctx, fanOutPage)
+		if err != nil || len(pending) == 0 {
+			return total, err
+		}
+		members, prefs, channels, err := s.load(ctx)
+		if err != nil {
+			return total, err
+		}
+		var ids []int64
+		var ds []*ward.Dispatch
+		for _, n := range pending {
+			to, err := s.recipient(ctx, n, members, prefs)
+			if err != nil {
+				return total, err
+			}
+			ids = append(ids, n.ID)
+			ds = append(ds, Plan(n, to, channels, s.cfg.BaseURL)...)
+		}
+		if err := s.cfg.Store.FanOut(ctx, ids, ds); err != nil {
+			return total, err
+		}
+		total += len(pending)
+		if len(pending) < fanOutPage {
+			return total, nil
+		}
+	}
+}
+
+func (s *Service) load(ctx context.Context) (map[string]*ward.Member, map[string]ward.NotifyPrefs, []ward.NotifyChannel, error) {
+	all, err := s.cfg.Store.FindMembers(ctx, ward.MemberFilter{})
+	if err != nil {
+		return nil, nil, nil, fmt.Errorf("fan out: members: %w", err)
+	}
+	members := map[string]*ward.Member{}
+	for _, m := range all {
+		members[m.Email] = m
+	}
+	prefs, err := s.cfg.Store.NotifyPrefs(ctx)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	channels, err := s.cfg.Store.NotifyChannels(ctx)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	return members, prefs, channels, nil
+}
+
+func (s *Service) recipient(ctx context.Context, n *ward.PendingNotification, members map[string]*ward.Member, prefs map[string]ward.NotifyPrefs) (Recipient, error) {
+	m := members[n.Member] // FindMembers leaves the disabled out
+	if m == nil {
+		return Recipient{}, nil
+	}
+	to := Recipient{Active: true, Prefs: ward.DefaultNotifyPrefs(m.Email)}
+	if p, ok := prefs[m.Email]; ok {
+		to.Prefs = p
+	}
+	if s.cfg.NextWorking != nil {
+		at, ok, err := s.cfg.NextWorking(ctx, m, n.CreatedAt)
+		if err != nil {
+			return Recipient{}, fmt.Errorf("fan out notification %d: when %s works next: %w", n.ID, m.Email, err)
+		}
+		if ok {
+			to.NextWorking = at
+		}
+	}
+	return to, nil
+}
+
+// The pace of retries: doubling from firstRetry to lastRetry, and given up
+// after maxAttempts (about a day).
+const (
+	firstRetry  = 15 * time.Second
+	lastRetry   = time.Hour
+	maxAttempts = 30
+	claimBatch  = 50
+)
+
+// Backoff is how long to wait after the attempts-th failure.
+func Backoff(attempts int) time.Duration {
+	d := firstRetry
+	for i := 1; i < attempts && d < lastRetry; i++ {
+		d *= 2
+	}
+	return min(d, lastRetry)
+}
+
+// SendDue sends the dispatches due now, Parallel at a time, and returns
+// how many it sent.
+func (s *Service) SendDue(ctx context.Context) (int, error) {
+	sent := 0
+	for {
+		due, err := s.cfg.Store.ClaimDispatches(ctx, s.cfg.Clock.Now(), time.Now(), s.cfg.Lease, claimBatch)
+		if err != nil || len(due) == 0 {
+			return sent, err
+		}
+		var mu sync.Mutex
+		var errs []error
+		var wg sync.WaitGroup
+		slots := make(chan struct{}, s.cfg.Parallel)
+		for _, d := range due {
+			slots <- struct{}{}
+			wg.Go(func() {
+				defer func() { <-slots }()
+				ok, err := s.send(ctx, d)
+				mu.Lock()
+				defer mu.Unlock()
+				if ok {
+					sent++
+				}
+				if err != nil {
+					errs = append(errs, err)
+				}
+			})
+		}
+		wg.Wait()
+		if err := errors.Join(errs...); err != nil || len(due) < claimBatch {
+			return sent, err
+		}
+	}
+}
+
+// send sends one dispatch and records what happened; the error is the
+// store's, a failed send being recorded rather than returned.
+func (s *Service) send(ctx context.Context, d *ward.Dispatch) (bool, error) {
+	sender := s.cfg.Senders[d.Channel]
+	var err error
+	if sender == nil {
+		err = permanentError{fmt.Errorf("no %s is configured for ward serve", channelNames[d.Channel])}
+	} else {
+		sctx, cancel := context.WithTimeout(ctx, s.cfg.Timeout)
+		err = sender.Send(sctx, d)
+		cancel()
+	}
+	if err == nil {
+		return true, s.cfg.Store.MarkDispatched(context.WithoutCancel(ctx), d.ID)
+	}
+	if ctx.Err() != nil {
+		return false, nil // shutting down: the lease runs out and the dispatch goes again
+	}
+	retry := time.Time{}
+	if attempts := d.Attempts + 1; !isPermanent(err) && attempts < maxAttempts {
+		wait := Backoff(attempts)
+		var ra interface{ RetryAfter() time.Duration }
+		if errors.As(err, &ra) && ra.RetryAfter() > wait {
+			wait = min(ra.RetryAfter(), 6*time.Hour)
+		}
+		retry = time.Now().Add(wait)
+	}
+	// The reason is kept and shown to the team; senders keep payloads and
+	// secrets out of their errors.
+	s.cfg.Logger.Warn("notification not sent", "dispatch", d.ID, "channel", d.Channel, "target", d.Target, "attempt", d.Attempts+1, "retry", !retry.IsZero(), "err", err)
+	return false, s.cfg.Store.MarkDispatchFailed(context.WithoutCancel(ctx), d.ID, err.Error(), retry)
+}
+
+var channelNames = map[string]string{
+	ward.ChannelEmail:   "mail server (--smtp-url)",
+	ward.ChannelSlack:   "Slack",
+	ward.ChannelWebhook: "webhook sender",
+}
+
+type permanentError struct{ error }
+
+func (permanentError) Permanent() bool { return true }
+
+func (e permanentError) Unwrap() error { return e.error }
+
+func isPermanent(err error) bool {
+	var p interface{ Permanent() bool }
+	return errors.As(err, &p) && p.Permanent()
+}

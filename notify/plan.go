@@ -1,0 +1,171 @@
+// Package notify sends what ward tells people: each notification (an
+// outbox row written with its timeline event) is fanned out into
+// dispatches, one per channel (email, Slack, the team's webhooks), which
+// a worker sends, retries with back-off and records. Every step is a row
+// in the database, so a restart loses nothing; a dispatch's key makes it
+// once, so several instances fanning out and sending at once send each
+// once. Sending is at least once: a process killed after the receiver
+// took a message and before ward recorded it sends it again, under the
+// same key (a webhook's Ward-Delivery header), so receivers can drop the
+// repeat.
+//
+// A dispatch to a member waits for the member's next working hour unless
+// it is urgent (a new critical report) or the member asked for any hour.
+package notify
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/wardsec/ward"
+)
+
+// Kinds of dispatch that are not a timeline action.
+const (
+	KindNewReport = "new_report" // a report arrived; the on-call is told
+	KindDigest    = "digest"     // the daily triage digest
+	KindBrief     = "brief"      // the start-of-shift brief
+)
+
+// Urgent reports whether a notification may not wait for working hours:
+// a new critical report.
+func Urgent(n *ward.PendingNotification) bool {
+	return (n.Kind == KindNewReport || n.Action == "create") && strings.EqualFold(n.Rating, "critical")
+}
+
+// Recipient is what Plan needs of the member a notification is for.
+type Recipient struct {
+	Prefs ward.NotifyPrefs
+	// NextWorking is the first instant at or after the notification at
+	// which the member works; zero for none within a year, or for a
+	// member ward no longer has, who is sent nothing.
+	NextWorking time.Time
+	Active      bool // a member, not disabled
+}
+
+// Plan returns the dispatches of one notification: to the member, on the
+// channels of their preferences, at their next working hour unless it is
+// urgent; and to each team channel that wants its kind, at once. A Slack
+// direct message needs a team Slack channel with a bot token (dmVia).
+// Team channels are told the report's number, rating and state but not
+// its title: a channel may reach people who may not read the report.
+func Plan(n *ward.PendingNotification, to Recipient, channels []ward.NotifyChannel, baseURL string) []*ward.Dispatch {
+	urgent := Urgent(n)
+	link := fmt.Sprintf("%s/desk/reports/%d", strings.TrimRight(baseURL, "/"), n.Report)
+	var out []*ward.Dispatch
+	base := func(channel, target, member string) *ward.Dispatch {
+		return &ward.Dispatch{Channel: channel, Target: target, Member: member, Kind: n.Kind, Report: n.Report,
+			Notification: n.ID, Urgent: urgent, DueAt: n.CreatedAt}
+	}
+	if to.Active {
+		due := n.CreatedAt
+		if !urgent && !to.Prefs.AnyHour && !to.NextWorking.IsZero() {
+			due = to.NextWorking
+		}
+		subject := fmt.Sprintf("[ward] #%d %s: %s", n.Report, what(n), oneLine(n.Title))
+		body := fmt.Sprintf("%s\n\nReport #%d, %s, %s: %s\n%s\n", sentence(n), n.Report, ratingText(n.Rating), n.State, oneLine(n.Title), link)
+		if to.Prefs.Email {
+			d := base(ward.ChannelEmail, n.Member, n.Member)
+			d.Key, d.Subject, d.Body, d.DueAt = fmt.Sprintf("n:%d:email", n.ID), subject, body, due
+			out = append(out, d)
+		}
+		if via := dmVia(channels); to.Prefs.Slack != "" && via != "" {
+			d := base(ward.ChannelSlack, to.Prefs.Slack, n.Member)
+			d.Key, d.Subject, d.Body, d.DueAt = fmt.Sprintf("n:%d:slack", n.ID), subject, body, due
+			out = append(out, d)
+		}
+	}
+	for _, c := range channels {
+		if !c.Wants(n.Kind) {
+			continue
+		}
+		d := base(c.Kind, c.Name, "")
+		d.Key = fmt.Sprintf("n:%d:channel:%s", n.ID, c.Name)
+		d.Subject = fmt.Sprintf("[ward] #%d %s", n.Report, what(n))
+		d.Body = d.Subject + " (" + ratingText(n.Rating) + ", " + n.State + ")\n" + link
+		if c.Kind == ward.ChannelWebhook {
+			d.Body = webhookPayload(d, n, link)
+		}
+		out = append(out, d)
+	}
+	return out
+}
+
+// dmVia is the team Slack channel whose bot token sends direct messages:
+// the first with one.
+func dmVia(channels []ward.NotifyChannel) string {
+	for _, c := range channels {
+		if c.Kind == ward.ChannelSlack && c.TokenEnv != "" {
+			return c.Name
+		}
+	}
+	return ""
+}
+
+// Payload is the JSON body of a webhook dispatch.
+type Payload struct {
+	ID       string         `json:"id"`   // the dispatch's key: the same on every retry
+	Kind     string         `json:"kind"` // a timeline action (ping, handoff_request…), new_report, digest or brief
+	Member   string         `json:"member,omitempty"`
+	Report   *PayloadReport `json:"report,omitempty"`
+	Event    int64          `json:"event,omitempty"`
+	Text     string         `json:"text"`
+	Urgent   bool           `json:"urgent"`
+	Occurred time.Time      `json:"occurred_at"`
+}
+
+// PayloadReport is what a webhook is told of a report: no title nor text.
+type PayloadReport struct {
+	ID     int64  `json:"id"`
+	Rating string `json:"rating,omitempty"`
+	State  string `json:"state"`
+	URL    string `json:"url"`
+}
+
+func webhookPayload(d *ward.Dispatch, n *ward.PendingNotification, link string) string {
+	b, _ := json.Marshal(Payload{ID: d.Key, Kind: n.Kind, Member: n.Member, Event: n.Event, Text: d.Subject, Urgent: d.Urgent,
+		Occurred: n.CreatedAt, Report: &PayloadReport{ID: n.Report, Rating: strings.ToLower(n.Rating), State: n.State, URL: link}})
+	return string(b)
+}
+
+// what names the notification in a few words.
+func what(n *ward.PendingNotification) string {
+	if w, ok := kindWords[n.Kind]; ok {
+		return w
+	}
+	return strings.ReplaceAll(n.Kind, "_", " ")
+}
+
+var kindWords = map[string]string{
+	KindNewReport:      "new report",
+	"ping":             "no update lately",
+	"handoff_request":  "incident command handed to you",
+	"handoff_accept":   "handoff accepted",
+	"handoff_decline":  "handoff declined",
+	"handoff_cancel":   "handoff cancelled",
+	"handoff_reminder": "handoff still waiting for you",
+	"window_ended":     "the reporter's disclosure month has ended",
+	"comment":          "new comment",
+	"answer":           "the reporter answered",
+}
+
+// sentence is the first line of a member's message.
+func sentence(n *ward.PendingNotification) string {
+	w := what(n)
+	return strings.ToUpper(w[:1]) + w[1:] + "."
+}
+
+func ratingText(r string) string {
+	if r == "" {
+		return "unrated"
+	}
+	return strings.ToLower(r)
+}
+
+// oneLine keeps a title that someone outside wrote from starting lines or
+// headers of its own.
+func oneLine(s string) string {
+	return strings.Join(strings.Fields(s), " ")
+}

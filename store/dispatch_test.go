@@ -1,0 +1,177 @@
+package store
+
+import (
+	"testing"
+	"time"
+
+	"github.com/wardsec/ward"
+)
+
+func TestDispatches(t *testing.T) {
+	eachDB(t, func(t *testing.T, db testDB) {
+		ctx := ctxAs(ward.Actor{Kind: ward.ActorMember, Email: "rita@example.org", Role: ward.RoleAdmin})
+		if err := db.CreateMember(ctx, &ward.Member{Email: "rob@example.org", Name: "Rob"}); err != nil {
+			t.Fatal(err)
+		}
+		r := ward.Report{Title: "Kubelet log injection", Source: ward.SourceAPI}
+		if _, err := db.CreateReport(ctx, &r); err != nil {
+			t.Fatal(err)
+		}
+		stored, _ := db.FindReportByID(ctx, r.ID)
+		stored.Commander = "rob@example.org"
+		if err := db.UpdateReport(ctx, stored, stored.Version, &ward.TimelineEvent{Action: "ping", FromState: "new", ToState: "new",
+			Visibility: "team", Comment: "ping", Notify: []string{"rob@example.org"}}); err != nil {
+			t.Fatal(err)
+		}
+
+		pending, err := db.PendingNotifications(ctx, 10)
+		if err != nil || len(pending) != 1 {
+			t.Fatalf("pending = %+v, %v; want the ping's notification", pending, err)
+		}
+		n := pending[0]
+		if n.Member != "rob@example.org" || n.Title != r.Title || n.Action != "ping" || n.State != "new" {
+			t.Errorf("pending = %+v", n)
+		}
+		due := db.clock.Now().Add(time.Hour)
+		ds := []*ward.Dispatch{
+			{Key: "n:1:email", Channel: ward.ChannelEmail, Target: "rob@example.org", Member: "rob@example.org", Kind: "ping", Report: r.ID, Notification: n.ID, Subject: "s", Body: "b", DueAt: due},
+			{Key: "n:1:channel:siem", Channel: ward.ChannelWebhook, Target: "siem", Kind: "ping", Report: r.ID, Notification: n.ID, Subject: "s", Body: "{}"},
+		}
+		if err := db.FanOut(ctx, []int64{n.ID}, ds); err != nil {
+			t.Fatal(err)
+		}
+		t.Run("a notification fans out once", func(t *testing.T) {
+			if again, _ := db.PendingNotifications(ctx, 10); len(again) != 0 {
+				t.Errorf("pending after fan-out = %+v", again)
+			}
+			// A second instance that read it before the first committed
+			// stores nothing twice.
+			if err := db.FanOut(ctx, []int64{n.ID}, ds); err != nil {
+				t.Fatal(err)
+			}
+			all, _ := db.FindDispatches(ctx, ward.DispatchFilter{})
+			if len(all) != 2 {
+				t.Errorf("dispatches = %d, want 2", len(all))
+			}
+			if added, err := db.QueueDispatch(ctx, &ward.Dispatch{Key: "n:1:email", Channel: ward.ChannelEmail, Target: "x", Kind: "k", Subject: "s", Body: "b"}); added || err != nil {
+				t.Errorf("queue a stored key: %v, %v; want false, nil", added, err)
+			}
+		})
+
+		machine := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+		t.Run("claims follow the team's clock for due times and the machine's for leases", func(t *testing.T) {
+			got, err := db.ClaimDispatches(ctx, db.clock.Now(), machine, time.Minute, 10)
+			if err != nil || len(got) != 1 || got[0].Channel != ward.ChannelWebhook {
+				t.Fatalf("claimed %+v, %v; want the webhook only: the email waits an hour", got, err)
+			}
+			if again, _ := db.ClaimDispatches(ctx, db.clock.Now(), machine.Add(30*time.Second), time.Minute, 10); len(again) != 0 {
+				t.Errorf("claimed while leased: %+v", again)
+			}
+			// The lease runs out: the worker that held it is gone.
+			expired, _ := db.ClaimDispatches(ctx, db.clock.Now(), machine.Add(time.Minute), time.Minute, 10)
+			if len(expired) != 1 {
+				t.Fatalf("after the lease: %+v", expired)
+			}
+			both, _ := db.ClaimDispatches(ctx, due, machine.Add(2*time.Minute), time.Minute, 10)
+			if len(both) != 2 || both[0].Channel != ward.ChannelWebhook {
+				t.Errorf("at the email's hour: %+v, want both, the earliest due first", both)
+			}
+		})
+		t.Run("failures retry then give up; deliveries are recorded", func(t *testing.T) {
+			all, _ := db.FindDispatches(ctx, ward.DispatchFilter{})
+			webhook, email := all[0], all[1]
+			if webhook.Channel != ward.ChannelWebhook {
+				webhook, email = email, webhook
+			}
+			if err := db.MarkDispatchFailed(ctx, webhook.ID, "503 Service Unavailable", machine.Add(time.Hour)); err != nil {
+				t.Fatal(err)
+			}
+			if got, _ := db.ClaimDispatches(ctx, due, machine.Add(59*time.Minute), time.Minute, 10); len(got) != 1 || got[0].ID != email.ID {
+				t.Errorf("before the retry: %+v, want the email only", got)
+			}
+			if err := db.MarkDispatched(ctx, email.ID); err != nil {
+				t.Fatal(err)
+			}
+			if err := db.MarkDispatchFailed(ctx, webhook.ID, "410 Gone", time.Time{}); err != nil {
+				t.Fatal(err)
+			}
+			if got, _ := db.ClaimDispatches(ctx, due.Add(24*time.Hour), machine.Add(48*time.Hour), time.Minute, 10); len(got) != 0 {
+				t.Errorf("after delivery and giving up: %+v, want none", got)
+			}
+			failed, _ := db.FindDispatches(ctx, ward.DispatchFilter{Status: "failed"})
+			if len(failed) != 1 || failed[0].Attempts != 2 || failed[0].LastError != "410 Gone" || failed[0].Status() != "failed" {
+				t.Errorf("failed = %+v", failed)
+			}
+			sent, _ := db.FindDispatches(ctx, ward.DispatchFilter{Status: "delivered", Member: "rob@example.org"})
+			if len(sent) != 1 || sent[0].Status() != "delivered" || sent[0].DeliveredAt.IsZero() {
+				t.Errorf("delivered = %+v", sent)
+			}
+			if _, err := db.FindDispatches(ctx, ward.DispatchFilter{Status: "lost"}); ward.ErrorCode(err) != ward.EINVALID {
+				t.Errorf("a status that is none: %v", err)
+			}
+			if err := db.MarkDispatched(ctx, 999); ward.ErrorCode(err) != ward.ENOTFOUND {
+				t.Errorf("mark an unknown dispatch: %v", err)
+			}
+		})
+	})
+}
+
+func TestNotifyPrefsAndChannels(t *testing.T) {
+	eachDB(t, func(t *testing.T, db testDB) {
+		ctx := ctxAs(ward.Actor{Kind: ward.ActorMember, Email: "rita@example.org", Role: ward.RoleAdmin})
+		if err := db.CreateMember(ctx, &ward.Member{Email: "rob@example.org", Name: "Rob"}); err != nil {
+			t.Fatal(err)
+		}
+		p := ward.NotifyPrefs{Member: "rob@example.org", Email: false, Slack: "U0123ABCD", AnyHour: true}
+		if err := db.SetNotifyPrefs(ctx, &p); err != nil {
+			t.Fatal(err)
+		}
+		got, err := db.NotifyPrefs(ctx)
+		if err != nil || got["rob@example.org"].Slack != "U0123ABCD" || got["rob@example.org"].Email || !got["rob@example.org"].AnyHour {
+			t.Errorf("prefs = %+v, %v", got, err)
+		}
+		if err := db.SetNotifyPrefs(ctx, &ward.NotifyPrefs{Member: "nobody@example.org", Email: true}); ward.ErrorCode(err) != ward.ENOTFOUND {
+			t.Errorf("prefs of nobody: %v", err)
+		}
+		if err := db.SetNotifyPrefs(ctx, &ward.NotifyPrefs{Member: "rob@example.org", Slack: "@rob"}); ward.ErrorCode(err) != ward.EINVALID {
+			t.Errorf("a Slack handle, not an ID: %v", err)
+		}
+
+		siem := ward.NotifyChannel{Name: "siem", Kind: ward.ChannelWebhook, URL: "https://siem.example.org/hook", SecretEnv: "WARD_SIEM_SECRET"}
+		slack := ward.NotifyChannel{Name: "sec", Kind: ward.ChannelSlack, URLEnv: "WARD_SLACK_WEBHOOK", Kinds: []string{"new_report"}}
+		apply := func(t *testing.T, channels []ward.NotifyChannel) []ward.Change {
+			t.Helper()
+			changes, err := db.ApplyTeam(ctx, ward.TeamSpec{Channels: channels}, false)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return changes
+		}
+		if c := apply(t, []ward.NotifyChannel{siem, slack}); len(c) != 2 || c[0].Action != "create" {
+			t.Errorf("changes = %+v", c)
+		}
+		if c := apply(t, []ward.NotifyChannel{siem, slack}); len(c) != 0 {
+			t.Errorf("the same again: %+v, want no change", c)
+		}
+		if c := apply(t, nil); len(c) != 0 {
+			t.Errorf("a file without notifications: %+v, want no change", c)
+		}
+		siem.URL = "https://siem.example.org/v2"
+		c := apply(t, []ward.NotifyChannel{siem})
+		if len(c) != 2 || c[0].Action != "update" || c[1].Action != "delete" || c[1].Object != "channel/sec" {
+			t.Errorf("changes = %+v, want siem updated and sec removed", c)
+		}
+		if d := c[0].Diff["url"]; d[1] != "changed" {
+			t.Errorf("the diff of a URL shows %v, want no value: a URL may hold a token", d)
+		}
+		stored, _ := db.NotifyChannels(ctx)
+		if len(stored) != 1 || stored[0].URL != siem.URL {
+			t.Errorf("stored = %+v", stored)
+		}
+		bad := siem
+		bad.SecretEnv = ""
+		if _, err := db.ApplyTeam(ctx, ward.TeamSpec{Channels: []ward.NotifyChannel{bad}}, false); ward.ErrorCode(err) != ward.EINVALID {
+			t.Errorf("a webhook without a secret: %v", err)
+		}
+	})
+}
