@@ -167,7 +167,9 @@ func TestCompose(t *testing.T) {
 		},
 		{
 			"a notice keeps its subject",
-			func(r *Reply) { r.Notice, r.Subject, r.InReplyTo, r.References = true, "[ward] #12 critical: ping", "", nil },
+			func(r *Reply) {
+				r.Notice, r.Subject, r.InReplyTo, r.References = true, "[ward] #12 critical: ping", "", nil
+			},
 			func(c *composed) {
 				c.Subject, c.InReplyTo, c.References = "[ward] #12 critical: ping", nil, nil
 				c.Fields["Auto-Submitted"] = "auto-generated"
