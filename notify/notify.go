@@ -36,6 +36,9 @@ type Config struct {
 	// oncall.Service.NextWorking).
 	NextWorking func(ctx context.Context, m *ward.Member, t time.Time) (time.Time, bool, error)
 	Clock       clock.Clock // the team's clock, for when dispatches are due; the system's when nil
+	// MachineNow is the machine's clock, which leases and back-off
+	// follow, whatever the team's clock says; time.Now when nil.
+	MachineNow func() time.Time
 	BaseURL     string      // where the desk is, for links
 	Logger      *slog.Logger
 	// Timeout bounds one send, so that a receiver that hangs holds one
@@ -61,6 +64,9 @@ type Service struct {
 func New(cfg Config) *Service {
 	if cfg.Clock == nil {
 		cfg.Clock = clock.System{}
+	}
+	if cfg.MachineNow == nil {
+		cfg.MachineNow = time.Now
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
@@ -208,7 +214,7 @@ func Backoff(attempts int) time.Duration {
 func (s *Service) SendDue(ctx context.Context) (int, error) {
 	sent := 0
 	for {
-		due, err := s.cfg.Store.ClaimDispatches(ctx, s.cfg.Clock.Now(), time.Now(), s.cfg.Lease, claimBatch)
+		due, err := s.cfg.Store.ClaimDispatches(ctx, s.cfg.Clock.Now(), s.cfg.MachineNow(), s.cfg.Lease, claimBatch)
 		if err != nil || len(due) == 0 {
 			return sent, err
 		}
@@ -263,7 +269,7 @@ func (s *Service) send(ctx context.Context, d *ward.Dispatch) (bool, error) {
 		if errors.As(err, &ra) && ra.RetryAfter() > wait {
 			wait = min(ra.RetryAfter(), 6*time.Hour)
 		}
-		retry = time.Now().Add(wait)
+		retry = s.cfg.MachineNow().Add(wait)
 	}
 	// The reason is kept and shown to the team; senders keep payloads and
 	// secrets out of their errors.

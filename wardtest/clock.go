@@ -36,3 +36,8 @@ func (c *Clock) Set(t time.Time) {
 	defer c.mu.Unlock()
 	c.now = t
 }
+
+// Until returns how long until t on the clock, which a stopped clock
+// never reaches on its own: for code that sleeps until an instant
+// (clock.Clock), the test moves the clock instead.
+func (c *Clock) Until(t time.Time) time.Duration { return t.Sub(c.Now()) }

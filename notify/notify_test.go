@@ -1,0 +1,309 @@
+package notify
+
+import (
+	"context"
+	"log/slog"
+	"path/filepath"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/wardsec/ward"
+	"github.com/wardsec/ward/holiday"
+	"github.com/wardsec/ward/oncall"
+	"github.com/wardsec/ward/store"
+	"github.com/wardsec/ward/wardtest"
+)
+
+// recorder is a sender that records what it sent, and fails or hangs for
+// the targets told to.
+type recorder struct {
+	mu    sync.Mutex
+	sent  map[string]int // by key
+	fail  map[string]error
+	hang  map[string]bool
+	order []string
+}
+
+func newRecorder() *recorder {
+	return &recorder{sent: map[string]int{}, fail: map[string]error{}, hang: map[string]bool{}}
+}
+
+func (r *recorder) Send(ctx context.Context, d *ward.Dispatch) error {
+	r.mu.Lock()
+	hang, err := r.hang[d.Target], r.fail[d.Target]
+	r.mu.Unlock()
+	if hang {
+		<-ctx.Done()
+		return ctx.Err()
+	}
+	if err != nil {
+		return err
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.sent[d.Key]++
+	r.order = append(r.order, d.Key)
+	return nil
+}
+
+func (r *recorder) count(key string) int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.sent[key]
+}
+
+type fixture struct {
+	db    *store.DB
+	clock *wardtest.Clock
+	// machine is the machine's clock, which leases and back-off follow.
+	machine *wardtest.Clock
+	svc   *Service
+	mail  *recorder
+	hooks *recorder
+	ctx   context.Context
+}
+
+func newFixture(t *testing.T, start time.Time) *fixture {
+	t.Helper()
+	clock := wardtest.NewClock(start)
+	db, err := store.Open(context.Background(), "sqlite:"+filepath.Join(t.TempDir(), "ward.db"), store.Options{Now: clock.Now, Holidays: holiday.Normalize})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	if _, err := db.Migrate(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	ctx := ward.NewContextWithActor(context.Background(), ward.Actor{Kind: ward.ActorSystem, Role: ward.RoleAdmin})
+	for _, m := range []ward.Member{
+		{Email: "ana@example.org", Name: "Ana", TimeZone: "Europe/Berlin", WorkHours: "Mon-Fri 09:00-17:00", Holidays: "DE"},
+		{Email: "bo@example.org", Name: "Bo", TimeZone: "America/Los_Angeles", WorkHours: "Mon-Fri 09:00-17:00"},
+	} {
+		if err := db.CreateMember(ctx, &m); err != nil {
+			t.Fatal(err)
+		}
+	}
+	calendar := oncall.New(db, clock.Now)
+	machine := wardtest.NewClock(time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC))
+	f := &fixture{db: db, clock: clock, machine: machine, mail: newRecorder(), hooks: newRecorder(), ctx: ctx}
+	f.svc = New(Config{Store: db, Clock: clock, MachineNow: machine.Now, BaseURL: "https://ward.example.org", NextWorking: calendar.NextWorking,
+		Senders: map[string]Sender{ward.ChannelEmail: f.mail, ward.ChannelWebhook: f.hooks}, Timeout: 200 * time.Millisecond, Parallel: 2,
+		Logger: slog.New(slog.DiscardHandler)})
+	return f
+}
+
+// notify writes an event on a new report that notifies member, as the
+// store does for a ping or a reporter's comment.
+func (f *fixture) notify(t *testing.T, member, action, rating string) int64 {
+	t.Helper()
+	r := ward.Report{Title: "Report for " + member, Source: ward.SourceAPI}
+	if _, err := f.db.CreateReport(f.ctx, &r); err != nil {
+		t.Fatal(err)
+	}
+	stored, _ := f.db.FindReportByID(f.ctx, r.ID)
+	stored.Severity = &ward.Severity{Vector: "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H", Version: "3.1", Score: 9.8, Rating: rating}
+	if err := f.db.UpdateReport(f.ctx, stored, stored.Version, &ward.TimelineEvent{Action: action, FromState: "new", ToState: "new",
+		Visibility: "team", Comment: action, Notify: []string{member}}); err != nil {
+		t.Fatal(err)
+	}
+	notes, _ := f.db.FindNotifications(f.ctx, ward.NotificationFilter{Member: member, Limit: 1})
+	return notes[0].ID
+}
+
+// step fans out and sends at the clock's time.
+func (f *fixture) step(t *testing.T) {
+	t.Helper()
+	if _, err := f.svc.FanOut(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.svc.SendDue(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestBusinessHoursAcrossZonesAndDST(t *testing.T) {
+	// Friday 29 October 2027, 18:00 in Berlin (16:00 UTC): after Ana's
+	// day. Europe leaves summer time on Sunday 31 October, so Monday
+	// 09:00 in Berlin is 08:00 UTC, not 07:00. Bo in Los Angeles is at
+	// work (09:00 PDT), and the US leaves summer time a week later.
+	f := newFixture(t, time.Date(2027, 10, 29, 16, 0, 0, 0, time.UTC))
+	anaKey := key(f.notify(t, "ana@example.org", "ping", "high"))
+	boKey := key(f.notify(t, "bo@example.org", "ping", "high"))
+	urgentKey := key(f.notify(t, "ana@example.org", "create", "critical"))
+
+	steps := []struct {
+		at   time.Time
+		want map[string]int
+	}{
+		{time.Date(2027, 10, 29, 16, 0, 0, 0, time.UTC), map[string]int{anaKey: 0, boKey: 1, urgentKey: 1}},
+		{time.Date(2027, 11, 1, 7, 59, 59, 0, time.UTC), map[string]int{anaKey: 0}},
+		{time.Date(2027, 11, 1, 8, 0, 0, 0, time.UTC), map[string]int{anaKey: 1, boKey: 1, urgentKey: 1}},
+		{time.Date(2027, 11, 1, 12, 0, 0, 0, time.UTC), map[string]int{anaKey: 1, boKey: 1, urgentKey: 1}},
+	}
+	for _, s := range steps {
+		f.clock.Set(s.at)
+		f.step(t)
+		for k, want := range s.want {
+			if got := f.mail.count(k); got != want {
+				t.Errorf("at %v %s was sent %d times, want %d", s.at, k, got, want)
+			}
+		}
+	}
+
+	t.Run("a notification in Bo's weekend waits for his Monday in summer time", func(t *testing.T) {
+		// Saturday 13 March 2027, 20:00 UTC (12:00 PST); Los Angeles moves
+		// to PDT on Sunday 14 March: Monday 09:00 PDT is 16:00 UTC.
+		f := newFixture(t, time.Date(2027, 3, 13, 20, 0, 0, 0, time.UTC))
+		k := key(f.notify(t, "bo@example.org", "ping", "medium"))
+		for _, s := range []struct {
+			at   time.Time
+			want int
+		}{{time.Date(2027, 3, 15, 15, 59, 0, 0, time.UTC), 0}, {time.Date(2027, 3, 15, 16, 0, 0, 0, time.UTC), 1}} {
+			f.clock.Set(s.at)
+			f.step(t)
+			if got := f.mail.count(k); got != s.want {
+				t.Errorf("at %v: sent %d times, want %d", s.at, got, s.want)
+			}
+		}
+	})
+	t.Run("public holidays are not working days", func(t *testing.T) {
+		// Thursday 25 March 2027 at 17:30 in Berlin: Good Friday and
+		// Easter Monday are holidays in Germany, and summer time starts on
+		// Easter Sunday, so the next working hour is Tuesday 30 March,
+		// 09:00 CEST, 07:00 UTC.
+		f := newFixture(t, time.Date(2027, 3, 25, 16, 30, 0, 0, time.UTC))
+		k := key(f.notify(t, "ana@example.org", "ping", "high"))
+		for _, s := range []struct {
+			at   time.Time
+			want int
+		}{{time.Date(2027, 3, 26, 8, 0, 0, 0, time.UTC), 0}, {time.Date(2027, 3, 29, 7, 0, 0, 0, time.UTC), 0}, {time.Date(2027, 3, 30, 6, 59, 0, 0, time.UTC), 0}, {time.Date(2027, 3, 30, 7, 0, 0, 0, time.UTC), 1}} {
+			f.clock.Set(s.at)
+			f.step(t)
+			if got := f.mail.count(k); got != s.want {
+				t.Errorf("at %v: sent %d times, want %d", s.at, got, s.want)
+			}
+		}
+	})
+}
+
+func key(notification int64) string {
+	return "n:" + itoa(notification) + ":email"
+}
+
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+// retryable is a failure that names when to come back.
+type retryable struct{ after time.Duration }
+
+func (r retryable) Error() string               { return "503 Service Unavailable" }
+func (r retryable) RetryAfter() time.Duration { return r.after }
+
+type permanent struct{}
+
+func (permanent) Error() string   { return "410 Gone" }
+func (permanent) Permanent() bool { return true }
+
+func TestRetriesAndHangs(t *testing.T) {
+	f := newFixture(t, time.Date(2027, 3, 31, 11, 0, 0, 0, time.UTC)) // a Wednesday, 13:00 in Berlin
+	channels := []ward.NotifyChannel{
+		{Name: "flaky", Kind: ward.ChannelWebhook, URL: "https://flaky.example.org", SecretEnv: "S", Kinds: []string{"ping"}},
+		{Name: "gone", Kind: ward.ChannelWebhook, URL: "https://gone.example.org", SecretEnv: "S", Kinds: []string{"ping"}},
+		{Name: "hangs", Kind: ward.ChannelWebhook, URL: "https://hangs.example.org", SecretEnv: "S", Kinds: []string{"ping"}},
+		{Name: "fine", Kind: ward.ChannelWebhook, URL: "https://fine.example.org", SecretEnv: "S", Kinds: []string{"ping"}},
+	}
+	if _, err := f.db.ApplyTeam(f.ctx, ward.TeamSpec{Channels: channels}, false); err != nil {
+		t.Fatal(err)
+	}
+	f.hooks.fail["flaky"] = retryable{after: 0}
+	f.hooks.fail["gone"] = permanent{}
+	f.hooks.hang["hangs"] = true
+	var notes []int64
+	for range 3 {
+		notes = append(notes, f.notify(t, "ana@example.org", "ping", "high"))
+	}
+
+	begun := time.Now()
+	f.step(t)
+	took := time.Since(begun)
+	// Three hanging sends, two at a time, 200 ms each: the others are not
+	// held up behind them for longer than that.
+	if took > 2*time.Second {
+		t.Errorf("one pass took %v with a receiver that hangs", took)
+	}
+	for _, n := range notes {
+		if got := f.hooks.count("n:" + itoa(n) + ":channel:fine"); got != 1 {
+			t.Errorf("notification %d reached the fine receiver %d times, want 1", n, got)
+		}
+		if got := f.mail.count(key(n)); got != 1 {
+			t.Errorf("notification %d reached Ana %d times, want 1", n, got)
+		}
+	}
+	byTarget := func(status string) map[string]int {
+		ds, err := f.db.FindDispatches(f.ctx, ward.DispatchFilter{Status: status, Limit: 100})
+		if err != nil {
+			t.Fatal(err)
+		}
+		out := map[string]int{}
+		for _, d := range ds {
+			out[d.Target]++
+		}
+		return out
+	}
+	if got := byTarget("failed"); got["gone"] != 3 || len(got) != 1 {
+		t.Errorf("given up: %v, want the three to the receiver that is gone", got)
+	}
+	waiting, _ := f.db.FindDispatches(f.ctx, ward.DispatchFilter{Status: "waiting", Limit: 100})
+	for _, d := range waiting {
+		if d.Target != "flaky" && d.Target != "hangs" || d.Attempts != 1 || d.LastError == "" {
+			t.Errorf("waiting: %+v", d)
+		}
+		if wait := d.NextAttemptAt.Sub(f.machine.Now()); wait != 15*time.Second {
+			t.Errorf("dispatch %d retries in %v, want the first back-off, 15 s", d.ID, wait)
+		}
+	}
+	if len(waiting) != 6 {
+		t.Errorf("waiting: %d, want the three to flaky and the three to hangs", len(waiting))
+	}
+
+	t.Run("a retry after the back-off, and Retry-After honoured", func(t *testing.T) {
+		f.hooks.mu.Lock()
+		f.hooks.fail["flaky"] = retryable{after: 2 * time.Hour}
+		f.hooks.mu.Unlock()
+		f.machine.Advance(14 * time.Second)
+		f.step(t)
+		if got := f.hooks.count("n:" + itoa(notes[0]) + ":channel:flaky"); got != 0 {
+			t.Fatal("retried before the back-off")
+		}
+		f.machine.Advance(time.Second)
+		f.step(t)
+		ds, _ := f.db.FindDispatches(f.ctx, ward.DispatchFilter{Status: "waiting", Limit: 100})
+		for _, d := range ds {
+			if d.Target == "flaky" && (d.Attempts != 2 || d.NextAttemptAt.Sub(f.machine.Now()) != 2*time.Hour) {
+				t.Errorf("flaky after Retry-After: 2h: %+v", d)
+			}
+		}
+		f.hooks.mu.Lock()
+		delete(f.hooks.fail, "flaky")
+		f.hooks.mu.Unlock()
+		f.machine.Advance(2 * time.Hour)
+		f.step(t)
+		for _, n := range notes {
+			if got := f.hooks.count("n:" + itoa(n) + ":channel:flaky"); got != 1 {
+				t.Errorf("notification %d reached flaky %d times, want once, when it recovered", n, got)
+			}
+		}
+	})
+	t.Run("a channel without a sender fails for good, saying so", func(t *testing.T) {
+		if _, err := f.db.ApplyTeam(f.ctx, ward.TeamSpec{Channels: []ward.NotifyChannel{{Name: "chat", Kind: ward.ChannelSlack, URLEnv: "U"}}}, false); err != nil {
+			t.Fatal(err)
+		}
+		f.notify(t, "ana@example.org", "ping", "high")
+		f.step(t)
+		failed, _ := f.db.FindDispatches(f.ctx, ward.DispatchFilter{Status: "failed", Limit: 1})
+		if len(failed) != 1 || failed[0].Target != "chat" || failed[0].LastError != "no Slack is configured for ward serve" {
+			t.Errorf("failed = %+v", failed)
+		}
+	})
+}
