@@ -31,6 +31,7 @@ type Handoff struct {
 	CreatedBy      string    `json:"created_by"`       // the actor who asked: From, or an admin for them
 	CreatedAt      time.Time `json:"created_at"`
 	AnsweredAt     time.Time `json:"answered_at,omitzero"` // when it left pending
+	RemindedAt     time.Time `json:"reminded_at,omitzero"` // when its new commander was last reminded of it
 }
 
 // HandoffFilter selects handoffs, newest first. Empty fields select all;

@@ -161,3 +161,26 @@ type StaleService interface {
 	// dashboard, which the hourly pings would otherwise empty.
 	QuietReports(ctx context.Context, now time.Time, th StaleThresholds, limit int) ([]*StaleReport, error)
 }
+
+// The timeline actions of ward's one-off reminders: they notify, and are
+// not the team's progress (they move no stale clock).
+const (
+	ActionWindowEnded     = "window_ended"     // the reporter's month to answer a disclosure request is up
+	ActionHandoffReminder = "handoff_reminder" // a handoff still waits for its new commander
+)
+
+// HandoffReminderEvery is how often the new commander of a pending
+// handoff is reminded of it, counting from the request.
+const HandoffReminderEvery = 24 * time.Hour
+
+// ReminderService records one-off reminders once.
+type ReminderService interface {
+	// RemindWindow stores ev (an ActionWindowEnded) on the report unless
+	// its disclosure window ending at deadline was reminded of already;
+	// false then.
+	RemindWindow(ctx context.Context, report int64, deadline time.Time, ev *TimelineEvent) (bool, error)
+	// RemindHandoff stores ev (an ActionHandoffReminder) on the handoff's
+	// report and sets its RemindedAt to at, if it is still pending and
+	// its RemindedAt is still last; false otherwise.
+	RemindHandoff(ctx context.Context, h *Handoff, last, at time.Time, ev *TimelineEvent) (bool, error)
+}

@@ -32,6 +32,9 @@ type Config struct {
 	// Senders by channel (ward.ChannelEmail, …). A dispatch on a channel
 	// without one fails for good, saying so.
 	Senders map[string]Sender
+	// OnCall returns who is on call at the instant, "" for nobody: a new
+	// report's notification is theirs.
+	OnCall func(ctx context.Context, at time.Time) (string, error)
 	// NextWorking returns when the member next works at or after t (see
 	// oncall.Service.NextWorking).
 	NextWorking func(ctx context.Context, m *ward.Member, t time.Time) (time.Time, bool, error)
@@ -170,7 +173,16 @@ func (s *Service) load(ctx context.Context) (map[string]*ward.Member, map[string
 	return members, prefs, channels, nil
 }
 
+// recipient says how to reach the member n is for; a new report's (n's
+// Member is "") is for the on-call, whom it names in n.
 func (s *Service) recipient(ctx context.Context, n *ward.PendingNotification, members map[string]*ward.Member, prefs map[string]ward.NotifyPrefs) (Recipient, error) {
+	if n.Member == "" && s.cfg.OnCall != nil {
+		who, err := s.cfg.OnCall(ctx, n.CreatedAt)
+		if err != nil {
+			return Recipient{}, fmt.Errorf("fan out notification %d: who is on call: %w", n.ID, err)
+		}
+		n.Member = who
+	}
 	m := members[n.Member] // FindMembers leaves the disabled out
 	if m == nil {
 		return Recipient{}, nil

@@ -32,7 +32,16 @@ const (
 // Urgent reports whether a notification may not wait for working hours:
 // a new critical report.
 func Urgent(n *ward.PendingNotification) bool {
-	return (n.Kind == KindNewReport || n.Action == "create") && strings.EqualFold(n.Rating, "critical")
+	return kind(n) == KindNewReport && strings.EqualFold(n.Rating, "critical")
+}
+
+// kind is what a notification is about, as channels filter it: the
+// timeline action, but new_report for a report's creation.
+func kind(n *ward.PendingNotification) string {
+	if n.Kind == "create" {
+		return KindNewReport
+	}
+	return n.Kind
 }
 
 // Recipient is what Plan needs of the member a notification is for.
@@ -56,7 +65,7 @@ func Plan(n *ward.PendingNotification, to Recipient, channels []ward.NotifyChann
 	link := fmt.Sprintf("%s/desk/reports/%d", strings.TrimRight(baseURL, "/"), n.Report)
 	var out []*ward.Dispatch
 	base := func(channel, target, member string) *ward.Dispatch {
-		return &ward.Dispatch{Channel: channel, Target: target, Member: member, Kind: n.Kind, Report: n.Report,
+		return &ward.Dispatch{Channel: channel, Target: target, Member: member, Kind: kind(n), Report: n.Report,
 			Notification: n.ID, Urgent: urgent, DueAt: n.CreatedAt}
 	}
 	if to.Active {
@@ -78,7 +87,7 @@ func Plan(n *ward.PendingNotification, to Recipient, channels []ward.NotifyChann
 		}
 	}
 	for _, c := range channels {
-		if !c.Wants(n.Kind) {
+		if !c.Wants(kind(n)) {
 			continue
 		}
 		d := base(c.Kind, c.Name, "")
@@ -125,17 +134,17 @@ type PayloadReport struct {
 }
 
 func webhookPayload(d *ward.Dispatch, n *ward.PendingNotification, link string) string {
-	b, _ := json.Marshal(Payload{ID: d.Key, Kind: n.Kind, Member: n.Member, Event: n.Event, Text: d.Subject, Urgent: d.Urgent,
+	b, _ := json.Marshal(Payload{ID: d.Key, Kind: d.Kind, Member: n.Member, Event: n.Event, Text: d.Subject, Urgent: d.Urgent,
 		Occurred: n.CreatedAt, Report: &PayloadReport{ID: n.Report, Rating: strings.ToLower(n.Rating), State: n.State, URL: link}})
 	return string(b)
 }
 
 // what names the notification in a few words.
 func what(n *ward.PendingNotification) string {
-	if w, ok := kindWords[n.Kind]; ok {
+	if w, ok := kindWords[kind(n)]; ok {
 		return w
 	}
-	return strings.ReplaceAll(n.Kind, "_", " ")
+	return strings.ReplaceAll(kind(n), "_", " ")
 }
 
 var kindWords = map[string]string{

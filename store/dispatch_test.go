@@ -25,10 +25,13 @@ func TestDispatches(t *testing.T) {
 		}
 
 		pending, err := db.PendingNotifications(ctx, 10)
-		if err != nil || len(pending) != 1 {
-			t.Fatalf("pending = %+v, %v; want the ping's notification", pending, err)
+		if err != nil || len(pending) != 2 {
+			t.Fatalf("pending = %+v, %v; want the new report's notification and the ping's", pending, err)
 		}
-		n := pending[0]
+		if created := pending[0]; created.Member != "" || created.Kind != "create" || created.Report != r.ID {
+			t.Errorf("the new report's notification = %+v, want one for nobody: the on-call when it is sent", created)
+		}
+		n := pending[1]
 		if n.Member != "rob@example.org" || n.Title != r.Title || n.Action != "ping" || n.State != "new" {
 			t.Errorf("pending = %+v", n)
 		}
@@ -37,7 +40,7 @@ func TestDispatches(t *testing.T) {
 			{Key: "n:1:email", Channel: ward.ChannelEmail, Target: "rob@example.org", Member: "rob@example.org", Kind: "ping", Report: r.ID, Notification: n.ID, Subject: "s", Body: "b", DueAt: due},
 			{Key: "n:1:channel:siem", Channel: ward.ChannelWebhook, Target: "siem", Kind: "ping", Report: r.ID, Notification: n.ID, Subject: "s", Body: "{}"},
 		}
-		if err := db.FanOut(ctx, []int64{n.ID}, ds); err != nil {
+		if err := db.FanOut(ctx, []int64{pending[0].ID, n.ID}, ds); err != nil {
 			t.Fatal(err)
 		}
 		t.Run("a notification fans out once", func(t *testing.T) {

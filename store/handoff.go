@@ -12,19 +12,16 @@ import (
 
 var _ ward.HandoffService = (*DB)(nil)
 
-const handoffColumns = `id, report_id, from_member, to_member, open_questions, decisions, pending_actions, state, reason, created_by, created_at, answered_at`
+const handoffColumns = `id, report_id, from_member, to_member, open_questions, decisions, pending_actions, state, reason, created_by, created_at, answered_at, reminded_at`
 
 func scanHandoff(row scanner) (*ward.Handoff, error) {
 	var h ward.Handoff
-	var created, answered int64
+	var created, answered, reminded int64
 	if err := row.Scan(&h.ID, &h.Report, &h.From, &h.To, &h.OpenQuestions, &h.Decisions, &h.PendingActions, &h.State, &h.Reason,
-		&h.CreatedBy, &created, &answered); err != nil {
+		&h.CreatedBy, &created, &answered, &reminded); err != nil {
 		return nil, err
 	}
-	h.CreatedAt = fromMicros(created)
-	if answered != 0 {
-		h.AnsweredAt = fromMicros(answered)
-	}
+	h.CreatedAt, h.AnsweredAt, h.RemindedAt = fromMicros(created), optMicros(answered), optMicros(reminded)
 	return &h, nil
 }
 

@@ -80,9 +80,17 @@ func (db *DB) CreateReport(ctx context.Context, r *ward.Report) (bool, error) {
 	if err != nil {
 		return false, fmt.Errorf("insert report: %w", err)
 	}
-	if _, err := tx.exec(ctx, `INSERT INTO timeline_events (report_id, at, actor, action, to_state, visibility) VALUES (?, ?, ?, 'create', ?, 'team')`,
-		r.ID, micros(tx.now), ward.ActorFromContext(ctx).String(), r.State); err != nil {
+	var event int64
+	if err := tx.queryRow(ctx, `INSERT INTO timeline_events (report_id, at, actor, action, to_state, visibility) VALUES (?, ?, ?, 'create', ?, 'team') RETURNING id`,
+		r.ID, micros(tx.now), ward.ActorFromContext(ctx).String(), r.State).Scan(&event); err != nil {
 		return false, fmt.Errorf("insert timeline event: %w", err)
+	}
+	// A new report is for whoever is on call when it arrived, which the
+	// store cannot tell: the notification is addressed to nobody, and
+	// sending it out (package notify) finds them.
+	if _, err := tx.exec(ctx, `INSERT INTO notifications (member, report_id, event_id, kind, created_at) VALUES ('', ?, ?, 'create', ?)`,
+		r.ID, event, micros(tx.now)); err != nil {
+		return false, fmt.Errorf("insert notification: %w", err)
 	}
 	// The title and body may hold embargoed details: the audit log keeps
 	// where the report came from, not what it says.
@@ -343,7 +351,7 @@ func (tx *Tx) eventAndAudit(ctx context.Context, ev *ward.TimelineEvent, report 
 // reporter writes (through their link, or by mail on the report's thread)
 // and a handoff declined or cancelled are not the team's progress: a
 // reporter asking for news must not silence the ping that asks the team
-// for it.
+// for it. Nor are ward's own reminders.
 func staleClock(ctx context.Context, ev *ward.TimelineEvent, now time.Time) (string, time.Time) {
 	switch {
 	case ev.Action == "ping":
@@ -351,7 +359,8 @@ func staleClock(ctx context.Context, ev *ward.TimelineEvent, now time.Time) (str
 			return "last_ping_at", ev.PingedAt
 		}
 		return "last_ping_at", now
-	case ward.ActorFromContext(ctx).Kind == ward.ActorReporter, ev.Action == "handoff_decline", ev.Action == "handoff_cancel":
+	case ward.ActorFromContext(ctx).Kind == ward.ActorReporter, ev.Action == "handoff_decline", ev.Action == "handoff_cancel",
+		ev.Action == ward.ActionHandoffReminder, ev.Action == ward.ActionWindowEnded:
 		return "", now
 	default:
 		return "last_activity_at", now
