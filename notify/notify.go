@@ -42,8 +42,8 @@ type Config struct {
 	// MachineNow is the machine's clock, which leases and back-off
 	// follow, whatever the team's clock says; time.Now when nil.
 	MachineNow func() time.Time
-	BaseURL     string      // where the desk is, for links
-	Logger      *slog.Logger
+	BaseURL    string // where the desk is, for links
+	Logger     *slog.Logger
 	// Timeout bounds one send, so that a receiver that hangs holds one
 	// of the Parallel slots for that long and no longer; 15 s when 0.
 	Timeout time.Duration

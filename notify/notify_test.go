@@ -59,10 +59,10 @@ type fixture struct {
 	clock *wardtest.Clock
 	// machine is the machine's clock, which leases and back-off follow.
 	machine *wardtest.Clock
-	svc   *Service
-	mail  *recorder
-	hooks *recorder
-	ctx   context.Context
+	svc     *Service
+	mail    *recorder
+	hooks   *recorder
+	ctx     context.Context
 }
 
 func newFixture(t *testing.T, start time.Time) *fixture {
@@ -197,7 +197,7 @@ func itoa(n int64) string { return strconv.FormatInt(n, 10) }
 // retryable is a failure that names when to come back.
 type retryable struct{ after time.Duration }
 
-func (r retryable) Error() string               { return "503 Service Unavailable" }
+func (r retryable) Error() string             { return "503 Service Unavailable" }
 func (r retryable) RetryAfter() time.Duration { return r.after }
 
 type permanent struct{}
