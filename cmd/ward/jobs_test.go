@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/wardsec/ward/clock"
 	"github.com/wardsec/ward/examples"
 	"github.com/wardsec/ward/holiday"
 	"github.com/wardsec/ward/oncall"
@@ -45,7 +46,11 @@ func TestFirstRotationOnCall(t *testing.T) {
 	if err != nil || who == "" || !strings.Contains(want, `"email": "`+who+`"`) {
 		t.Errorf("on call = %q, %v; ward oncall says %s", who, err, want)
 	}
-	if jobs := scheduledJobs(s, oncall.New(s, time.Now), nil); len(jobs) != 2 || jobs[1].Name != "stale-pings" {
-		t.Errorf("scheduled jobs = %+v", jobs)
+	var names []string
+	for _, j := range scheduledJobs(s, oncall.New(s, time.Now), clock.System{}, nil) {
+		names = append(names, j.Name)
+	}
+	if got := strings.Join(names, " "); got != "prune-sessions stale-pings disclosure-windows handoff-reminders" {
+		t.Errorf("scheduled jobs = %s", got)
 	}
 }

@@ -4,6 +4,7 @@
 package main
 
 import (
+	"time"
 	"context"
 	"fmt"
 	"io"
@@ -49,6 +50,9 @@ type env struct {
 	stdin          io.Reader
 	stdout, stderr io.Writer
 	db             string
+	// now is the clock the store stamps writes with: the machine's, but
+	// for ward serve under WARD_TEST_CLOCK (see serveClock).
+	now func() time.Time
 }
 
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
@@ -75,7 +79,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 // openStore opens the database and brings its schema up to date, so that
 // every command works on a fresh database.
 func (e *env) openStore(ctx context.Context) (*store.DB, error) {
-	db, err := store.Open(ctx, e.db, store.Options{Holidays: holiday.Normalize})
+	db, err := store.Open(ctx, e.db, store.Options{Now: e.now, Holidays: holiday.Normalize})
 	if err != nil {
 		return nil, err
 	}
@@ -104,7 +108,7 @@ func (e *env) withExistingStore(ctx context.Context, fn func(db *store.DB) error
 			return ward.Errorf(ward.EINVALID, "database %s does not exist", e.db)
 		}
 	}
-	db, err := store.Open(ctx, e.db, store.Options{Holidays: holiday.Normalize})
+	db, err := store.Open(ctx, e.db, store.Options{Now: e.now, Holidays: holiday.Normalize})
 	if err != nil {
 		return err
 	}

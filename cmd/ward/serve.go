@@ -15,6 +15,7 @@ import (
 
 	"github.com/spf13/cobra"
 	"github.com/wardsec/ward"
+	"github.com/wardsec/ward/clock"
 	"github.com/wardsec/ward/jobs"
 	"github.com/wardsec/ward/oidc"
 	"github.com/wardsec/ward/oncall"
@@ -188,12 +189,17 @@ func (e *env) serve(ctx context.Context, f serveFlags) error {
 		return err
 	}
 	inboxCfg.Logger = logger
+	clk, err := serveClock(os.Getenv, logger)
+	if err != nil {
+		return err
+	}
+	e.now = clk.Now
 	db, err := e.openStore(ctx)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	calendar := oncall.New(db, time.Now)
+	calendar := oncall.New(db, clk.Now)
 	if f.demo {
 		inboxCfg = demoInboxConfig(inboxCfg)
 	}
@@ -205,10 +211,18 @@ func (e *env) serve(ctx context.Context, f serveFlags) error {
 		}
 	}
 	if f.jobs {
-		runner, err := jobs.Start(ctx, jobs.Config{Store: db, Logger: logger}, scheduledJobs(db, calendar, logger))
+		runner, err := jobs.Start(ctx, jobs.Config{Store: db, Logger: logger, Clock: clk}, scheduledJobs(db, calendar, clk, logger))
 		if err != nil {
 			return err
 		}
+		notifier, err := newNotifier(db, calendar, clk, f, inboxCfg, logger)
+		if err != nil {
+			return err
+		}
+		notifyCtx, stopNotify := context.WithCancel(ctx)
+		notified := make(chan struct{})
+		go func() { defer close(notified); notifier.Run(notifyCtx) }()
+		defer func() { stopNotify(); <-notified }()
 		defer func() {
 			ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), f.grace)
 			defer cancel()
@@ -233,7 +247,7 @@ func (e *env) serve(ctx context.Context, f serveFlags) error {
 		Reports:        db,
 		Notifications:  db,
 		Stale:          db,
-		Actions:        reports.New(db, db, db, db, time.Now),
+		Actions:        reports.New(db, db, db, db, clk.Now),
 		Filters:        db,
 		Sessions:       db,
 		OnCall:         calendar,
@@ -269,9 +283,11 @@ func (e *env) serve(ctx context.Context, f serveFlags) error {
 	})
 }
 
-// scheduledJobs is ward's scheduled work.
-func scheduledJobs(db *store.DB, calendar *oncall.Service, logger *slog.Logger) []jobs.Periodic {
-	pinger := reports.NewStalePinger(reports.New(db, db, db, db, time.Now), db, firstRotationOnCall(db, calendar))
+// scheduledJobs is ward's scheduled work, on the clock c.
+func scheduledJobs(db *store.DB, calendar *oncall.Service, c clock.Clock, logger *slog.Logger) []jobs.Periodic {
+	onCall := firstRotationOnCall(db, calendar)
+	pinger := reports.NewStalePinger(reports.New(db, db, db, db, c.Now), db, onCall)
+	reminder := reports.NewReminder(db, onCall)
 	return []jobs.Periodic{{
 		Name:  "prune-sessions",
 		Every: jobs.Daily(3, 0, time.UTC),
@@ -293,6 +309,28 @@ func scheduledJobs(db *store.DB, calendar *oncall.Service, logger *slog.Logger) 
 			pings, err := pinger.PingStale(ctx, at)
 			if len(pings) > 0 {
 				logger.Info("pinged stale reports", "pings", len(pings), "scheduled", at)
+			}
+			return err
+		},
+	}, {
+		// A reporter's month ends at the minute it was asked; within the
+		// hour is soon enough to say so.
+		Name:  "disclosure-windows",
+		Every: jobs.Interval(time.Hour),
+		Run: func(ctx context.Context, at time.Time) error {
+			n, err := reminder.RemindWindows(ctx, at)
+			if n > 0 {
+				logger.Info("reminded of disclosure windows that ended", "reports", n, "scheduled", at)
+			}
+			return err
+		},
+	}, {
+		Name:  "handoff-reminders",
+		Every: jobs.Interval(time.Hour),
+		Run: func(ctx context.Context, at time.Time) error {
+			n, err := reminder.RemindHandoffs(ctx, at)
+			if n > 0 {
+				logger.Info("reminded of pending handoffs", "handoffs", n, "scheduled", at)
 			}
 			return err
 		},

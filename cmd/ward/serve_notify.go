@@ -1,0 +1,47 @@
+package main
+
+import (
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/wardsec/ward"
+	"github.com/wardsec/ward/clock"
+	"github.com/wardsec/ward/inbox"
+	"github.com/wardsec/ward/mailout"
+	"github.com/wardsec/ward/notify"
+	"github.com/wardsec/ward/oncall"
+	"github.com/wardsec/ward/store"
+)
+
+// serveClock is the clock ward serve runs by: the machine's, or, for the
+// end-to-end test of a month of reminders, the accelerated clock that
+// WARD_TEST_CLOCK describes (clock.Parse). It is for tests only: leases
+// and timeouts stamped by the store run as fast.
+func serveClock(getenv func(string) string, logger *slog.Logger) (clock.Clock, error) {
+	spec := getenv("WARD_TEST_CLOCK")
+	if spec == "" {
+		return clock.System{}, nil
+	}
+	c, err := clock.Parse(spec, time.Now())
+	if err != nil {
+		return nil, ward.Errorf(ward.EINVALID, "WARD_TEST_CLOCK: %s", err)
+	}
+	logger.Warn("running on a test clock, not the machine's", "start", c.Start, "rate", c.Rate)
+	return c, nil
+}
+
+// newNotifier is the notification sender: email when ward sends mail,
+// and the team's channels.
+func newNotifier(db *store.DB, calendar *oncall.Service, c clock.Clock, f serveFlags, mail inbox.Config, logger *slog.Logger) (*notify.Service, error) {
+	senders := map[string]notify.Sender{}
+	if f.mail.smtpURL != "" {
+		smtp, err := mailout.NewSender(mail.Mail)
+		if err != nil {
+			return nil, fmt.Errorf("notifications by email: %w", err)
+		}
+		senders[ward.ChannelEmail] = notify.MailSender{Config: mail.Mail, SMTP: smtp, Now: time.Now}
+	}
+	return notify.New(notify.Config{Store: db, Senders: senders, OnCall: firstRotationOnCall(db, calendar), NextWorking: calendar.NextWorking,
+		Clock: c, BaseURL: f.publicURL, Logger: logger}), nil
+}
