@@ -37,6 +37,25 @@ var goodTests = []struct {
 			"critical": {Days: 1}, "high": {Days: 14}, "medium": {Months: 1}, "low": ward.Never}}},
 	},
 	{
+		name: "notification channels",
+		in: `notifications:
+  channels:
+    - name: security-slack
+      kind: slack
+      url_env: WARD_SLACK_WEBHOOK
+      kinds: [new_report, ping]
+    - {name: siem, kind: webhook, url: "https://siem.example.org/hooks/ward", secret_file: /run/secrets/siem}
+`,
+		want: ward.TeamSpec{Channels: []ward.NotifyChannel{
+			{Name: "security-slack", Kind: "slack", URLEnv: "WARD_SLACK_WEBHOOK", Kinds: []string{"new_report", "ping"}},
+			{Name: "siem", Kind: "webhook", URL: "https://siem.example.org/hooks/ward", SecretFile: "/run/secrets/siem"}}},
+	},
+	{
+		name: "an empty list of channels removes them all",
+		in:   "notifications:\n  channels: []\n",
+		want: ward.TeamSpec{Channels: []ward.NotifyChannel{}},
+	},
+	{
 		name: "reminders with none given keep the current ones",
 		in:   "reminders:\n  stale:\n",
 		want: ward.TeamSpec{Reminders: &ward.RemindersSpec{}},
@@ -359,8 +378,8 @@ var errorTests = []struct {
 		name: "unknown top-level keys",
 		in:   "members: []\nrotations: []\ntiers: []\ntier:\n  - name: first\nrotation: []\n",
 		want: []string{
-			`team.yaml:4: unknown key "tier" (known keys: members, rotations, tiers, reminders)`,
-			`team.yaml:6: unknown key "rotation" (known keys: members, rotations, tiers, reminders)`,
+			`team.yaml:4: unknown key "tier" (known keys: members, rotations, tiers, reminders, notifications)`,
+			`team.yaml:6: unknown key "rotation" (known keys: members, rotations, tiers, reminders, notifications)`,
 		},
 	},
 	{
@@ -396,7 +415,7 @@ var errorTests = []struct {
 	{
 		name: "top level not a mapping",
 		in:   "- email: ana@example.org\n",
-		want: []string{"team.yaml:1: want a mapping with the keys members, rotations, tiers, reminders, got a list"},
+		want: []string{"team.yaml:1: want a mapping with the keys members, rotations, tiers, reminders, notifications, got a list"},
 	},
 	{
 		name: "members not a list",
@@ -950,6 +969,32 @@ var errorTests = []struct {
 			`team.yaml:5: reminders.stale: unknown key "urgent" (known keys: critical, high, medium, low, none)`,
 			"team.yaml:6: reminders.stale.medium: 13mo is longer than a year",
 			`team.yaml:7: reminders: unknown key "daily" (known keys: stale)`,
+		},
+	},
+	{
+		name: "channel errors",
+		in: `notifications:
+  channels:
+    - name: siem
+      kind: webhook
+      url: https://siem.example.org
+      secret: hunter2
+    - name: siem
+      kind: webhook
+      url: https://siem.example.org
+    - kind: slack
+    - name: chat
+      kind: slack
+      token_env: slack-token
+      channel: C1
+`,
+		want: []string{
+			"team.yaml:3: notifications.channels[0]: a webhook needs its signing secret from one of secret_env and secret_file (never in the team file)",
+			`team.yaml:6: notifications.channels[0]: unknown key "secret" (known keys: name, kind, url, url_env, secret_env, secret_file, token_env, channel, kinds)`,
+			"team.yaml:7: notifications.channels[1].name: siem is a duplicate of line 3",
+			"team.yaml:7: notifications.channels[1]: a webhook needs its signing secret from one of secret_env and secret_file (never in the team file)",
+			"team.yaml:10: notifications.channels[2]: name is required: it says which channel this is",
+			`team.yaml:11: notifications.channels[3]: token_env: "slack-token" is not an environment variable's name such as WARD_SLACK_TOKEN`,
 		},
 	},
 	{
