@@ -261,22 +261,39 @@ func ParseDistributorListFormat(format string) (string, error) {
 // row for each request, by list address, with its contact's email and
 // when it was approved (RFC 3339, UTC). A CSV cell that begins with =, +,
 // - or @ gets a leading ' so that a spreadsheet shows it rather than
-// running it as a formula: organisations name themselves.
+// running it as a formula: organisations name themselves. Another format
+// is EINVALID.
 func WriteDistributorList(w io.Writer, format string, list []*DistributorRequest) error {
 	sorted := slices.Clone(list)
 	slices.SortStableFunc(sorted, func(a, b *DistributorRequest) int { return strings.Compare(a.ListAddress, b.ListAddress) })
-	if format == DistributorListText {
-		var b strings.Builder
-		for i, r := range sorted {
-			if i == 0 || r.ListAddress != sorted[i-1].ListAddress {
-				b.WriteString(r.ListAddress + "\n")
-			}
-		}
-		if _, err := io.WriteString(w, b.String()); err != nil {
-			return fmt.Errorf("write distributors list: %w", err)
-		}
-		return nil
+	var err error
+	switch format {
+	case DistributorListText:
+		err = writeDistributorText(w, sorted)
+	case DistributorListCSV:
+		err = writeDistributorCSV(w, sorted)
+	default:
+		return Errorf(EINVALID, "format: %q is not txt or csv", format)
 	}
+	if err != nil {
+		return fmt.Errorf("write distributors list: %w", err)
+	}
+	return nil
+}
+
+// writeDistributorText writes each address of a sorted list once.
+func writeDistributorText(w io.Writer, sorted []*DistributorRequest) error {
+	var b strings.Builder
+	for i, r := range sorted {
+		if i == 0 || r.ListAddress != sorted[i-1].ListAddress {
+			b.WriteString(r.ListAddress + "\n")
+		}
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+func writeDistributorCSV(w io.Writer, sorted []*DistributorRequest) error {
 	cw := csv.NewWriter(w)
 	_ = cw.Write([]string{"organisation", "contact", "address", "approved_at"}) // errors stay in the writer until Flush
 	for _, r := range sorted {
@@ -284,10 +301,7 @@ func WriteDistributorList(w io.Writer, format string, list []*DistributorRequest
 			r.ApprovedAt.UTC().Format(time.RFC3339)})
 	}
 	cw.Flush()
-	if err := cw.Error(); err != nil {
-		return fmt.Errorf("write distributors list: %w", err)
-	}
-	return nil
+	return cw.Error()
 }
 
 // inertCell keeps a spreadsheet from reading a cell as a formula.

@@ -147,6 +147,9 @@ func TestWriteDistributorList(t *testing.T) {
 			t.Errorf("%s:\n%s\nwant\n%s", tt.format, b.String(), tt.want)
 		}
 	}
+	if err := ward.WriteDistributorList(&strings.Builder{}, "json", list); ward.ErrorCode(err) != ward.EINVALID {
+		t.Errorf("an unknown format: %v", err)
+	}
 	if list[0].Organisation != "Zeta, Inc." {
 		t.Errorf("writing sorted the caller's slice")
 	}
