@@ -5,7 +5,7 @@ import "context"
 // Actor is who makes a change: a signed-in member, the local command line, or
 // ward itself. The audit log records it with every write.
 type Actor struct {
-	Kind  string // ActorMember, ActorCLI, ActorSystem or ActorReporter
+	Kind  string // ActorMember, ActorCLI, ActorSystem, ActorReporter or ActorApplicant
 	Email string // the member's email, the OS user for ActorCLI, the reporter's address if known
 	Role  Role   // the member's role; the CLI and the system act as admins; a reporter has none
 }
@@ -18,6 +18,10 @@ const (
 	// ActorReporter is a report's reporter, through their private link: they
 	// hold no role and reach nothing but their own report.
 	ActorReporter = "reporter"
+	// ActorApplicant is someone outside the team asking, for their
+	// organisation, to join the distributors list: no role, and nothing
+	// to reach but the request they send.
+	ActorApplicant = "applicant"
 )
 
 // String names the actor as the audit log shows it.

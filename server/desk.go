@@ -25,8 +25,10 @@ type deskNav struct {
 	Me    *ward.Member
 	Admin bool
 	CSRF  string
-	Here  string // dashboard, reports, inbox, rotations, admin or account
+	Here  string // dashboard, reports, inbox, distributors, rotations, admin or account
 	Inbox bool   // ward has an inbox
+	// Distributors shows the distributors list to those who may read it.
+	Distributors bool
 	// OpenThreads counts the inbox's open threads up to openThreadsMax;
 	// OpenThreadsMore says there are more.
 	OpenThreads     int
@@ -40,7 +42,7 @@ const openThreadsMax = 99
 func (s *Server) nav(r *http.Request, here string) deskNav {
 	actor := ward.ActorFromContext(r.Context())
 	n := deskNav{Me: memberFromContext(r.Context()), Admin: actor.Role == ward.RoleAdmin, CSRF: s.formToken(r), Here: here,
-		Inbox: s.cfg.Inbox != nil}
+		Inbox: s.cfg.Inbox != nil, Distributors: ward.Can(actor, ward.ReadDistributors)}
 	if n.Inbox && ward.Can(actor, ward.ReadInbox) {
 		open, err := s.cfg.Inbox.List(r.Context(), ward.ThreadFilter{Status: ward.ThreadOpen, Limit: openThreadsMax + 1})
 		if err != nil {
@@ -79,6 +81,8 @@ func who(actor string) string {
 			return email
 		case ward.ActorReporter:
 			return "the reporter (" + email + ")"
+		case ward.ActorApplicant:
+			return "the applicant (" + email + ")"
 		}
 	}
 	if actor == ward.ActorReporter {

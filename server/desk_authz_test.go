@@ -1,6 +1,7 @@
 package server_test
 
 import (
+	"context"
 	"net/url"
 	"slices"
 	"strconv"
@@ -29,6 +30,14 @@ func TestPageAuthorization(t *testing.T) {
 	f.threadAct(spamMail.Thread.ID, admin, `{"action":"spam"}`, 200)
 	thread, spamThread := itoa(mail.Thread.ID), itoa(spamMail.Thread.ID)
 	raw := "/inbox/" + thread + "/messages/" + itoa(mail.Message.ID) + "/raw"
+	applicant := ward.NewContextWithActor(context.Background(), ward.Actor{Kind: ward.ActorApplicant, Email: "dana@example.org"})
+	join := ward.DistributorRequest{Organisation: "Example Linux", ContactName: "Dana", ContactEmail: "dana@example.org", ListAddress: "sec@example.org",
+		Answers: ward.DistributorAnswers{Distribution: "d", UserBase: "u", TrackRecord: "t", NotDownstream: "n", Contribution: "c", Voucher: "v",
+			AcceptsEmbargo: true, ContributesBack: true}}
+	if err := f.db.CreateDistributorRequest(applicant, &join); err != nil {
+		t.Fatal(err)
+	}
+	joinID := itoa(join.ID)
 	spamRaw := "/inbox/" + spamThread + "/messages/" + itoa(spamMail.Message.ID) + "/raw"
 
 	// Statuses for: signed out, viewer, triager, responder, admin. 303 is
@@ -62,6 +71,18 @@ func TestPageAuthorization(t *testing.T) {
 		{"POST", "/inbox/" + spamThread + "/actions", url.Values{"action": {"spam"}}, [5]int{403, 404, 404, 404, 303}},
 		{"POST", "/inbox/" + thread + "/delete", url.Values{"confirm": {"yes"}}, [5]int{403, 403, 403, 403, 422}},
 		{"POST", "/inbox/" + spamThread + "/delete", url.Values{}, [5]int{403, 403, 403, 403, 422}},
+		{"GET", "/distributors", nil, [5]int{303, 403, 200, 200, 200}},
+		{"GET", "/distributors?state=approved", nil, [5]int{303, 403, 200, 200, 200}},
+		// The responder declines it; the admin then finds it declined.
+		{"POST", "/distributors/" + joinID, url.Values{"action": {"decline"}, "version": {"1"}, "reason": {"no record"}}, [5]int{403, 403, 403, 303, 409}},
+		{"POST", "/distributors/999", url.Values{"action": {"approve"}, "version": {"1"}}, [5]int{403, 403, 403, 404, 404}},
+		{"GET", "/distributors/export", nil, [5]int{303, 403, 403, 200, 200}},
+		{"GET", "/distributors/export?format=csv", nil, [5]int{303, 403, 403, 200, 200}},
+		// The public form is anyone's, signed in or not; an empty one is
+		// refused alike.
+		{"GET", "/distributors/join", nil, [5]int{200, 200, 200, 200, 200}},
+		{"POST", "/distributors/join", url.Values{"organisation": {""}}, [5]int{422, 422, 422, 422, 422}},
+		{"GET", "/distributors/join/thanks", nil, [5]int{200, 200, 200, 200, 200}},
 		{"GET", "/rotations", nil, member},
 		{"GET", "/rotations/src", nil, member},
 		{"POST", "/rotations/src/overrides", url.Values{"member": {"responder@example.org"}, "start": {"2026-03-31T09:00"}, "end": {"2026-04-01T09:00"}}, team},

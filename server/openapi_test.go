@@ -271,7 +271,8 @@ func TestOpenAPIIsValid(t *testing.T) {
 			"GET /api/v1/reporter/{key}", "POST /api/v1/reporter/{key}/actions",
 			"GET /report", "POST /report", "GET /r/{key}", "POST /r/{key}", "GET /static/ward.css",
 			"GET /login", "POST /login", "GET /login/link/{secret}", "POST /login/link/{secret}", "GET /static/desk.js",
-			"GET /login/oidc", "GET /login/oidc/callback"}
+			"GET /login/oidc", "GET /login/oidc/callback",
+			"POST /api/v1/distributors/requests", "GET /distributors/join", "POST /distributors/join", "GET /distributors/join/thanks"}
 		for _, key := range keys {
 			sec := ops[key].Security
 			// No page takes a token: the public ones need nothing, the

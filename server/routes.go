@@ -52,6 +52,16 @@ func (s *Server) registerRoutes() {
 	s.handle("GET /api/v1/notifications", s.authenticated(s.handleNotificationList))
 	s.handle("POST /api/v1/notifications/{id}/read", s.authenticated(s.handleNotificationRead))
 
+	// Asking to join the distributors list needs no account; the list is
+	// the team's.
+	s.handle("POST /api/v1/distributors/requests", s.handleDistributorRequestCreate)
+	s.handle("GET /api/v1/distributors/requests", s.authenticated(s.handleDistributorRequestList))
+	s.handle("GET /api/v1/distributors/requests/{id}", s.authenticated(s.handleDistributorRequestView))
+	s.handle("POST /api/v1/distributors/requests/{id}/approve", s.authenticated(s.handleDistributorApprove))
+	s.handle("POST /api/v1/distributors/requests/{id}/decline", s.authenticated(s.handleDistributorDecline))
+	s.handle("POST /api/v1/distributors/requests/{id}/remove", s.authenticated(s.handleDistributorRemove))
+	s.handle("GET /api/v1/distributors/export", s.authenticated(s.handleDistributorExport))
+
 	// The reporter has no account: their link's secret is the key.
 	s.handle("GET /api/v1/reporter/{key}", s.handleReporterView)
 	s.handle("POST /api/v1/reporter/{key}/actions", s.handleReporterAction)
@@ -86,11 +96,15 @@ func (s *Server) registerRoutes() {
 	s.handle("POST /api/v1/calendar-feeds", s.authenticated(s.handleCalendarFeedCreate))
 	s.handle("DELETE /api/v1/calendar-feeds/{id}", s.authenticated(s.handleCalendarFeedRevoke))
 
-	// The public pages: the report form and the reporter's own page.
+	// The public pages: the report form, the reporter's own page and the
+	// distributors list's form.
 	s.handle("GET /report", s.handleReportForm)
 	s.handle("POST /report", s.handleReportFormPost)
 	s.handle("GET /r/{key}", s.handleReporterPage)
 	s.handle("POST /r/{key}", s.handleReporterPost)
+	s.handle("GET /distributors/join", s.handleDistributorJoinForm)
+	s.handle("POST /distributors/join", s.handleDistributorJoinPost)
+	s.handle("GET /distributors/join/thanks", s.handleDistributorJoinThanks)
 	s.handle("GET /static/ward.css", s.handleStylesheet)
 	s.handle("GET /static/desk.js", s.handleDeskScript)
 
@@ -106,6 +120,9 @@ func (s *Server) registerRoutes() {
 	s.handle("GET /inbox/{id}/messages/{mid}/raw", s.signedIn(s.handleThreadRawPage))
 	s.handle("POST /inbox/{id}/actions", s.signedIn(s.handleThreadActionPost))
 	s.handle("POST /inbox/{id}/delete", s.signedIn(s.handleThreadDeletePost))
+	s.handle("GET /distributors", s.signedIn(s.handleDistributorsPage))
+	s.handle("POST /distributors/{id}", s.signedIn(s.handleDistributorDecidePost))
+	s.handle("GET /distributors/export", s.signedIn(s.handleDistributorExportPage))
 	s.handle("GET /rotations", s.signedIn(s.handleRotationsPage))
 	s.handle("GET /rotations/{name}", s.signedIn(s.handleRotationPage))
 	s.handle("POST /rotations/{name}/overrides", s.signedIn(s.handleRotationOverridePost))

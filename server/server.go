@@ -71,6 +71,11 @@ type Config struct {
 	// Inbox is the team's mail. Without it (nil) ward has no inbox: its
 	// API answers 404 and its pages say that none is configured.
 	Inbox *inbox.Service
+	// Distributors are the requests to join the distributors list. One
+	// address may send FormBurst of them at once, then one every
+	// FormEvery, through the public form and the API together, counted
+	// apart from reports.
+	Distributors ward.DistributorService
 }
 
 // The public report form's default limit: five reports from one address,
@@ -98,6 +103,7 @@ type Server struct {
 	routes    []string       // every registered pattern, for the OpenAPI check
 	formLimit *clientLimiter // reports filed through the public form
 	linkLimit *clientLimiter // what reporters do through their links
+	joinLimit *clientLimiter // requests to join the distributors list
 	// loginLimit counts sign-in attempts by address, emailLimit failed
 	// ones by the email tried (and the member's, for the current password
 	// and authenticator codes on /account).
@@ -132,7 +138,7 @@ func New(cfg Config) *Server {
 		cfg.FormBurst = DefaultFormBurst
 	}
 	s := &Server{cfg: cfg, mux: http.NewServeMux(), formLimit: newClientLimiter(cfg.FormEvery, cfg.FormBurst),
-		linkLimit: newClientLimiter(linkEvery, linkBurst), csrf: http.NewCrossOriginProtection(),
+		linkLimit: newClientLimiter(linkEvery, linkBurst), joinLimit: newClientLimiter(cfg.FormEvery, cfg.FormBurst), csrf: http.NewCrossOriginProtection(),
 		loginLimit: newClientLimiter(loginEvery, loginBurst), emailLimit: newClientLimiter(loginEmailEvery, loginEmailBurst),
 		comments: newRenderedComments(10_000)}
 	if u, err := url.Parse(cfg.PublicURL); err == nil && strings.EqualFold(u.Scheme, "https") {

@@ -48,8 +48,9 @@ var pageFuncs = template.FuncMap{
 // signed-in team's, each also given desk.html: the navigation and the
 // desk's script.
 var (
-	publicPages = []string{"report_form", "reporter", "error", "login", "login_link"}
-	deskPages   = []string{"reports", "report", "inbox", "thread", "dashboard", "rotations", "rotation", "admin_members", "admin_audit", "admin_tiers", "admin_tokens", "account"}
+	publicPages = []string{"report_form", "reporter", "error", "login", "login_link", "distributor_join", "distributor_thanks"}
+	deskPages   = []string{"reports", "report", "inbox", "thread", "dashboard", "rotations", "rotation", "admin_members", "admin_audit", "admin_tiers", "admin_tokens", "account",
+		"distributors"}
 )
 
 // dashList is one of the dashboard's report lists.

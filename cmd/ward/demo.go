@@ -26,7 +26,8 @@ type demoSignIn struct {
 
 // seedDemo loads the example team into an empty database, with a little
 // of everything a team has on its rotation (an override, time off, an open
-// swap request, a handoff note), and returns a day-long API token for its
+// swap request, a handoff note) and requests to join the distributors
+// list, and returns a day-long API token for its
 // first admin. A database with members in it is refused: --demo must never
 // mint a token for a real team's admin.
 func seedDemo(ctx context.Context, db *store.DB, calendar *oncall.Service, mail *inbox.Service, dsn string) (*demoSignIn, error) {
@@ -75,6 +76,9 @@ func seedDemo(ctx context.Context, db *store.DB, calendar *oncall.Service, mail 
 	}
 	if err := seedDemoInbox(ctx, mail); err != nil {
 		return nil, fmt.Errorf("demo inbox: %w", err)
+	}
+	if err := seedDemoDistributors(ctx, db, responders[0]); err != nil {
+		return nil, fmt.Errorf("demo distributors: %w", err)
 	}
 	exp := time.Now().Add(24 * time.Hour)
 	_, token, err := db.CreateToken(ctx, admins[0].Email, "demo", &exp)
@@ -172,8 +176,9 @@ Subscribe a calendar to the src rotation: %s%s
 Report a vulnerability as a reporter would: %s/report
 A reporter's private page, with the team's question answered: %s%s
 The team's inbox, with mail as a mail server delivered it: %s/inbox
+Requests to join the distributors list: %s/distributors (the public form: %s/distributors/join)
 The API is described at %s/api/v1/openapi.json. Stop with Ctrl-C.
-`, store.RedactDSN(e.db), d.token, url, url, url, d.signIn, url, d.calendar, url, url, d.reporter, url, url)
+`, store.RedactDSN(e.db), d.token, url, url, url, d.signIn, url, d.calendar, url, url, d.reporter, url, url, url, url)
 }
 
 // demoReports arrive by the bug bounty platform and by email; the second

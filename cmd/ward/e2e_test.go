@@ -204,6 +204,13 @@ func TestServeDemo(t *testing.T) {
 	if code, body := get(t, p.url+"/api/v1/notifications", ""); code != 401 {
 		t.Errorf("notifications without a token: %d %s", code, body)
 	}
+	code, body = get(t, p.url+"/api/v1/distributors/requests?state=pending", token)
+	if code != 200 || strings.Count(body, `"state":"pending"`) != 2 {
+		t.Errorf("demo distributors queue: %d %.300s", code, body)
+	}
+	if code, body := get(t, p.url+"/api/v1/distributors/export", token); code != 200 || body != "kubernetes-security@fabrikam.example\n" {
+		t.Errorf("demo distributors list: %d %q", code, body)
+	}
 	code, body = get(t, p.url+"/api/v1/rotations/src/oncall", token)
 	if code != 200 || !strings.Contains(body, `"handoff_note"`) {
 		t.Errorf("demo rotation: %d %s", code, body)

@@ -250,6 +250,7 @@ func (e *env) serve(ctx context.Context, f serveFlags) error {
 		Actions:        reports.New(db, db, db, db, clk.Now),
 		Filters:        db,
 		Sessions:       db,
+		Distributors:   db,
 		OnCall:         calendar,
 		PublicURL:      f.publicURL,
 		TrustedProxies: proxies,

@@ -1,0 +1,293 @@
+package server_test
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/wardsec/ward"
+	"github.com/wardsec/ward/server"
+)
+
+// joinBody is a request to join as the API takes it, from contact for org.
+func joinBody(org, contact, list string) string {
+	return `{"organisation":` + quote(org) + `,"contact_name":"Dana","contact_email":` + quote(contact) + `,"list_address":` + quote(list) + `,
+		"answers":{"distribution":"Example Linux ships kubelet","user_base":"public mirrors","track_record":"https://example.org/errata",
+		"not_downstream":"built from upstream","contribution":"SIG Node reviews","voucher":"ana@example.net","accepts_embargo":true,"contributes_back":true}}`
+}
+
+// joinForm is the public form's fields for a request from contact for org.
+func joinForm(org, contact, list string) url.Values {
+	return url.Values{"organisation": {org}, "contact_name": {"Dana"}, "contact_email": {contact}, "list_address": {list},
+		"distribution": {"Example Linux ships kubelet"}, "user_base": {"public mirrors"}, "track_record": {"https://example.org/errata"},
+		"not_downstream": {"built from upstream"}, "contribution": {"SIG Node reviews"}, "voucher": {"ana@example.net"},
+		"accepts_embargo": {"yes"}, "contributes_back": {"yes"}}
+}
+
+// ask sends a request to join without a token and answers its id.
+func (f *fixture) ask(body string) string {
+	f.t.Helper()
+	resp, b := f.do("POST", "/api/v1/distributors/requests", "", jsonType, body)
+	if resp.StatusCode != 201 {
+		f.t.Fatalf("ask: %d %s", resp.StatusCode, b)
+	}
+	var created struct{ ID int64 }
+	if err := json.Unmarshal(b, &created); err != nil {
+		f.t.Fatal(err)
+	}
+	return itoa(created.ID)
+}
+
+func TestDistributorsAPI(t *testing.T) {
+	f := newFixtureWith(t, func(c *server.Config) { c.FormBurst = 100 }) // many refusals from one address
+	admin, responder, triager, viewer := f.tokens[ward.RoleAdmin], f.tokens[ward.RoleResponder], f.tokens[ward.RoleTriager], f.tokens[ward.RoleViewer]
+
+	t.Run("anyone may ask, and learns only the id and state", func(t *testing.T) {
+		resp, body := f.do("POST", "/api/v1/distributors/requests", "", jsonType, joinBody("Example Linux", "Dana@Example.org", "security@example.org"))
+		var got map[string]any
+		if err := json.Unmarshal(body, &got); err != nil || resp.StatusCode != 201 || len(got) != 2 || got["state"] != "pending" || got["id"] == nil {
+			t.Fatalf("ask: %d %s", resp.StatusCode, body)
+		}
+		entries, _ := f.db.FindAuditEntries(context.Background(), ward.AuditFilter{Limit: 1})
+		if entries[0].Action != "distributor.request" || entries[0].Actor != "applicant:dana@example.org" {
+			t.Errorf("audit = %+v", entries[0])
+		}
+	})
+	id := "1"
+	refusals := []struct {
+		name, method, path, token, contentType, body string
+		status                                       int
+		code                                         string
+	}{
+		{"the same contact and organisation again", "POST", "/api/v1/distributors/requests", "", jsonType, joinBody("example linux", "dana@example.org", "x@example.org"), 409, ward.ECONFLICT},
+		{"an applicant setting the state", "POST", "/api/v1/distributors/requests", "", jsonType, strings.Replace(joinBody("Other", "o@example.org", "o@example.org"), `{"organisation"`, `{"state":"approved","organisation"`, 1), 400, ward.EMALFORMED},
+		{"a form body", "POST", "/api/v1/distributors/requests", "", "application/x-www-form-urlencoded", "organisation=x", 415, ward.EUNSUPPORTED},
+		{"no answers", "POST", "/api/v1/distributors/requests", "", jsonType, `{"organisation":"O","contact_name":"C","contact_email":"c@example.org","list_address":"l@example.org"}`, 422, ward.EINVALID},
+		{"the embargo not accepted", "POST", "/api/v1/distributors/requests", "", jsonType, strings.Replace(joinBody("Other", "o@example.org", "o@example.org"), `"accepts_embargo":true`, `"accepts_embargo":false`, 1), 422, ward.EINVALID},
+		{"a list without a token", "GET", "/api/v1/distributors/requests", "", "", "", 401, ward.EUNAUTHORIZED},
+		{"a viewer lists", "GET", "/api/v1/distributors/requests", viewer, "", "", 403, ward.EFORBIDDEN},
+		{"a viewer reads one", "GET", "/api/v1/distributors/requests/" + id, viewer, "", "", 403, ward.EFORBIDDEN},
+		{"a bad state", "GET", "/api/v1/distributors/requests?state=accepted", triager, "", "", 422, ward.EINVALID},
+		{"an unknown parameter", "GET", "/api/v1/distributors/requests?status=pending", triager, "", "", 422, ward.EINVALID},
+		{"a bad since", "GET", "/api/v1/distributors/requests?since=yesterday", triager, "", "", 422, ward.EINVALID},
+		{"an unknown request", "GET", "/api/v1/distributors/requests/999", triager, "", "", 404, ward.ENOTFOUND},
+		{"a triager approves", "POST", "/api/v1/distributors/requests/" + id + "/approve", triager, "", "", 403, ward.EFORBIDDEN},
+		{"a decline without a body", "POST", "/api/v1/distributors/requests/" + id + "/decline", responder, jsonType, "", 400, ward.EMALFORMED},
+		{"a decline without a reason", "POST", "/api/v1/distributors/requests/" + id + "/decline", responder, jsonType, `{"reason":"  "}`, 422, ward.EINVALID},
+		{"a removal of a pending request", "POST", "/api/v1/distributors/requests/" + id + "/remove", responder, jsonType, `{"reason":"x"}`, 409, ward.ECONFLICT},
+		{"an approval of an older version", "POST", "/api/v1/distributors/requests/" + id + "/approve", responder, jsonType, `{"version":7}`, 409, ward.ECONFLICT},
+		{"an approval of an unknown request", "POST", "/api/v1/distributors/requests/999/approve", responder, "", "", 404, ward.ENOTFOUND},
+		{"a triager exports", "GET", "/api/v1/distributors/export", triager, "", "", 403, ward.EFORBIDDEN},
+		{"an unknown format", "GET", "/api/v1/distributors/export?format=json", responder, "", "", 422, ward.EINVALID},
+	}
+	for _, tt := range refusals {
+		t.Run(tt.name, func(t *testing.T) {
+			before := f.auditCount()
+			resp, body := f.do(tt.method, tt.path, tt.token, tt.contentType, tt.body)
+			var e apiError
+			if err := json.Unmarshal(body, &e); err != nil || resp.StatusCode != tt.status || e.Error.Code != tt.code || e.Error.Message == "" {
+				t.Errorf("%d %s, want %d %s", resp.StatusCode, body, tt.status, tt.code)
+			}
+			if f.auditCount() != before {
+				t.Error("a refused request wrote something")
+			}
+		})
+	}
+
+	t.Run("a triager reads the queue; a responder decides", func(t *testing.T) {
+		resp, body := f.do("GET", "/api/v1/distributors/requests?state=pending", triager, "", "")
+		list := decodeJSON[struct{ Requests []ward.DistributorRequest }](t, body).Requests
+		if resp.StatusCode != 200 || len(list) != 1 || list[0].Answers.TrackRecord != "https://example.org/errata" || list[0].Version != 1 {
+			t.Fatalf("queue: %d %s", resp.StatusCode, body)
+		}
+		resp, body = f.do("POST", "/api/v1/distributors/requests/"+id+"/approve", responder, jsonType, `{"version":1,"reason":"vouched for by Ana"}`)
+		got := decodeJSON[ward.DistributorRequest](t, body)
+		if resp.StatusCode != 200 || got.State != ward.DistributorApproved || got.DecidedBy != "member:responder@example.org" || got.Reason != "vouched for by Ana" {
+			t.Fatalf("approve: %d %s", resp.StatusCode, body)
+		}
+		resp, body = f.do("POST", "/api/v1/distributors/requests/"+id+"/decline", admin, jsonType, `{"reason":"changed our minds"}`)
+		if resp.StatusCode != 409 || !strings.Contains(string(body), "it is approved, and an approved one can only be removed from the list") {
+			t.Errorf("decline an approved one: %d %s", resp.StatusCode, body)
+		}
+	})
+	t.Run("the export is the approved list", func(t *testing.T) {
+		f.ask(joinBody("Beta Cloud", "bo@beta.example", "beta-security@beta.example")) // pending: not on the list
+		second := f.ask(joinBody("=1+1", "al@alpha.example", "Alpha-Sec@Alpha.example"))
+		if resp, body := f.do("POST", "/api/v1/distributors/requests/"+second+"/approve", admin, "", ""); resp.StatusCode != 200 {
+			t.Fatalf("approve: %d %s", resp.StatusCode, body)
+		}
+		resp, body := f.do("GET", "/api/v1/distributors/export", responder, "", "")
+		if resp.StatusCode != 200 || string(body) != "alpha-sec@alpha.example\nsecurity@example.org\n" ||
+			resp.Header.Get("Content-Type") != "text/plain; charset=utf-8" || resp.Header.Get("Content-Disposition") != `attachment; filename="distributors.txt"` {
+			t.Errorf("txt: %d %v\n%s", resp.StatusCode, resp.Header, body)
+		}
+		resp, body = f.do("GET", "/api/v1/distributors/export?format=csv", responder, "", "")
+		want := "organisation,contact,address,approved_at\n'=1+1,al@alpha.example,alpha-sec@alpha.example,2026-03-02T09:00:00Z\n" +
+			"Example Linux,dana@example.org,security@example.org,2026-03-02T09:00:00Z\n"
+		if resp.StatusCode != 200 || string(body) != want || resp.Header.Get("Content-Type") != "text/csv; charset=utf-8" {
+			t.Errorf("csv: %d %v\n%s", resp.StatusCode, resp.Header, body)
+		}
+	})
+	t.Run("removal takes an organisation off the list, with its reason", func(t *testing.T) {
+		if resp, body := f.do("POST", "/api/v1/distributors/requests/"+id+"/remove", responder, jsonType, `{"reason":"leaked an embargo"}`); resp.StatusCode != 200 {
+			t.Fatalf("remove: %d %s", resp.StatusCode, body)
+		}
+		_, body := f.do("GET", "/api/v1/distributors/requests/"+id, triager, "", "")
+		if got := decodeJSON[ward.DistributorRequest](t, body); got.State != ward.DistributorRemoved || got.Reason != "leaked an embargo" || got.ApprovedAt.IsZero() {
+			t.Errorf("removed = %s", body)
+		}
+		if _, body := f.do("GET", "/api/v1/distributors/export", admin, "", ""); string(body) != "alpha-sec@alpha.example\n" {
+			t.Errorf("export after removal = %q", body)
+		}
+	})
+	t.Run("lists select by state and time, and page", func(t *testing.T) {
+		f.clock.Advance(7 * 24 * time.Hour)
+		f.ask(joinBody("Gamma", "g@gamma.example", "sec@gamma.example"))
+		for query, want := range map[string]int{
+			"":                           4,
+			"state=pending":              2,
+			"state=removed":              1,
+			"since=2026-03-05T00:00:00Z": 1,
+			"since=2026-03-02T09:00:00Z": 4,
+			"limit=3":                    3,
+		} {
+			resp, body := f.do("GET", "/api/v1/distributors/requests?"+query, triager, "", "")
+			page := decodeJSON[struct {
+				Requests []ward.DistributorRequest
+				Next     string
+			}](t, body)
+			if resp.StatusCode != 200 || len(page.Requests) != want {
+				t.Errorf("%s: %d, %d requests, want %d", query, resp.StatusCode, len(page.Requests), want)
+			}
+			if query == "limit=3" && page.Next != "/api/v1/distributors/requests?before="+itoa(page.Requests[2].ID)+"&limit=3" {
+				t.Errorf("next = %q", page.Next)
+			}
+		}
+	})
+}
+
+// One address may ask a few times, then waits: the API and the form share
+// the limit, and it is not the report form's.
+func TestDistributorJoinRateLimit(t *testing.T) {
+	f := newFixtureWith(t, func(c *server.Config) { c.FormBurst = 2 })
+	if resp, _ := f.post("/report", url.Values{"title": {"t"}, "body": {"b"}}); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("a report first: %d", resp.StatusCode)
+	}
+	f.ask(joinBody("One", "a@one.example", "s@one.example"))
+	if resp, _ := f.post("/distributors/join", joinForm("Two", "a@two.example", "s@two.example")); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("the form: %d", resp.StatusCode)
+	}
+	resp, body := f.do("POST", "/api/v1/distributors/requests", "", jsonType, joinBody("Three", "a@three.example", "s@three.example"))
+	if resp.StatusCode != 429 || !strings.Contains(string(body), `"code":"rate_limited"`) {
+		t.Errorf("over the limit: %d %s", resp.StatusCode, body)
+	}
+	resp, html := f.post("/distributors/join", joinForm("Four", "a@four.example", "s@four.example"))
+	if resp.StatusCode != 429 || !strings.Contains(html, `value="Four"`) {
+		t.Errorf("the form over the limit: %d %s", resp.StatusCode, alertText(html))
+	}
+	f.clock.Advance(server.DefaultFormEvery)
+	f.ask(joinBody("Three", "a@three.example", "s@three.example"))
+}
+
+// The public form: an organisation asks; what it wrote reaches the desk
+// only as text; a responder decides from the desk.
+func TestDistributorPages(t *testing.T) {
+	f := newFixture(t)
+	resp, body := f.do("GET", "/distributors/join", "", "", "")
+	if resp.StatusCode != 200 || !strings.Contains(string(body), `<form method="post" action="/distributors/join">`) ||
+		strings.Contains(resp.Header.Get("Content-Security-Policy"), "script-src") || strings.Contains(string(body), "<script") {
+		t.Fatalf("form: %d %v", resp.StatusCode, resp.Header)
+	}
+	xss := joinForm(xssTitle, "dana@example.org", "security@example.org")
+	xss.Set("track_record", xssBody)
+	xss.Set("contact_name", xssName)
+
+	t.Run("a refused form keeps what was written", func(t *testing.T) {
+		missing := joinForm("Example <Linux>", "dana@example.org", "security@example.org")
+		missing.Del("accepts_embargo")
+		resp, html := f.post("/distributors/join", missing)
+		if resp.StatusCode != 422 || !strings.Contains(html, "answers.accepts_embargo:") || !strings.Contains(html, `value="Example &lt;Linux&gt;"`) ||
+			!strings.Contains(html, "https://example.org/errata</textarea>") {
+			t.Errorf("without the embargo: %d %s", resp.StatusCode, alertText(html))
+		}
+	})
+	t.Run("another site cannot post it", func(t *testing.T) {
+		before := f.auditCount()
+		if resp, _ := f.post("/distributors/join", xss, "Sec-Fetch-Site", "cross-site"); resp.StatusCode != 403 || f.auditCount() != before {
+			t.Errorf("cross-site: %d", resp.StatusCode)
+		}
+	})
+	resp, _ = f.post("/distributors/join", xss)
+	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/distributors/join/thanks" {
+		t.Fatalf("post: %d to %q", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	if resp, body := f.do("GET", "/distributors/join/thanks", "", "", ""); resp.StatusCode != 200 || !strings.Contains(string(body), "is received") {
+		t.Errorf("thanks: %d", resp.StatusCode)
+	}
+	list, _ := f.db.FindDistributorRequests(context.Background(), ward.DistributorFilter{})
+	if len(list) != 1 || list[0].Answers.TrackRecord != xssBody || list[0].Organisation != strings.TrimSpace(xssTitle) {
+		t.Fatalf("stored: %+v", list)
+	}
+	id := itoa(list[0].ID)
+	if resp, html := f.post("/distributors/join", xss); resp.StatusCode != 409 || !strings.Contains(html, "is already pending") {
+		t.Errorf("again: %d %s", resp.StatusCode, alertText(html))
+	}
+
+	t.Run("the desk shows the queue as text, and the forms to responders", func(t *testing.T) {
+		if _, html := f.page(ward.RoleViewer, "GET", "/", nil); strings.Contains(html, `href="/distributors"`) {
+			t.Error("a viewer's navigation links the distributors page")
+		}
+		resp, html := f.page(ward.RoleTriager, "GET", "/distributors", nil)
+		if resp.StatusCode != 200 || !strings.Contains(html, `href="/distributors" aria-current="page"`) || !strings.Contains(html, "ana@example.net") {
+			t.Fatalf("triager: %d %s", resp.StatusCode, alertText(html))
+		}
+		noMarkup(t, html)
+		if strings.Contains(html, `action="/distributors/`+id+`"`) {
+			t.Error("a triager gets the forms to decide")
+		}
+		_, html = f.page(ward.RoleResponder, "GET", "/distributors", nil)
+		noMarkup(t, html)
+		if !strings.Contains(html, `action="/distributors/`+id+`"`) || !strings.Contains(html, `name="version" value="1"`) || strings.Contains(html, "Remove from the list") {
+			t.Error("a responder's queue lacks the approve and decline forms")
+		}
+	})
+	t.Run("a decision of an older version keeps the reason written", func(t *testing.T) {
+		resp, html := f.page(ward.RoleResponder, "POST", "/distributors/"+id, url.Values{"action": {"decline"}, "version": {"5"}, "reason": {"no <b>track</b> record"}})
+		if resp.StatusCode != 409 || !strings.Contains(html, "changed since version 5") || !strings.Contains(html, "no &lt;b&gt;track&lt;/b&gt; record</textarea>") {
+			t.Errorf("stale: %d %s", resp.StatusCode, alertText(html))
+		}
+		if resp, html := f.page(ward.RoleResponder, "POST", "/distributors/"+id, url.Values{"action": {"decline"}, "version": {"1"}}); resp.StatusCode != 422 ||
+			!strings.Contains(html, "reason: say why") {
+			t.Errorf("no reason: %d %s", resp.StatusCode, alertText(html))
+		}
+	})
+	t.Run("approved from the desk, it is on the list and in the export", func(t *testing.T) {
+		resp, _ := f.page(ward.RoleResponder, "POST", "/distributors/"+id, url.Values{"action": {"approve"}, "version": {"1"}})
+		if resp.StatusCode != 303 || resp.Header.Get("Location") != "/distributors?state=pending" {
+			t.Fatalf("approve: %d to %q", resp.StatusCode, resp.Header.Get("Location"))
+		}
+		_, html := f.page(ward.RoleResponder, "GET", "/distributors?state=approved", nil)
+		if !strings.Contains(html, `href="/distributors/export?format=csv"`) || !strings.Contains(html, "Remove from the list") {
+			t.Error("the approved tab lacks the export or the removal")
+		}
+		if _, html := f.page(ward.RoleTriager, "GET", "/distributors?state=approved", nil); strings.Contains(html, "/distributors/export") {
+			t.Error("a triager is offered the export")
+		}
+		resp, text := f.page(ward.RoleResponder, "GET", "/distributors/export", nil)
+		if resp.StatusCode != 200 || text != "security@example.org\n" || resp.Header.Get("Content-Disposition") != `attachment; filename="distributors.txt"` {
+			t.Errorf("export: %d %q", resp.StatusCode, text)
+		}
+		resp, _ = f.page(ward.RoleResponder, "POST", "/distributors/"+id, url.Values{"action": {"remove"}, "version": {"2"}, "reason": {"stopped shipping"}})
+		if resp.StatusCode != 303 || resp.Header.Get("Location") != "/distributors?state=approved" {
+			t.Errorf("remove: %d to %q", resp.StatusCode, resp.Header.Get("Location"))
+		}
+		_, html = f.page(ward.RoleTriager, "GET", "/distributors?state=removed", nil)
+		if !strings.Contains(html, "stopped shipping") || !strings.Contains(html, "by responder@example.org") {
+			t.Errorf("the removed tab lacks the reason or who decided")
+		}
+	})
+}
