@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"sync"
 	"time"
 
 	"github.com/wardsec/ward"
@@ -45,15 +44,16 @@ type Config struct {
 	BaseURL    string // where the desk is, for links
 	Logger     *slog.Logger
 	// Timeout bounds one send, so that a receiver that hangs holds one
-	// of the Parallel slots for that long and no longer; 15 s when 0.
+	// of the Parallel slots for that long and no longer; 10 s when 0.
 	Timeout time.Duration
 	// Parallel is how many sends run at once; 8 when 0.
 	Parallel int
 	// Lease is how long a claimed dispatch is this instance's: longer than
 	// Timeout, short enough that another instance soon takes over what a
-	// dead one held; 2 minutes when 0.
+	// dead one held; 30 s when 0.
 	Lease time.Duration
-	// Poll is how often the outbox is looked at without a poke; 5 s when 0.
+	// Poll is how often the outbox is looked at without a poke (another
+	// instance may have written to it); a second when 0.
 	Poll time.Duration
 }
 
@@ -75,16 +75,16 @@ func New(cfg Config) *Service {
 		cfg.Logger = slog.Default()
 	}
 	if cfg.Timeout <= 0 {
-		cfg.Timeout = 15 * time.Second
+		cfg.Timeout = 10 * time.Second
 	}
 	if cfg.Parallel <= 0 {
 		cfg.Parallel = 8
 	}
 	if cfg.Lease <= 0 {
-		cfg.Lease = 2 * time.Minute
+		cfg.Lease = 30 * time.Second
 	}
 	if cfg.Poll <= 0 {
-		cfg.Poll = 5 * time.Second
+		cfg.Poll = time.Second
 	}
 	return &Service{cfg: cfg, poke: make(chan struct{}, 1)}
 }
@@ -209,7 +209,6 @@ const (
 	firstRetry  = 15 * time.Second
 	lastRetry   = time.Hour
 	maxAttempts = 30
-	claimBatch  = 50
 )
 
 // Backoff is how long to wait after the attempts-th failure.
@@ -222,37 +221,45 @@ func Backoff(attempts int) time.Duration {
 }
 
 // SendDue sends the dispatches due now, Parallel at a time, and returns
-// how many it sent.
+// how many it sent. It claims a dispatch only when a slot is free to send
+// it at once, so that each is sent within its lease (Timeout < Lease),
+// and a receiver that hangs holds its slot, not the others.
 func (s *Service) SendDue(ctx context.Context) (int, error) {
-	sent := 0
+	type result struct {
+		ok  bool
+		err error
+	}
+	done := make(chan result, s.cfg.Parallel)
+	sent, inFlight, more := 0, 0, true
+	var errs []error
 	for {
-		due, err := s.cfg.Store.ClaimDispatches(ctx, s.cfg.Clock.Now(), s.cfg.MachineNow(), s.cfg.Lease, claimBatch)
-		if err != nil || len(due) == 0 {
-			return sent, err
+		if free := s.cfg.Parallel - inFlight; more && free > 0 && ctx.Err() == nil {
+			due, err := s.cfg.Store.ClaimDispatches(ctx, s.cfg.Clock.Now(), s.cfg.MachineNow(), s.cfg.Lease, free)
+			if err != nil {
+				errs, more = append(errs, err), false
+			}
+			more = more && len(due) == free
+			for _, d := range due {
+				inFlight++
+				go func() {
+					ok, err := s.send(ctx, d)
+					done <- result{ok, err}
+				}()
+			}
 		}
-		var mu sync.Mutex
-		var errs []error
-		var wg sync.WaitGroup
-		slots := make(chan struct{}, s.cfg.Parallel)
-		for _, d := range due {
-			slots <- struct{}{}
-			wg.Go(func() {
-				defer func() { <-slots }()
-				ok, err := s.send(ctx, d)
-				mu.Lock()
-				defer mu.Unlock()
-				if ok {
-					sent++
-				}
-				if err != nil {
-					errs = append(errs, err)
-				}
-			})
+		if inFlight == 0 {
+			return sent, errors.Join(errs...)
 		}
-		wg.Wait()
-		if err := errors.Join(errs...); err != nil || len(due) < claimBatch {
-			return sent, err
+		r := <-done
+		inFlight--
+		if r.ok {
+			sent++
 		}
+		if r.err != nil {
+			errs = append(errs, r.err)
+		}
+		// A slot is free: look again, as more may have fallen due.
+		more = more || r.err == nil
 	}
 }
 

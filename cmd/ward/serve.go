@@ -211,10 +211,6 @@ func (e *env) serve(ctx context.Context, f serveFlags) error {
 		}
 	}
 	if f.jobs {
-		runner, err := jobs.Start(ctx, jobs.Config{Store: db, Logger: logger, Clock: clk}, scheduledJobs(db, calendar, clk, logger))
-		if err != nil {
-			return err
-		}
 		notifier, err := newNotifier(db, calendar, clk, f, inboxCfg, logger)
 		if err != nil {
 			return err
@@ -223,6 +219,18 @@ func (e *env) serve(ctx context.Context, f serveFlags) error {
 		notified := make(chan struct{})
 		go func() { defer close(notified); notifier.Run(notifyCtx) }()
 		defer func() { stopNotify(); <-notified }()
+		scheduled := scheduledJobs(db, calendar, clk, logger)
+		for i, j := range scheduled {
+			// What a job notified of goes out now, not at the next poll.
+			scheduled[i].Run = func(ctx context.Context, at time.Time) error {
+				defer notifier.Poke()
+				return j.Run(ctx, at)
+			}
+		}
+		runner, err := jobs.Start(ctx, jobs.Config{Store: db, Logger: logger, Clock: clk}, scheduled)
+		if err != nil {
+			return err
+		}
 		defer func() {
 			ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), f.grace)
 			defer cancel()
