@@ -4,7 +4,6 @@
 package main
 
 import (
-	"time"
 	"context"
 	"fmt"
 	"io"
@@ -15,6 +14,7 @@ import (
 	"runtime/debug"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/spf13/cobra"
 	"github.com/wardsec/ward"
