@@ -62,7 +62,7 @@ type Recipient struct {
 // its title: a channel may reach people who may not read the report.
 func Plan(n *ward.PendingNotification, to Recipient, channels []ward.NotifyChannel, baseURL string) []*ward.Dispatch {
 	urgent := Urgent(n)
-	link := fmt.Sprintf("%s/desk/reports/%d", strings.TrimRight(baseURL, "/"), n.Report)
+	link := fmt.Sprintf("%s/reports/%d", strings.TrimRight(baseURL, "/"), n.Report)
 	var out []*ward.Dispatch
 	base := func(channel, target, member string) *ward.Dispatch {
 		return &ward.Dispatch{Channel: channel, Target: target, Member: member, Kind: kind(n), Report: n.Report,

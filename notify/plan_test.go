@@ -82,7 +82,7 @@ func TestPlan(t *testing.T) {
 			t.Fatal(err)
 		}
 		if p.ID != "n:7:channel:siem" || p.Kind != "ping" || p.Member != "ana@example.org" || p.Event != 30 || p.Report.ID != 12 ||
-			p.Report.Rating != "high" || p.Report.URL != "https://ward.example.org/desk/reports/12" || !p.Occurred.Equal(created) {
+			p.Report.Rating != "high" || p.Report.URL != "https://ward.example.org/reports/12" || !p.Occurred.Equal(created) {
 			t.Errorf("payload = %+v", p)
 		}
 	})

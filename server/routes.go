@@ -51,6 +51,9 @@ func (s *Server) registerRoutes() {
 
 	s.handle("GET /api/v1/notifications", s.authenticated(s.handleNotificationList))
 	s.handle("POST /api/v1/notifications/{id}/read", s.authenticated(s.handleNotificationRead))
+	s.handle("GET /api/v1/me/notify-prefs", s.authenticated(s.handleNotifyPrefsView))
+	s.handle("PUT /api/v1/me/notify-prefs", s.authenticated(s.handleNotifyPrefsSave))
+	s.handle("GET /api/v1/dispatches", s.authenticated(s.handleDispatchList))
 
 	// Asking to join the distributors list needs no account; the list is
 	// the team's.

@@ -40,6 +40,9 @@ type Config struct {
 	Sessions ward.SessionService
 	// Notifications are read by the members they are for.
 	Notifications ward.NotificationService
+	// Dispatches is the outbox of what notifications sent, and members'
+	// preferences of how.
+	Dispatches ward.DispatchService
 	// Stale finds the reports due a stale ping, for the dashboard.
 	Stale   ward.StaleService
 	OnCall  *oncall.Service

@@ -254,6 +254,7 @@ func (e *env) serve(ctx context.Context, f serveFlags) error {
 		Tiers:          db,
 		Reports:        db,
 		Notifications:  db,
+		Dispatches:     db,
 		Stale:          db,
 		Actions:        reports.New(db, db, db, db, clk.Now),
 		Filters:        db,

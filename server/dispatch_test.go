@@ -1,0 +1,79 @@
+package server_test
+
+import (
+	"context"
+	"testing"
+
+	"github.com/wardsec/ward"
+)
+
+func TestNotifyPrefsAndOutboxAPI(t *testing.T) {
+	f := newFixture(t)
+	admin, triager, viewer := f.tokens[ward.RoleAdmin], f.tokens[ward.RoleTriager], f.tokens[ward.RoleViewer]
+	const prefs = "/api/v1/me/notify-prefs"
+
+	resp, body := f.do("GET", prefs, viewer, "", "")
+	if got := decodeJSON[ward.NotifyPrefs](t, body); resp.StatusCode != 200 || !got.Email || got.AnyHour || got.Member != "viewer@example.org" {
+		t.Errorf("defaults: %d %s", resp.StatusCode, body)
+	}
+	for _, tt := range []struct {
+		name, body string
+		status     int
+	}{
+		{"no email", `{"slack":"U0123ABCD"}`, 422},
+		{"a Slack handle, not an ID", `{"email":true,"slack":"@viewer"}`, 422},
+		{"someone else's", `{"email":true,"member":"admin@example.org"}`, 400},
+		{"not JSON", `email=true`, 400},
+	} {
+		if resp, body := f.do("PUT", prefs, viewer, jsonType, tt.body); resp.StatusCode != tt.status {
+			t.Errorf("%s: %d %s, want %d", tt.name, resp.StatusCode, body, tt.status)
+		}
+	}
+	resp, body = f.do("PUT", prefs, viewer, jsonType, `{"email":false,"slack":"U0123ABCD","any_hour":true}`)
+	if got := decodeJSON[ward.NotifyPrefs](t, body); resp.StatusCode != 200 || got.Email || got.Slack != "U0123ABCD" || !got.AnyHour {
+		t.Errorf("set: %d %s", resp.StatusCode, body)
+	}
+	if _, body := f.do("GET", prefs, viewer, "", ""); decodeJSON[ward.NotifyPrefs](t, body).Slack != "U0123ABCD" {
+		t.Errorf("read back: %s", body)
+	}
+	if _, body := f.do("GET", prefs, admin, "", ""); decodeJSON[ward.NotifyPrefs](t, body).Slack != "" {
+		t.Errorf("another member's are their own: %s", body)
+	}
+
+	ctx := ward.NewContextWithActor(context.Background(), ward.Actor{Kind: ward.ActorSystem, Role: ward.RoleAdmin})
+	for _, d := range []*ward.Dispatch{
+		{Key: "a", Channel: ward.ChannelEmail, Target: "triager@example.org", Member: "triager@example.org", Kind: "ping", Subject: "s", Body: "b"},
+		{Key: "b", Channel: ward.ChannelEmail, Target: "viewer@example.org", Member: "viewer@example.org", Kind: "ping", Subject: "s", Body: "b"},
+		{Key: "c", Channel: ward.ChannelWebhook, Target: "siem", Kind: "ping", Subject: "s", Body: "{}"},
+	} {
+		if _, err := f.db.QueueDispatch(ctx, d); err != nil {
+			t.Fatal(err)
+		}
+	}
+	type page struct {
+		Dispatches []*ward.Dispatch `json:"dispatches"`
+	}
+	for _, tt := range []struct {
+		name, token, query string
+		status, count      int
+	}{
+		{"an admin sees the whole outbox", admin, "", 200, 3},
+		{"an admin filters by member", admin, "?member=viewer@example.org", 200, 1},
+		{"a member sees what was sent to them", triager, "", 200, 1},
+		{"and may name themselves", triager, "?member=triager@example.org&status=waiting", 200, 1},
+		{"but no one else", triager, "?member=viewer@example.org", 403, 0},
+		{"a status that is none", admin, "?status=lost", 422, 0},
+		{"no token", "", "", 401, 0},
+	} {
+		resp, body := f.do("GET", "/api/v1/dispatches"+tt.query, tt.token, "", "")
+		if resp.StatusCode != tt.status {
+			t.Errorf("%s: %d %s, want %d", tt.name, resp.StatusCode, body, tt.status)
+			continue
+		}
+		if tt.status == 200 {
+			if got := decodeJSON[page](t, body).Dispatches; len(got) != tt.count {
+				t.Errorf("%s: %d dispatches, want %d", tt.name, len(got), tt.count)
+			}
+		}
+	}
+}
