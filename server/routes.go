@@ -49,6 +49,9 @@ func (s *Server) registerRoutes() {
 	s.handle("PUT /api/v1/filters/{name}", s.authenticated(s.handleFilterSave))
 	s.handle("DELETE /api/v1/filters/{name}", s.authenticated(s.handleFilterDelete))
 
+	s.handle("GET /api/v1/brief", s.authenticated(s.handleBrief))
+	s.handle("GET /api/v1/digest", s.authenticated(s.handleDigest))
+
 	s.handle("GET /api/v1/notifications", s.authenticated(s.handleNotificationList))
 	s.handle("POST /api/v1/notifications/{id}/read", s.authenticated(s.handleNotificationRead))
 
