@@ -2,6 +2,7 @@ package server_test
 
 import (
 	"context"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -98,5 +99,62 @@ func TestBriefAPI(t *testing.T) {
 		if e := decodeJSON[apiError](t, body); resp.StatusCode != tt.status || e.Error.Code != tt.code {
 			t.Errorf("%s: %d %s, want %d %s", tt.name, resp.StatusCode, body, tt.status, tt.code)
 		}
+	}
+}
+
+func TestBriefPage(t *testing.T) {
+	f, id := briefFixture(t)
+	pingForm := `<form method="post" action="/reports/` + id + `/actions" class="inline">`
+
+	resp, html := f.page(ward.RoleTriager, "GET", "/brief", nil)
+	if resp.StatusCode != 200 {
+		t.Fatalf("brief page: %d\n%s", resp.StatusCode, html)
+	}
+	noMarkup(t, html)
+	for _, want := range []string{
+		"Start-of-shift brief: src", "<strong>triager</strong>, taking over from responder", "NOTE-BODY: the fix lands Tuesday",
+		`<a href="/reports/` + id + `">&lt;script&gt;`, "Triage queue</a>: 1", "Stale incidents: 1", "Filed since Mon 2 Mar 09:00 UTC: 1",
+		"ward does not keep distributor requests yet",
+	} {
+		if !strings.Contains(html, want) {
+			t.Errorf("the brief page lacks %q", want)
+		}
+	}
+	if strings.Contains(html, pingForm) {
+		t.Error("a triager is offered a Ping button")
+	}
+	if _, html := f.page(ward.RoleResponder, "GET", "/brief?rotation=src", nil); !strings.Contains(html, pingForm) {
+		t.Errorf("a responder's brief lacks the Ping button:\n%s", html)
+	}
+	if resp, _ := f.page(ward.RoleResponder, "POST", "/reports/"+id+"/actions", url.Values{"action": {"ping"}}); resp.StatusCode != 303 {
+		t.Errorf("ping from the brief: %d", resp.StatusCode)
+	}
+
+	// The dashboard sums up the shift for whoever holds it, and links the
+	// others to the brief.
+	_, html = f.page(ward.RoleTriager, "GET", "/", nil)
+	for _, want := range []string{"Your shift: src", "To triage: <strong>1</strong>", "Stale incidents: <strong>1</strong>",
+		"responder@example.org left you a handoff note.", `<a href="/brief?rotation=src">Open the start-of-shift brief</a>`} {
+		if !strings.Contains(html, want) {
+			t.Errorf("the on-call's dashboard lacks %q", want)
+		}
+	}
+	_, html = f.page(ward.RoleResponder, "GET", "/", nil)
+	if strings.Contains(html, "Your shift") || !strings.Contains(html, `<a href="/brief">Start-of-shift brief</a>`) {
+		t.Errorf("another's dashboard should link to the brief without a summary")
+	}
+	if _, html := f.page(ward.RoleViewer, "GET", "/", nil); strings.Contains(html, `href="/brief`) {
+		t.Errorf("a viewer's dashboard links to a brief they may not read")
+	}
+}
+
+func TestBriefPageWithoutRotation(t *testing.T) {
+	f := newFixture(t)
+	resp, html := f.page(ward.RoleTriager, "GET", "/brief", nil)
+	if resp.StatusCode != 404 || !strings.Contains(html, "no rotation yet") {
+		t.Errorf("no rotation: %d\n%s", resp.StatusCode, alertText(html))
+	}
+	if _, html := f.page(ward.RoleTriager, "GET", "/", nil); strings.Contains(html, `href="/brief`) {
+		t.Error("the dashboard links to a brief without a rotation")
 	}
 }

@@ -99,6 +99,7 @@ func (s *Server) registerRoutes() {
 
 	// The desk: the team's pages, signed in.
 	s.handle("GET /{$}", s.signedIn(s.handleDashboard))
+	s.handle("GET /brief", s.signedIn(s.handleBriefPage))
 	s.handle("GET /reports", s.signedIn(s.handleReportListPage))
 	s.handle("GET /reports/{id}", s.signedIn(s.handleReportPage))
 	s.handle("POST /reports/{id}/actions", s.signedIn(s.handleReportActionPost))
