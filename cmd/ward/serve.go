@@ -237,6 +237,7 @@ func (e *env) serve(ctx context.Context, f serveFlags) error {
 		Filters:        db,
 		Sessions:       db,
 		OnCall:         calendar,
+		Brief:          newBrief(db, calendar),
 		PublicURL:      f.publicURL,
 		TrustedProxies: proxies,
 		Ready:          db.Ping,

@@ -1,0 +1,16 @@
+package main
+
+import (
+	"time"
+
+	"github.com/wardsec/ward/brief"
+	"github.com/wardsec/ward/oncall"
+	"github.com/wardsec/ward/store"
+)
+
+// newBrief is the start-of-shift brief and daily digest over the store,
+// for the server and for whatever sends them. Distributor requests are
+// not counted yet: ward does not keep them.
+func newBrief(db *store.DB, calendar *oncall.Service) *brief.Service {
+	return brief.New(brief.Config{Reports: db, Handoffs: db, Stale: db, Rotations: db, OnCall: calendar, Now: time.Now})
+}
