@@ -53,6 +53,8 @@ func TestPageAuthorization(t *testing.T) {
 	anyone := [5]int{403, 303, 303, 303, 303}
 	rows := []row{
 		{"GET", "/", nil, member},
+		{"GET", "/brief", nil, [5]int{303, 403, 200, 200, 200}},
+		{"GET", "/brief?rotation=nope", nil, [5]int{303, 403, 404, 404, 404}},
 		{"GET", "/reports", nil, member},
 		{"GET", "/reports/" + id, nil, member},
 		{"GET", "/reports/" + spam, nil, [5]int{303, 404, 404, 404, 200}},

@@ -4,6 +4,7 @@ import (
 	"net/http"
 
 	"github.com/wardsec/ward"
+	"github.com/wardsec/ward/brief"
 	"github.com/wardsec/ward/oncall"
 )
 
@@ -13,9 +14,9 @@ type dashboardPage struct {
 	Rotations  []rotationNow
 	Mine       []*ward.Report
 	Triage     []*ward.Report
-	Stale      []*ward.StaleReport // due a ping, the longest quiet first
-	CanPing    bool                // the viewer may ping them: a responder or above
-	Disclosure []*ward.Report      // waiting for the reporter's answer
+	Stale      []brief.Stale  // quiet past their threshold, the longest quiet first
+	CanPing    bool           // the viewer may ping them: a responder or above
+	Disclosure []*ward.Report // waiting for the reporter's answer
 	Gaps       []rotationGaps
 	GapDays    int
 	Unread     int
@@ -26,6 +27,11 @@ type dashboardPage struct {
 	// Pending handoffs of command: to the viewer, for them to answer, and
 	// from them, which they still command until answered.
 	HandoffsToMe, HandoffsFromMe []dashHandoff
+	// Briefs links to the start-of-shift brief (triagers and up);
+	// MyShifts are the briefs of the shifts the viewer holds now, summed
+	// up in "Your shift".
+	Briefs   bool
+	MyShifts []*brief.Brief
 }
 
 // dashHandoff is a pending handoff with its report's title.
@@ -77,12 +83,15 @@ func (s *Server) handleDashboard(w http.ResponseWriter, r *http.Request) {
 		s.pageError(w, r, err)
 		return
 	}
-	if p.Stale, err = s.cfg.Stale.QuietReports(ctx, now, th, dashboardList); err != nil {
+	quiet, err := s.cfg.Stale.QuietReports(ctx, now, th, dashboardList)
+	if err != nil {
 		s.pageError(w, r, err)
 		return
 	}
+	p.Stale = brief.Quiet(quiet, now)
 	// The ping's own rule, without a report: a responder or above.
 	p.CanPing = actor.Role.AtLeast(ward.RoleResponder)
+	p.Briefs = s.cfg.Brief != nil && brief.MayRead(actor) == nil
 	rotations, err := s.cfg.Rotations.FindRotations(ctx)
 	if err != nil {
 		s.pageError(w, r, err)
@@ -101,6 +110,14 @@ func (s *Server) handleDashboard(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 		p.Rotations = append(p.Rotations, rn)
+		if p.Briefs && rn.Now != nil && rn.Now.Assignee.Email == actor.Email {
+			b, err := s.cfg.Brief.Brief(ctx, rot.Name, now)
+			if err != nil {
+				s.pageError(w, r, err)
+				return
+			}
+			p.MyShifts = append(p.MyShifts, b)
+		}
 		gaps, err := s.cfg.OnCall.Gaps(ctx, rot.Name, now, now.AddDate(0, 0, dashboardGaps))
 		if err != nil {
 			s.pageError(w, r, err)

@@ -49,6 +49,9 @@ func (s *Server) registerRoutes() {
 	s.handle("PUT /api/v1/filters/{name}", s.authenticated(s.handleFilterSave))
 	s.handle("DELETE /api/v1/filters/{name}", s.authenticated(s.handleFilterDelete))
 
+	s.handle("GET /api/v1/brief", s.authenticated(s.handleBrief))
+	s.handle("GET /api/v1/digest", s.authenticated(s.handleDigest))
+
 	s.handle("GET /api/v1/notifications", s.authenticated(s.handleNotificationList))
 	s.handle("POST /api/v1/notifications/{id}/read", s.authenticated(s.handleNotificationRead))
 	s.handle("GET /api/v1/me/notify-prefs", s.authenticated(s.handleNotifyPrefsView))
@@ -113,6 +116,7 @@ func (s *Server) registerRoutes() {
 
 	// The desk: the team's pages, signed in.
 	s.handle("GET /{$}", s.signedIn(s.handleDashboard))
+	s.handle("GET /brief", s.signedIn(s.handleBriefPage))
 	s.handle("GET /reports", s.signedIn(s.handleReportListPage))
 	s.handle("GET /reports/{id}", s.signedIn(s.handleReportPage))
 	s.handle("POST /reports/{id}/actions", s.signedIn(s.handleReportActionPost))

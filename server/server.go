@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/wardsec/ward"
+	"github.com/wardsec/ward/brief"
 	"github.com/wardsec/ward/inbox"
 	"github.com/wardsec/ward/oncall"
 	"github.com/wardsec/ward/reports"
@@ -79,6 +80,10 @@ type Config struct {
 	// FormEvery, through the public form and the API together, counted
 	// apart from reports.
 	Distributors ward.DistributorService
+	// Brief computes the start-of-shift brief and the daily digest.
+	// Without it (nil) their API and page answer 404 and the dashboard
+	// does not mention them.
+	Brief *brief.Service
 }
 
 // The public report form's default limit: five reports from one address,

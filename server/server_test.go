@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/wardsec/ward"
+	"github.com/wardsec/ward/brief"
 	"github.com/wardsec/ward/holiday"
 	"github.com/wardsec/ward/inbox"
 	"github.com/wardsec/ward/mailout"
@@ -90,11 +91,13 @@ func newFixtureWith(t testing.TB, configure func(*server.Config)) *fixture {
 		}
 		f.tokens[r] = secret
 	}
-	cfg := server.Config{Members: db, Tokens: db, Audit: db, Team: db, Rotations: db, Tiers: db, Reports: db, OnCall: oncall.New(db, c.Now),
+	onCall := oncall.New(db, c.Now)
+	cfg := server.Config{Members: db, Tokens: db, Audit: db, Team: db, Rotations: db, Tiers: db, Reports: db, OnCall: onCall,
 		Actions: reports.New(db, db, db, db, c.Now), Filters: db, Notifications: db, Dispatches: db, Sessions: db, Stale: db, Distributors: db,
 		Now: c.Now, Ready: db.Ping, MaxBody: server.DefaultMaxBody, Logger: slog.New(slog.NewTextHandler(f.logs, nil)),
 		Inbox: inbox.New(db, db, db, inbox.Config{Mail: mailout.Config{From: "security@example.org", Name: "Example security"},
-			PublicURL: "https://ward.example.org"}, c.Now, rand.Reader)}
+			PublicURL: "https://ward.example.org"}, c.Now, rand.Reader),
+		Brief: brief.New(brief.Config{Reports: db, Handoffs: db, Stale: db, Rotations: db, OnCall: onCall, Now: c.Now})}
 	if configure != nil {
 		configure(&cfg)
 	}

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/wardsec/ward"
+	"github.com/wardsec/ward/brief"
 	"github.com/wardsec/ward/markdown"
 )
 
@@ -39,6 +40,9 @@ var pageFuncs = template.FuncMap{
 	"threadList": func(id string, threads []*ward.Thread, empty string) threadList {
 		return threadList{id, threads, empty}
 	},
+	"staleTable": func(id string, rows []brief.Stale, canPing bool, csrf, empty string) staleTable {
+		return staleTable{id, rows, canPing, csrf, empty}
+	},
 	"money": func(amount int64, currency string) string {
 		return fmt.Sprintf("%d.%02d %s", amount/100, amount%100, currency)
 	},
@@ -49,7 +53,7 @@ var pageFuncs = template.FuncMap{
 // desk's script.
 var (
 	publicPages = []string{"report_form", "reporter", "error", "login", "login_link", "distributor_join", "distributor_thanks"}
-	deskPages   = []string{"reports", "report", "inbox", "thread", "dashboard", "rotations", "rotation", "admin_members", "admin_audit", "admin_tiers", "admin_tokens", "account",
+	deskPages   = []string{"reports", "report", "inbox", "thread", "dashboard", "brief", "rotations", "rotation", "admin_members", "admin_audit", "admin_tiers", "admin_tokens", "account",
 		"distributors"}
 )
 
@@ -65,6 +69,17 @@ type dashList struct {
 type threadList struct {
 	ID      string
 	Threads []*ward.Thread
+	Empty   string
+}
+
+// staleTable is a table of reports quiet past their threshold, with a
+// Ping button for each when the viewer may ping: the dashboard's and the
+// brief's; ID names its heading.
+type staleTable struct {
+	ID      string
+	Rows    []brief.Stale
+	CanPing bool
+	CSRF    string
 	Empty   string
 }
 

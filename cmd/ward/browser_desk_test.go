@@ -140,7 +140,7 @@ func TestBrowserDeskTriage(t *testing.T) {
 	// WCAG 1.4.10: the desk's pages at 320 CSS pixels scroll only inside
 	// their tables, never the page sideways.
 	responder.Viewport(320, 640)
-	for _, path := range []string{"/", "/reports", "/reports/" + strconv.FormatInt(report.ID, 10), "/rotations/src", "/account"} {
+	for _, path := range []string{"/", "/brief", "/reports", "/reports/" + strconv.FormatInt(report.ID, 10), "/rotations/src", "/account"} {
 		responder.Go(p.url + path)
 		responder.AssertNoHorizontalOverflow()
 	}

@@ -215,6 +215,14 @@ func TestServeDemo(t *testing.T) {
 	if code != 200 || !strings.Contains(body, `"handoff_note"`) {
 		t.Errorf("demo rotation: %d %s", code, body)
 	}
+	// The brief is wired: the demo's shift in progress, its queues.
+	code, body = get(t, p.url+"/api/v1/brief", token)
+	if code != 200 || !strings.Contains(body, `"rotation":"src"`) || !strings.Contains(body, `"triage":{"count":`) {
+		t.Errorf("demo brief: %d %.300s", code, body)
+	}
+	if code, body := get(t, p.url+"/api/v1/digest", token); code != 200 || !strings.Contains(body, `"needs_info":{"count":`) {
+		t.Errorf("demo digest: %d %.300s", code, body)
+	}
 	if m := regexp.MustCompile(`(/calendar/wardcal_\w+\.ics)`).FindStringSubmatch(p.output()); m == nil {
 		t.Errorf("no calendar feed in the demo output:\n%s", p.output())
 	} else if code, body := get(t, p.url+m[1], ""); code != 200 || !strings.Contains(body, "BEGIN:VEVENT") || !strings.Contains(body, "override") {

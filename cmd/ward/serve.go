@@ -261,6 +261,7 @@ func (e *env) serve(ctx context.Context, f serveFlags) error {
 		Sessions:       db,
 		Distributors:   db,
 		OnCall:         calendar,
+		Brief:          newBrief(db, calendar, clk.Now),
 		PublicURL:      f.publicURL,
 		TrustedProxies: proxies,
 		Ready:          db.Ping,

@@ -1,0 +1,15 @@
+package main
+
+import (
+	"time"
+
+	"github.com/wardsec/ward/brief"
+	"github.com/wardsec/ward/oncall"
+	"github.com/wardsec/ward/store"
+)
+
+// newBrief is the start-of-shift brief and daily digest over the store,
+// for the server and for the jobs that send them.
+func newBrief(db *store.DB, calendar *oncall.Service, now func() time.Time) *brief.Service {
+	return brief.New(brief.Config{Reports: db, Handoffs: db, Stale: db, Rotations: db, OnCall: calendar, Distributors: db, Now: now})
+}
