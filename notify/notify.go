@@ -183,7 +183,11 @@ func (s *Service) recipient(ctx context.Context, n *ward.PendingNotification, me
 		}
 		n.Member = who
 	}
-	m := members[n.Member] // FindMembers leaves the disabled out
+	return s.reach(ctx, members[n.Member], prefs, n.CreatedAt) // FindMembers leaves the disabled out
+}
+
+// reach says how to reach m (nil: a member ward no longer has) at at.
+func (s *Service) reach(ctx context.Context, m *ward.Member, prefs map[string]ward.NotifyPrefs, at time.Time) (Recipient, error) {
 	if m == nil {
 		return Recipient{}, nil
 	}
@@ -192,15 +196,41 @@ func (s *Service) recipient(ctx context.Context, n *ward.PendingNotification, me
 		to.Prefs = p
 	}
 	if s.cfg.NextWorking != nil {
-		at, ok, err := s.cfg.NextWorking(ctx, m, n.CreatedAt)
+		next, ok, err := s.cfg.NextWorking(ctx, m, at)
 		if err != nil {
-			return Recipient{}, fmt.Errorf("fan out notification %d: when %s works next: %w", n.ID, m.Email, err)
+			return Recipient{}, fmt.Errorf("when %s works next: %w", m.Email, err)
 		}
 		if ok {
-			to.NextWorking = at
+			to.NextWorking = next
 		}
 	}
 	return to, nil
+}
+
+// QueueToMember queues one message to a member, such as the start-of-shift
+// brief, on the channels of their preferences and at their next working
+// hour after at, once per key; false when it was queued already (by this
+// instance or another) or there is no such member.
+func (s *Service) QueueToMember(ctx context.Context, member, key, kind, subject, body string, at time.Time) (bool, error) {
+	members, prefs, channels, err := s.load(ctx)
+	if err != nil {
+		return false, err
+	}
+	to, err := s.reach(ctx, members[member], prefs, at)
+	if err != nil || !to.Active {
+		return false, err
+	}
+	queued := false
+	for _, d := range ToMember(member, to, channels, key, subject, body, at, false) {
+		d.Kind = kind
+		added, err := s.cfg.Store.QueueDispatch(ctx, d)
+		if err != nil {
+			return queued, err
+		}
+		queued = queued || added
+	}
+	s.Poke()
+	return queued, nil
 }
 
 // The pace of retries: doubling from firstRetry to lastRetry, and given up

@@ -64,25 +64,11 @@ func Plan(n *ward.PendingNotification, to Recipient, channels []ward.NotifyChann
 	urgent := Urgent(n)
 	link := fmt.Sprintf("%s/reports/%d", strings.TrimRight(baseURL, "/"), n.Report)
 	var out []*ward.Dispatch
-	base := func(channel, target, member string) *ward.Dispatch {
-		return &ward.Dispatch{Channel: channel, Target: target, Member: member, Kind: kind(n), Report: n.Report,
-			Notification: n.ID, Urgent: urgent, DueAt: n.CreatedAt}
-	}
 	if to.Active {
-		due := n.CreatedAt
-		if !urgent && !to.Prefs.AnyHour && !to.NextWorking.IsZero() {
-			due = to.NextWorking
-		}
 		subject := fmt.Sprintf("[ward] #%d %s: %s", n.Report, what(n), oneLine(n.Title))
 		body := fmt.Sprintf("%s\n\nReport #%d, %s, %s: %s\n%s\n", sentence(n), n.Report, ratingText(n.Rating), n.State, oneLine(n.Title), link)
-		if to.Prefs.Email {
-			d := base(ward.ChannelEmail, n.Member, n.Member)
-			d.Key, d.Subject, d.Body, d.DueAt = fmt.Sprintf("n:%d:email", n.ID), subject, body, due
-			out = append(out, d)
-		}
-		if via := dmVia(channels); to.Prefs.Slack != "" && via != "" {
-			d := base(ward.ChannelSlack, to.Prefs.Slack, n.Member)
-			d.Key, d.Subject, d.Body, d.DueAt = fmt.Sprintf("n:%d:slack", n.ID), subject, body, due
+		for _, d := range ToMember(n.Member, to, channels, fmt.Sprintf("n:%d", n.ID), subject, body, n.CreatedAt, urgent) {
+			d.Kind, d.Report, d.Notification = kind(n), n.Report, n.ID
 			out = append(out, d)
 		}
 	}
@@ -90,14 +76,34 @@ func Plan(n *ward.PendingNotification, to Recipient, channels []ward.NotifyChann
 		if !c.Wants(kind(n)) {
 			continue
 		}
-		d := base(c.Kind, c.Name, "")
-		d.Key = fmt.Sprintf("n:%d:channel:%s", n.ID, c.Name)
+		d := &ward.Dispatch{Key: fmt.Sprintf("n:%d:channel:%s", n.ID, c.Name), Channel: c.Kind, Target: c.Name, Kind: kind(n),
+			Report: n.Report, Notification: n.ID, Urgent: urgent, DueAt: n.CreatedAt}
 		d.Subject = fmt.Sprintf("[ward] #%d %s", n.Report, what(n))
 		d.Body = d.Subject + " (" + ratingText(n.Rating) + ", " + n.State + ")\n" + link
 		if c.Kind == ward.ChannelWebhook {
 			d.Body = webhookPayload(d, n, link)
 		}
 		out = append(out, d)
+	}
+	return out
+}
+
+// ToMember returns the dispatches of one message to a member, on the
+// channels of their preferences, keyed key:email and key:slack, due at
+// their next working hour after at unless urgent.
+func ToMember(member string, to Recipient, channels []ward.NotifyChannel, key, subject, body string, at time.Time, urgent bool) []*ward.Dispatch {
+	due := at
+	if !urgent && !to.Prefs.AnyHour && !to.NextWorking.IsZero() {
+		due = to.NextWorking
+	}
+	var out []*ward.Dispatch
+	if to.Prefs.Email {
+		out = append(out, &ward.Dispatch{Key: key + ":email", Channel: ward.ChannelEmail, Target: member, Member: member,
+			Subject: subject, Body: body, Urgent: urgent, DueAt: due})
+	}
+	if to.Prefs.Slack != "" && dmVia(channels) != "" {
+		out = append(out, &ward.Dispatch{Key: key + ":slack", Channel: ward.ChannelSlack, Target: to.Prefs.Slack, Member: member,
+			Subject: subject, Body: body, Urgent: urgent, DueAt: due})
 	}
 	return out
 }

@@ -47,10 +47,10 @@ func TestFirstRotationOnCall(t *testing.T) {
 		t.Errorf("on call = %q, %v; ward oncall says %s", who, err, want)
 	}
 	var names []string
-	for _, j := range scheduledJobs(s, oncall.New(s, time.Now), clock.System{}, nil) {
+	for _, j := range (background{db: s, calendar: oncall.New(s, time.Now), clock: clock.System{}}).jobs() {
 		names = append(names, j.Name)
 	}
-	if got := strings.Join(names, " "); got != "prune-sessions stale-pings disclosure-windows handoff-reminders" {
+	if got := strings.Join(names, " "); got != "prune-sessions stale-pings disclosure-windows handoff-reminders shift-brief triage-digest" {
 		t.Errorf("scheduled jobs = %s", got)
 	}
 }

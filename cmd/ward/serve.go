@@ -15,7 +15,6 @@ import (
 
 	"github.com/spf13/cobra"
 	"github.com/wardsec/ward"
-	"github.com/wardsec/ward/clock"
 	"github.com/wardsec/ward/jobs"
 	"github.com/wardsec/ward/oidc"
 	"github.com/wardsec/ward/oncall"
@@ -219,7 +218,8 @@ func (e *env) serve(ctx context.Context, f serveFlags) error {
 		notified := make(chan struct{})
 		go func() { defer close(notified); notifier.Run(notifyCtx) }()
 		defer func() { stopNotify(); <-notified }()
-		scheduled := scheduledJobs(db, calendar, clk, logger)
+		scheduled := background{db: db, calendar: calendar, clock: clk, logger: logger, notifier: notifier,
+			brief: newBrief(db, calendar, clk.Now), baseURL: f.publicURL}.jobs()
 		for i, j := range scheduled {
 			// What a job notified of goes out now, not at the next poll.
 			scheduled[i].Run = func(ctx context.Context, at time.Time) error {
@@ -292,60 +292,6 @@ func (e *env) serve(ctx context.Context, f serveFlags) error {
 			printDemoHelp(e, url, demo)
 		}
 	})
-}
-
-// scheduledJobs is ward's scheduled work, on the clock c.
-func scheduledJobs(db *store.DB, calendar *oncall.Service, c clock.Clock, logger *slog.Logger) []jobs.Periodic {
-	onCall := firstRotationOnCall(db, calendar)
-	pinger := reports.NewStalePinger(reports.New(db, db, db, db, c.Now), db, onCall)
-	reminder := reports.NewReminder(db, onCall)
-	return []jobs.Periodic{{
-		Name:  "prune-sessions",
-		Every: jobs.Daily(3, 0, time.UTC),
-		Run: func(ctx context.Context, at time.Time) error {
-			sessions, links, err := db.PruneSessions(ctx)
-			if err != nil {
-				return err
-			}
-			logger.Info("pruned dead sessions", "sessions", sessions, "sign_in_links", links, "scheduled", at)
-			return nil
-		},
-	}, {
-		// Thresholds are days; an hourly scan pings within the hour a
-		// report turns stale. Each report's version makes a second run of
-		// the same occurrence ping nothing twice.
-		Name:  "stale-pings",
-		Every: jobs.Interval(time.Hour),
-		Run: func(ctx context.Context, at time.Time) error {
-			pings, err := pinger.PingStale(ctx, at)
-			if len(pings) > 0 {
-				logger.Info("pinged stale reports", "pings", len(pings), "scheduled", at)
-			}
-			return err
-		},
-	}, {
-		// A reporter's month ends at the minute it was asked; within the
-		// hour is soon enough to say so.
-		Name:  "disclosure-windows",
-		Every: jobs.Interval(time.Hour),
-		Run: func(ctx context.Context, at time.Time) error {
-			n, err := reminder.RemindWindows(ctx, at)
-			if n > 0 {
-				logger.Info("reminded of disclosure windows that ended", "reports", n, "scheduled", at)
-			}
-			return err
-		},
-	}, {
-		Name:  "handoff-reminders",
-		Every: jobs.Interval(time.Hour),
-		Run: func(ctx context.Context, at time.Time) error {
-			n, err := reminder.RemindHandoffs(ctx, at)
-			if n > 0 {
-				logger.Info("reminded of pending handoffs", "handoffs", n, "scheduled", at)
-			}
-			return err
-		},
-	}}
 }
 
 // firstRotationOnCall is whom a stale report with neither commander nor
