@@ -2,6 +2,8 @@ package server_test
 
 import (
 	"context"
+	"net/url"
+	"strings"
 	"testing"
 
 	"github.com/wardsec/ward"
@@ -75,5 +77,26 @@ func TestNotifyPrefsAndOutboxAPI(t *testing.T) {
 				t.Errorf("%s: %d dispatches, want %d", tt.name, len(got), tt.count)
 			}
 		}
+	}
+}
+
+func TestAccountNotifyPrefs(t *testing.T) {
+	f := newFixture(t)
+	resp, body := f.page(ward.RoleViewer, "POST", "/account", url.Values{"action": {"notify"}, "slack": {" U0VIEWER1 "}, "any_hour": {"on"}})
+	if resp.StatusCode != 303 || resp.Header.Get("Location") != "/account?done=notify" {
+		t.Fatalf("save: %d %s", resp.StatusCode, body)
+	}
+	_, body = f.page(ward.RoleViewer, "GET", "/account?done=notify", nil)
+	for _, want := range []string{"Your notification preferences are saved.", `value="U0VIEWER1"`, `name="any_hour" checked`} {
+		if !strings.Contains(body, want) {
+			t.Errorf("the account page lacks %q", want)
+		}
+	}
+	if strings.Contains(body, `name="email" checked`) {
+		t.Error("email is on, though the form left it unchecked")
+	}
+	resp, body = f.page(ward.RoleViewer, "POST", "/account", url.Values{"action": {"notify"}, "email": {"on"}, "slack": {"<b>viewer</b>"}})
+	if resp.StatusCode != 422 || !strings.Contains(body, "is not a Slack member ID") || strings.Contains(body, "<b>viewer</b>") {
+		t.Errorf("a bad Slack ID: %d, the page says the reason and shows no markup", resp.StatusCode)
 	}
 }

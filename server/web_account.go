@@ -5,13 +5,14 @@ import (
 	"fmt"
 	"image/png"
 	"net/http"
+	"strings"
 
 	"github.com/wardsec/ward"
 	"github.com/wardsec/ward/auth"
 )
 
 // accountPage is the member's own account: their password, their second
-// factor and where they are signed in.
+// factor, how they are notified and where they are signed in.
 type accountPage struct {
 	Nav            deskNav
 	Member         *ward.Member
@@ -21,6 +22,8 @@ type accountPage struct {
 	HasPassword    bool
 	TOTP           bool   // the second factor is on
 	TOTPURI        string // the otpauth:// URI of a secret being set up
+	Prefs          ward.NotifyPrefs
+	Sent           []*ward.Dispatch // the latest sent to the member, or waiting
 	Notice, Error  string
 }
 
@@ -31,6 +34,7 @@ var accountNotices = map[string]string{
 	"totp_setup":   "Add the key below to your authenticator app, then confirm it with a code.",
 	"totp_enabled": "Your authenticator app is set up: signing in now asks for its code.",
 	"totp_off":     "Signing in no longer asks for a code.",
+	"notify":       "Your notification preferences are saved.",
 }
 
 func (s *Server) handleAccount(w http.ResponseWriter, r *http.Request) {
@@ -55,6 +59,12 @@ func (s *Server) accountPage(r *http.Request) (*accountPage, error) {
 	}
 	p := &accountPage{Nav: s.nav(r, "account"), Member: m, CSRF: s.formToken(r), Sessions: list, CurrentSession: sessionFromContext(r.Context()).ID,
 		HasPassword: c.PasswordHash != "", TOTP: c.TOTP()}
+	if p.Prefs, err = s.notifyPrefsOf(r, m.Email); err != nil {
+		return nil, err
+	}
+	if p.Sent, err = s.cfg.Dispatches.FindDispatches(r.Context(), ward.DispatchFilter{Member: m.Email, Limit: 10}); err != nil {
+		return nil, err
+	}
 	if c.TOTPPending != "" {
 		key, err := auth.TOTPKey(m.Email, c.TOTPPending)
 		if err != nil {
@@ -163,8 +173,12 @@ func (s *Server) changeAccount(w http.ResponseWriter, r *http.Request) (string, 
 			return "", err
 		}
 		return "totp_off", s.cfg.Sessions.DisableTOTP(ctx, m.Email)
+	case "notify":
+		p := ward.NotifyPrefs{Member: m.Email, Email: r.PostForm.Get("email") == "on", Slack: strings.TrimSpace(r.PostForm.Get("slack")),
+			AnyHour: r.PostForm.Get("any_hour") == "on"}
+		return "notify", s.cfg.Dispatches.SetNotifyPrefs(ctx, &p)
 	default:
-		return "", ward.Errorf(ward.EINVALID, "action: %q is not one of password, totp_setup, totp_confirm, totp_disable", action)
+		return "", ward.Errorf(ward.EINVALID, "action: %q is not one of password, totp_setup, totp_confirm, totp_disable, notify", action)
 	}
 }
 
