@@ -28,8 +28,9 @@ type Sender interface {
 // Config is what the service needs from outside.
 type Config struct {
 	Store Store
-	// Senders by channel (ward.ChannelEmail, …). A dispatch on a channel
-	// without one fails for good, saying so.
+	// Senders by channel (ward.ChannelEmail, …). Nothing is queued on a
+	// channel without one; a dispatch queued by an instance that had one
+	// fails for good here, saying so.
 	Senders map[string]Sender
 	// OnCall returns who is on call at the instant, "" for nobody: a new
 	// report's notification is theirs.
@@ -117,6 +118,19 @@ func (s *Service) Run(ctx context.Context) {
 	}
 }
 
+// sendable keeps the dispatches on channels this instance has a sender
+// for: without --smtp-url, a notification is shown in ward and not mailed,
+// rather than queued to fail.
+func (s *Service) sendable(ds []*ward.Dispatch) []*ward.Dispatch {
+	out := ds[:0]
+	for _, d := range ds {
+		if s.cfg.Senders[d.Channel] != nil {
+			out = append(out, d)
+		}
+	}
+	return out
+}
+
 // fanOutPage is how many notifications FanOut reads at a time.
 const fanOutPage = 200
 
@@ -141,7 +155,7 @@ func (s *Service) FanOut(ctx context.Context) (int, error) {
 				return total, err
 			}
 			ids = append(ids, n.ID)
-			ds = append(ds, Plan(n, to, channels, s.cfg.BaseURL)...)
+			ds = append(ds, s.sendable(Plan(n, to, channels, s.cfg.BaseURL))...)
 		}
 		if err := s.cfg.Store.FanOut(ctx, ids, ds); err != nil {
 			return total, err
@@ -221,7 +235,7 @@ func (s *Service) QueueToMember(ctx context.Context, member, key, kind, subject,
 		return false, err
 	}
 	queued := false
-	for _, d := range ToMember(member, to, channels, key, subject, body, at, false) {
+	for _, d := range s.sendable(ToMember(member, to, channels, key, subject, body, at, false)) {
 		d.Kind = kind
 		added, err := s.cfg.Store.QueueDispatch(ctx, d)
 		if err != nil {

@@ -295,14 +295,29 @@ func TestRetriesAndHangs(t *testing.T) {
 			}
 		}
 	})
-	t.Run("a channel without a sender fails for good, saying so", func(t *testing.T) {
+	t.Run("nothing is queued on a channel without a sender", func(t *testing.T) {
 		if _, err := f.db.ApplyTeam(f.ctx, ward.TeamSpec{Channels: []ward.NotifyChannel{{Name: "chat", Kind: ward.ChannelSlack, URLEnv: "U"}}}, false); err != nil {
 			t.Fatal(err)
 		}
-		f.notify(t, "ana@example.org", "ping", "high")
+		n := f.notify(t, "ana@example.org", "ping", "high")
+		f.step(t)
+		if got := f.mail.count(key(n)); got != 1 {
+			t.Errorf("the email went %d times, want once", got)
+		}
+		all, _ := f.db.FindDispatches(f.ctx, ward.DispatchFilter{Limit: 500})
+		for _, d := range all {
+			if d.Channel == ward.ChannelSlack {
+				t.Errorf("queued for Slack, which this instance cannot send: %+v", d)
+			}
+		}
+	})
+	t.Run("a dispatch another instance queued on a channel this one lacks fails for good, saying so", func(t *testing.T) {
+		if _, err := f.db.QueueDispatch(f.ctx, &ward.Dispatch{Key: "other", Channel: ward.ChannelSlack, Target: "chat", Kind: "ping", Subject: "s", Body: "b"}); err != nil {
+			t.Fatal(err)
+		}
 		f.step(t)
 		failed, _ := f.db.FindDispatches(f.ctx, ward.DispatchFilter{Status: "failed", Limit: 1})
-		if len(failed) != 1 || failed[0].Target != "chat" || failed[0].LastError != "no Slack is configured for ward serve" {
+		if len(failed) != 1 || failed[0].Key != "other" || failed[0].LastError != "no Slack is configured for ward serve" {
 			t.Errorf("failed = %+v", failed)
 		}
 	})
