@@ -80,6 +80,11 @@ func seedDemo(ctx context.Context, db *store.DB, calendar *oncall.Service, mail 
 	if err := seedDemoDistributors(ctx, db, responders[0]); err != nil {
 		return nil, fmt.Errorf("demo distributors: %w", err)
 	}
+	// The admin signed in asks to hear at any hour, which the account
+	// page shows; the others keep the defaults (email, working hours).
+	if err := db.SetNotifyPrefs(ctx, &ward.NotifyPrefs{Member: admins[0].Email, Email: true, AnyHour: true}); err != nil {
+		return nil, fmt.Errorf("demo notification preferences: %w", err)
+	}
 	exp := time.Now().Add(24 * time.Hour)
 	_, token, err := db.CreateToken(ctx, admins[0].Email, "demo", &exp)
 	if err != nil {
