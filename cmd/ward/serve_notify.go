@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"log/slog"
+	"os"
 	"time"
 
 	"github.com/wardsec/ward"
@@ -42,6 +43,8 @@ func newNotifier(db *store.DB, calendar *oncall.Service, c clock.Clock, f serveF
 		}
 		senders[ward.ChannelEmail] = notify.MailSender{Config: mail.Mail, SMTP: smtp, Now: time.Now}
 	}
+	channels := &notify.Channels{Store: db, Getenv: os.Getenv, ReadFile: os.ReadFile}
+	senders[ward.ChannelWebhook], senders[ward.ChannelSlack] = channels, channels
 	return notify.New(notify.Config{Store: db, Senders: senders, OnCall: firstRotationOnCall(db, calendar), NextWorking: calendar.NextWorking,
 		Clock: c, BaseURL: f.publicURL, Logger: logger}), nil
 }

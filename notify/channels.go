@@ -1,0 +1,114 @@
+package notify
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/wardsec/ward"
+	"github.com/wardsec/ward/slack"
+	"github.com/wardsec/ward/webhook"
+)
+
+// Channels sends dispatches to the team's channels (webhooks, Slack) and
+// members' Slack direct messages. It reads a channel's secrets from the
+// environment or a file each time it sends, so that a rotated secret
+// takes effect without a restart, and never stores them.
+type Channels struct {
+	Store    interface{ NotifyChannels(context.Context) ([]ward.NotifyChannel, error) }
+	Getenv   func(string) string
+	ReadFile func(string) ([]byte, error)
+	HTTP     *http.Client // nil: http.DefaultClient's transport, with the dispatch's timeout
+	// SlackAPIURL is Slack's Web API for bot tokens; Slack's own when "".
+	SlackAPIURL string
+}
+
+// Send sends one webhook or Slack dispatch.
+func (c *Channels) Send(ctx context.Context, d *ward.Dispatch) error {
+	ch, err := c.channel(ctx, d)
+	if err != nil {
+		return err
+	}
+	switch ch.Kind {
+	case ward.ChannelWebhook:
+		url, err := c.value(ch.URL, ch.URLEnv, "", "url")
+		if err != nil {
+			return err
+		}
+		secret, err := c.value("", ch.SecretEnv, ch.SecretFile, "secret")
+		if err != nil {
+			return err
+		}
+		client := webhook.Client{HTTP: c.HTTP}
+		return client.Send(ctx, webhook.Delivery{URL: url, Secret: []byte(secret), ID: d.Key, Event: d.Kind, Body: []byte(d.Body), At: time.Now()})
+	case ward.ChannelSlack:
+		cfg := slack.Config{APIURL: c.SlackAPIURL}
+		if ch.TokenEnv != "" {
+			if cfg.Token, err = c.value("", ch.TokenEnv, "", "token"); err != nil {
+				return err
+			}
+		} else if cfg.WebhookURL, err = c.value("", ch.URLEnv, "", "url"); err != nil {
+			return err
+		}
+		client, err := slack.New(cfg, c.HTTP)
+		if err != nil {
+			return permanentError{fmt.Errorf("slack channel %s: %w", ch.Name, err)}
+		}
+		to := ch.Channel
+		if d.Member != "" {
+			to = d.Target // a member's Slack ID: a direct message
+		}
+		return client.Send(ctx, slack.Message{Channel: to, Text: slack.Escape(d.Subject + "\n" + d.Body)})
+	}
+	return permanentError{fmt.Errorf("channel %s: %q is not a kind ward sends to", ch.Name, ch.Kind)}
+}
+
+// channel is the team channel a dispatch goes through: the one it names,
+// or for a member's Slack message the team's Slack bot (dmVia).
+func (c *Channels) channel(ctx context.Context, d *ward.Dispatch) (ward.NotifyChannel, error) {
+	all, err := c.Store.NotifyChannels(ctx)
+	if err != nil {
+		return ward.NotifyChannel{}, err
+	}
+	name := d.Target
+	if d.Member != "" {
+		name = dmVia(all)
+	}
+	for _, ch := range all {
+		if ch.Name == name && name != "" {
+			return ch, nil
+		}
+	}
+	if d.Member != "" {
+		return ward.NotifyChannel{}, permanentError{errors.New("the team file has no Slack channel with a bot token (token_env) to send direct messages through")}
+	}
+	return ward.NotifyChannel{}, permanentError{fmt.Errorf("channel %s is no longer in the team file", d.Target)}
+}
+
+// value returns a setting given in the file, or read from the variable
+// or file it names. A missing secret is retried, as the operator may yet
+// set it; the error names the variable, never a value.
+func (c *Channels) value(inline, env, file, what string) (string, error) {
+	switch {
+	case inline != "":
+		return inline, nil
+	case env != "":
+		if v := strings.TrimSpace(c.Getenv(env)); v != "" {
+			return v, nil
+		}
+		return "", fmt.Errorf("the %s is to come from the environment variable %s, which ward serve does not have", what, env)
+	case file != "":
+		b, err := c.ReadFile(file)
+		if err != nil {
+			return "", fmt.Errorf("the %s is to come from %s: %w", what, file, err)
+		}
+		if v := strings.TrimSpace(string(b)); v != "" {
+			return v, nil
+		}
+		return "", fmt.Errorf("the %s file %s is empty", what, file)
+	}
+	return "", permanentError{fmt.Errorf("no %s is configured", what)}
+}
