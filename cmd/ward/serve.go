@@ -227,7 +227,7 @@ func (e *env) serve(ctx context.Context, f serveFlags) error {
 				return j.Run(ctx, at)
 			}
 		}
-		runner, err := jobs.Start(ctx, jobs.Config{Store: db, Logger: logger, Clock: clk}, scheduled)
+		runner, err := jobs.Start(ctx, jobs.Config{Store: db, Logger: logger, Clock: clk, PollInterval: jobsPoll(clk)}, scheduled)
 		if err != nil {
 			return err
 		}

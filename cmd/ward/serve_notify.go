@@ -32,6 +32,16 @@ func serveClock(getenv func(string) string, logger *slog.Logger) (clock.Clock, e
 	return c, nil
 }
 
+// jobsPoll is how often the job runner looks for work: river's second,
+// but on a test's accelerated clock, where an hour can be 83 ms, as often
+// as river allows, or the hourly jobs queue up behind each other.
+func jobsPoll(c clock.Clock) time.Duration {
+	if _, fast := c.(clock.Scaled); fast {
+		return 10 * time.Millisecond
+	}
+	return time.Second
+}
+
 // newNotifier is the notification sender: email when ward sends mail,
 // and the team's channels.
 func newNotifier(db *store.DB, calendar *oncall.Service, c clock.Clock, f serveFlags, mail inbox.Config, logger *slog.Logger) (*notify.Service, error) {
