@@ -18,7 +18,9 @@ import (
 // environment or a file each time it sends, so that a rotated secret
 // takes effect without a restart, and never stores them.
 type Channels struct {
-	Store    interface{ NotifyChannels(context.Context) ([]ward.NotifyChannel, error) }
+	Store interface {
+		NotifyChannels(context.Context) ([]ward.NotifyChannel, error)
+	}
 	Getenv   func(string) string
 	ReadFile func(string) ([]byte, error)
 	HTTP     *http.Client // nil: http.DefaultClient's transport, with the dispatch's timeout
