@@ -168,3 +168,60 @@ func TestWebhookChannels(t *testing.T) {
 		t.Error("a 410 counted as delivered")
 	}
 }
+
+// Slack through Channels: a team channel through an incoming webhook, and
+// a member's direct message through the bot token, both escaped so that a
+// title written outside cannot mention everyone or make a link.
+func TestSlackChannels(t *testing.T) {
+	f := newFixture(t, time.Date(2027, 3, 31, 11, 0, 0, 0, time.UTC))
+	var mu sync.Mutex
+	got := map[string]string{} // path → what was posted
+	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		mu.Lock()
+		got[r.URL.Path] = string(body)
+		mu.Unlock()
+		if r.URL.Path == "/api/chat.postMessage" {
+			w.Header().Set("Content-Type", "application/json")
+			_, _ = io.WriteString(w, `{"ok":true,"channel":"D0123","ts":"1503435956.000247"}`)
+			return
+		}
+		_, _ = io.WriteString(w, "ok")
+	}))
+	defer srv.Close()
+	env := map[string]string{"HOOK": srv.URL + "/services/T0/B0/x", "TOKEN": "xoxb-test"}
+	if _, err := f.db.ApplyTeam(f.ctx, ward.TeamSpec{Channels: []ward.NotifyChannel{
+		{Name: "room", Kind: ward.ChannelSlack, URLEnv: "HOOK"},
+		{Name: "bot", Kind: ward.ChannelSlack, TokenEnv: "TOKEN", Channel: "C0123", Kinds: []string{"none"}},
+	}}, false); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.db.SetNotifyPrefs(f.ctx, &ward.NotifyPrefs{Member: "ana@example.org", Slack: "U0ANA"}); err != nil {
+		t.Fatal(err)
+	}
+	f.svc.cfg.Senders[ward.ChannelSlack] = &Channels{Store: f.db, Getenv: func(k string) string { return env[k] }, HTTP: srv.Client(), SlackAPIURL: srv.URL + "/api/"}
+	r := ward.Report{Title: "<!channel> <https://evil.example|click> & more", Source: ward.SourceAPI}
+	if _, err := f.db.CreateReport(f.ctx, &r); err != nil {
+		t.Fatal(err)
+	}
+	stored, _ := f.db.FindReportByID(f.ctx, r.ID)
+	if err := f.db.UpdateReport(f.ctx, stored, stored.Version, &ward.TimelineEvent{Action: "ping", FromState: "new", ToState: "new",
+		Visibility: "team", Comment: "ping", Notify: []string{"ana@example.org"}}); err != nil {
+		t.Fatal(err)
+	}
+	f.step(t)
+	failed, _ := f.db.FindDispatches(f.ctx, ward.DispatchFilter{Status: "failed"})
+	waiting, _ := f.db.FindDispatches(f.ctx, ward.DispatchFilter{Status: "waiting"})
+	if len(failed)+len(waiting) > 0 {
+		t.Fatalf("not sent: %+v %+v", failed, waiting)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	hook, dm := got["/services/T0/B0/x"], got["/api/chat.postMessage"]
+	if !strings.Contains(hook, "no update lately") || strings.Contains(hook, "channel>") {
+		t.Errorf("the team channel got %s: want the ping, without the title", hook)
+	}
+	if !strings.Contains(dm, "U0ANA") || !strings.Contains(dm, "xoxb-test") || strings.Contains(dm, "%3C%21channel%3E") || !strings.Contains(dm, "%26lt%3B%21channel%26gt%3B") {
+		t.Errorf("the direct message posted %s: want it to Ana, with the bot's token, the title escaped", dm)
+	}
+}
