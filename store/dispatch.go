@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"maps"
 	"reflect"
@@ -161,19 +160,7 @@ func (db *DB) MarkDispatchFailed(ctx context.Context, id int64, reason string, r
 }
 
 func (db *DB) markDispatch(ctx context.Context, id int64, update string, args func(now time.Time) []any) error {
-	tx, err := db.begin(ctx)
-	if err != nil {
-		return err
-	}
-	defer tx.rollback()
-	res, err := tx.exec(ctx, update, args(tx.now)...)
-	if err != nil {
-		return fmt.Errorf("record delivery %d: %w", id, err)
-	}
-	if n, err := res.RowsAffected(); err != nil || n != 1 {
-		return errors.Join(ward.Errorf(ward.ENOTFOUND, "no delivery has the id %d", id), err)
-	}
-	return tx.commit()
+	return db.updateOne(ctx, "dispatch", id, update, args, nil)
 }
 
 // FindDispatches returns deliveries, newest first.

@@ -654,20 +654,7 @@ func (db *DB) MarkMailFailed(ctx context.Context, message int64, reason string, 
 }
 
 func (db *DB) markMail(ctx context.Context, message int64, update, action string, args func(now time.Time) []any) error {
-	tx, err := db.begin(ctx)
-	if err != nil {
-		return err
-	}
-	defer tx.rollback()
-	res, err := tx.exec(ctx, update, args(tx.now)...)
-	if err != nil {
-		return fmt.Errorf("record mail %d: %w", message, err)
-	}
-	if n, err := res.RowsAffected(); err != nil || n != 1 {
-		return errors.Join(ward.Errorf(ward.ENOTFOUND, "no queued mail has the id %d", message), err)
-	}
-	if err := tx.audit(ctx, action, fmt.Sprintf("message/%d", message), nil); err != nil {
-		return err
-	}
-	return tx.commit()
+	return db.updateOne(ctx, "queued mail", message, update, args, func(tx *Tx) error {
+		return tx.audit(ctx, action, fmt.Sprintf("message/%d", message), nil)
+	})
 }

@@ -248,6 +248,30 @@ func (db *DB) begin(ctx context.Context) (*Tx, error) {
 	return &Tx{tx: tx, db: db, now: db.now().UTC().Truncate(time.Microsecond)}, nil
 }
 
+// updateOne runs update, which must change the one row of the noun with
+// the id, in a transaction of its own, with then (when not nil) before the
+// commit; no such row is ENOTFOUND.
+func (db *DB) updateOne(ctx context.Context, noun string, id int64, update string, args func(now time.Time) []any, then func(*Tx) error) error {
+	tx, err := db.begin(ctx)
+	if err != nil {
+		return err
+	}
+	defer tx.rollback()
+	res, err := tx.exec(ctx, update, args(tx.now)...)
+	if err != nil {
+		return fmt.Errorf("record %s %d: %w", noun, id, err)
+	}
+	if n, err := res.RowsAffected(); err != nil || n != 1 {
+		return errors.Join(ward.Errorf(ward.ENOTFOUND, "no %s has the id %d", noun, id), err)
+	}
+	if then != nil {
+		if err := then(tx); err != nil {
+			return err
+		}
+	}
+	return tx.commit()
+}
+
 func (tx *Tx) rollback() { _ = tx.tx.Rollback() } // after a commit this is a harmless no-op
 
 func (tx *Tx) commit() error {
