@@ -2,6 +2,7 @@ package server
 
 import (
 	"net/http"
+	"net/url"
 	"strconv"
 
 	"github.com/wardsec/ward"
@@ -61,6 +62,39 @@ func (s *Server) handleAdminAudit(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	s.page(w, r, http.StatusOK, "admin_audit", p)
+}
+
+// adminOutboxPage is GET /admin/outbox: what ward sent or is sending.
+type adminOutboxPage struct {
+	Nav        deskNav
+	Status     string
+	Dispatches []*ward.Dispatch
+	Next       string
+}
+
+// handleAdminOutbox lists the outbox, newest first, for an admin to see
+// what reached whom and what failed, and why.
+func (s *Server) handleAdminOutbox(w http.ResponseWriter, r *http.Request) {
+	if !s.requirePage(w, r, ward.ReadAudit) {
+		return
+	}
+	q := r.URL.Query()
+	c, err := readCursor(q, "a dispatch", 100, 500)
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	status := q.Get("status")
+	list, err := s.cfg.Dispatches.FindDispatches(r.Context(), ward.DispatchFilter{Status: status, Before: c.Before, Limit: c.Limit})
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	p := adminOutboxPage{Nav: s.nav(r, "admin"), Status: status, Dispatches: list}
+	if n := len(list); n == c.Limit {
+		p.Next = "/admin/outbox?" + url.Values{"status": {status}, "before": {strconv.FormatInt(list[n-1].ID, 10)}, "limit": {strconv.Itoa(c.Limit)}}.Encode()
+	}
+	s.page(w, r, http.StatusOK, "admin_outbox", p)
 }
 
 // adminTiersPage is GET /admin/tiers: the tiers and their bounty tables.

@@ -94,6 +94,7 @@ func TestPageAuthorization(t *testing.T) {
 		{"POST", "/rotations/src/swap-requests/999/cancel", url.Values{}, [5]int{403, 404, 404, 404, 404}},
 		{"GET", "/admin/members", nil, adminOnly},
 		{"GET", "/admin/audit", nil, adminOnly},
+		{"GET", "/admin/outbox", nil, adminOnly},
 		{"GET", "/admin/tiers", nil, adminOnly},
 		{"GET", "/admin/tokens", nil, adminOnly},
 		{"POST", "/admin/tokens/999/revoke", url.Values{}, [5]int{403, 403, 403, 403, 404}},

@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/wardsec/ward"
 )
@@ -98,5 +99,27 @@ func TestAccountNotifyPrefs(t *testing.T) {
 	resp, body = f.page(ward.RoleViewer, "POST", "/account", url.Values{"action": {"notify"}, "email": {"on"}, "slack": {"<b>viewer</b>"}})
 	if resp.StatusCode != 422 || !strings.Contains(body, "is not a Slack member ID") || strings.Contains(body, "<b>viewer</b>") {
 		t.Errorf("a bad Slack ID: %d, the page says the reason and shows no markup", resp.StatusCode)
+	}
+}
+
+func TestAdminOutboxPage(t *testing.T) {
+	f := newFixture(t)
+	ctx := ward.NewContextWithActor(context.Background(), ward.Actor{Kind: ward.ActorSystem, Role: ward.RoleAdmin})
+	d := &ward.Dispatch{Key: "n:1:channel:siem", Channel: ward.ChannelWebhook, Target: "siem", Kind: "ping", Subject: "s", Body: "{}"}
+	if _, err := f.db.QueueDispatch(ctx, d); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.db.MarkDispatchFailed(ctx, d.ID, `webhook to <b>siem</b>: 410 Gone`, time.Time{}); err != nil {
+		t.Fatal(err)
+	}
+	resp, body := f.page(ward.RoleAdmin, "GET", "/admin/outbox?status=failed", nil)
+	if resp.StatusCode != 200 || !strings.Contains(body, "webhook: siem") || !strings.Contains(body, "&lt;b&gt;siem&lt;/b&gt;: 410 Gone") {
+		t.Errorf("failed outbox: %d, want the dispatch and its escaped reason:\n%s", resp.StatusCode, body)
+	}
+	if _, body := f.page(ward.RoleAdmin, "GET", "/admin/outbox?status=delivered", nil); !strings.Contains(body, "Nothing sent.") {
+		t.Error("the delivered outbox shows the failed dispatch")
+	}
+	if resp, _ := f.page(ward.RoleAdmin, "GET", "/admin/outbox?status=lost", nil); resp.StatusCode != 422 {
+		t.Errorf("a status that is none: %d", resp.StatusCode)
 	}
 }

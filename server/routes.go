@@ -139,6 +139,7 @@ func (s *Server) registerRoutes() {
 	s.handle("POST /rotations/{name}/calendar-feed", s.signedIn(s.handleRotationFeedPost))
 	s.handle("GET /admin/members", s.signedIn(s.handleAdminMembers))
 	s.handle("GET /admin/audit", s.signedIn(s.handleAdminAudit))
+	s.handle("GET /admin/outbox", s.signedIn(s.handleAdminOutbox))
 	s.handle("GET /admin/tiers", s.signedIn(s.handleAdminTiers))
 	s.handle("GET /admin/tokens", s.signedIn(s.handleAdminTokens))
 	s.handle("POST /admin/tokens/{id}/revoke", s.signedIn(s.handleAdminTokenRevoke))

@@ -53,7 +53,7 @@ var pageFuncs = template.FuncMap{
 // desk's script.
 var (
 	publicPages = []string{"report_form", "reporter", "error", "login", "login_link", "distributor_join", "distributor_thanks"}
-	deskPages   = []string{"reports", "report", "inbox", "thread", "dashboard", "brief", "rotations", "rotation", "admin_members", "admin_audit", "admin_tiers", "admin_tokens", "account",
+	deskPages   = []string{"reports", "report", "inbox", "thread", "dashboard", "brief", "rotations", "rotation", "admin_members", "admin_audit", "admin_outbox", "admin_tiers", "admin_tokens", "account",
 		"distributors"}
 )
 
