@@ -173,12 +173,12 @@ func TestMonthOfRemindersOnTwoInstances(t *testing.T) {
 			t.Errorf("report %d (%s) was pinged %d times in the month, want %d: %v", id, r, len(ats), wantPings[r], ats)
 		}
 		// The k-th ping comes at the k-th threshold, never before, and
-		// within a few hours of it: the scan is hourly, an instance killed
-		// in the middle of one leaves it to the next hour's, and on this
-		// clock 100 ms of work is more than an hour.
+		// within hours of it: the scan is hourly, an instance killed in
+		// the middle of one leaves it to the next hour's, and on this clock
+		// 100 ms of work on a busy machine is more than an hour.
 		for k, a := range ats {
 			due := start.Add(time.Duration(k+1) * threshold[r])
-			if a.Before(due) || a.After(due.Add(3*time.Hour)) {
+			if a.Before(due) || a.After(due.Add(6*time.Hour)) {
 				t.Errorf("report %d (%s): ping %d at %v, due at %v", id, r, k+1, a, due)
 			}
 		}
