@@ -154,10 +154,11 @@ func retryAfter(h http.Header, at time.Time) time.Duration {
 		return 0
 	}
 	if secs, err := strconv.ParseInt(v, 10, 64); err == nil {
-		if secs > int64(maxRetryAfter/time.Second) {
-			return maxRetryAfter
+		// Bounded before multiplying: a hostile -9223372037 would wrap.
+		if secs <= 0 {
+			return 0
 		}
-		return max(time.Duration(secs)*time.Second, 0)
+		return min(time.Duration(min(secs, int64(maxRetryAfter/time.Second)))*time.Second, maxRetryAfter)
 	}
 	when, err := http.ParseTime(v)
 	if err != nil {

@@ -126,6 +126,7 @@ func TestSendAnswers(t *testing.T) {
 		{name: "503 Retry-After in the past", status: 503, header: map[string]string{"Retry-After": "Thu, 01 Jan 2026 00:00:00 GMT"}},
 		{name: "503 Retry-After garbled", status: 503, header: map[string]string{"Retry-After": "soon"}},
 		{name: "503 Retry-After a century", status: 503, header: map[string]string{"Retry-After": "3153600000"}, wantRetryAfter: 24 * time.Hour},
+		{name: "503 Retry-After negative past overflow", status: 503, header: map[string]string{"Retry-After": "-9223372037"}},
 		{name: "500", status: 500},
 	}
 	for _, tt := range tests {

@@ -2,8 +2,7 @@
 //
 // A delivery is a POST of a JSON body with these headers:
 //
-//	Ward-Delivery:  the delivery's ID, the same on every attempt, so that a
-//	                receiver can drop a delivery it has already taken
+//	Ward-Delivery:  the delivery's ID, the same on every attempt
 //	Ward-Event:     the kind of event
 //	Ward-Timestamp: when this attempt was signed, in Unix seconds
 //	Ward-Signature: v1=<hex HMAC-SHA256(secret, timestamp + "." + body)>
@@ -11,10 +10,13 @@
 // The scheme is the one Stripe and Slack use, which receivers already know
 // how to check. The timestamp is signed with the body so that a captured
 // delivery cannot be sent again later with a fresh timestamp: a receiver
-// refuses one signed too long ago. Ward-Signature may hold several
-// comma-separated signatures, one per secret, so that a secret can be
-// rotated while receivers accept either; schemes other than v1 are
-// skipped, so that a later one can be sent beside it.
+// refuses one signed too long ago. The headers other than the timestamp
+// are not signed: a receiver that drops deliveries it has taken already
+// keys them by the "id" in the signed body (which ward sets to the same
+// value as Ward-Delivery), not by the header. Verify accepts several
+// comma-separated signatures in Ward-Signature, as a sender rotating its
+// secret may sign with both; ward signs with one. Schemes other than v1
+// are skipped, so that a later one can be sent beside it.
 package webhook
 
 import (
