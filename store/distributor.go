@@ -169,7 +169,7 @@ func (db *DB) DecideDistributorRequest(ctx context.Context, id, version int64, d
 	// condition keeps the write honest should that ever change.
 	res, err := tx.exec(ctx, `UPDATE distributor_requests SET state = ?, reason = ?, decided_by = ?, decided_at = ?, approved_at = ?,
 		version = ?, updated_at = ? WHERE id = ? AND version = ?`,
-		after.State, after.Reason, after.DecidedBy, micros(after.DecidedAt), nullableMicros(after.ApprovedAt), after.Version, micros(tx.now),
+		after.State, after.Reason, after.DecidedBy, micros(after.DecidedAt), zeroMicros(after.ApprovedAt), after.Version, micros(tx.now),
 		id, before.Version)
 	if isUniqueViolation(err) {
 		return nil, ward.Errorf(ward.ECONFLICT, "%s is on the distributors list already", after.ListAddress)
@@ -212,8 +212,10 @@ func (tx *Tx) checkNotListed(ctx context.Context, address string) error {
 	return ward.Errorf(ward.ECONFLICT, "%s is on the distributors list already, through request %d; remove that one first, or decline this one", address, other)
 }
 
-// nullableMicros stores the zero time as 0, as the table has "not yet".
-func nullableMicros(t time.Time) int64 {
+// zeroMicros stores the zero time as 0, which the table's NOT NULL time
+// columns read as "not yet"; nullMicros, for columns that may be NULL,
+// stores nil as NULL instead.
+func zeroMicros(t time.Time) int64 {
 	if t.IsZero() {
 		return 0
 	}
