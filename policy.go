@@ -23,6 +23,7 @@ const (
 	HandOffCommand                       // ask for, answer and cancel handoffs of incident command (the workflow says whose)
 	ReadDistributors                     // see requests to join the distributors list, and their answers
 	DecideDistributors                   // approve, decline and remove distributors; export the list for the mail system
+	ReadBrief                            // read, and be sent, the start-of-shift brief and the daily triage digest
 )
 
 var minimumRole = map[Permission]Role{
@@ -44,6 +45,7 @@ var minimumRole = map[Permission]Role{
 	HandOffCommand:     RoleResponder,
 	ReadDistributors:   RoleTriager,
 	DecideDistributors: RoleResponder,
+	ReadBrief:          RoleTriager,
 }
 
 // Can reports whether the actor may do p. The command line and ward itself

@@ -54,9 +54,7 @@ type Config struct {
 	Stale     ward.StaleService
 	Rotations ward.RotationService
 	OnCall    *oncall.Service
-	// Distributors counts distributor list join requests; nil when ward
-	// has none to count.
-	Distributors DistributorCounter
+	Distributors DistributorCounter // counts distributor list join requests
 	Now          func() time.Time // the clock; time.Now when nil
 }
 
@@ -73,22 +71,6 @@ func New(cfg Config) *Service {
 	return &Service{cfg: cfg}
 }
 
-// MayRead refuses, as EFORBIDDEN, anyone below a triager: the brief and
-// the digest are the on-call's tools. The command line and ward itself act
-// as admins.
-func MayRead(a ward.Actor) error {
-	if !a.Role.AtLeast(ward.RoleTriager) {
-		return ward.Errorf(ward.EFORBIDDEN, "the brief and the digest need the triager role; you are %s", roleOrNone(a.Role))
-	}
-	return nil
-}
-
-func roleOrNone(r ward.Role) string {
-	if r == "" {
-		return "not signed in"
-	}
-	return "a " + string(r)
-}
 
 // Report is a report as the brief shows it: what may go in an email about
 // an embargoed issue.
@@ -198,8 +180,8 @@ type Brief struct {
 	Gaps        []oncall.Gap      `json:"gaps"`     // in [At, GapsUntil)
 	GapsUntil   time.Time         `json:"gaps_until"`
 	// DistributorRequests counts distributor list join requests since
-	// Since; null when ward has none to count.
-	DistributorRequests *int `json:"distributor_requests"`
+	// Since.
+	DistributorRequests int `json:"distributor_requests"`
 }
 
 // Digest is the daily look at the queues.
@@ -222,10 +204,10 @@ type Digest struct {
 // left for the shift, the coverage gaps ahead and the distributor
 // requests. An empty rotation is the team's first by name; a zero at is
 // the start of the shift in progress. Queues are as the store holds them
-// now. Triagers and up (MayRead); ENOTFOUND without a rotation, or before
+// now. Triagers and up (ward.ReadBrief); ENOTFOUND without a rotation, or before
 // its first shift.
 func (s *Service) Brief(ctx context.Context, rotation string, at time.Time) (*Brief, error) {
-	if err := MayRead(ward.ActorFromContext(ctx)); err != nil {
+	if err := ward.Require(ward.ActorFromContext(ctx), ward.ReadBrief); err != nil {
 		return nil, err
 	}
 	if rotation == "" {
@@ -277,12 +259,8 @@ func (s *Service) Brief(ctx context.Context, rotation string, at time.Time) (*Br
 	if b.Gaps, err = s.cfg.OnCall.Gaps(ctx, rotation, at, b.GapsUntil); err != nil {
 		return nil, err
 	}
-	if s.cfg.Distributors != nil {
-		n, err := s.cfg.Distributors.CountDistributorRequestsSince(ctx, b.Since)
-		if err != nil {
-			return nil, fmt.Errorf("count distributor requests since %s: %w", b.Since.Format(time.RFC3339), err)
-		}
-		b.DistributorRequests = &n
+	if b.DistributorRequests, err = s.cfg.Distributors.CountDistributorRequestsSince(ctx, b.Since); err != nil {
+		return nil, fmt.Errorf("count distributor requests since %s: %w", b.Since.Format(time.RFC3339), err)
 	}
 	return b, nil
 }
@@ -290,9 +268,9 @@ func (s *Service) Brief(ctx context.Context, rotation string, at time.Time) (*Br
 // Digest returns the daily digest as of at (now when zero): the triage
 // queue, the reports waiting on the reporter past NeedsInfoAfter, the
 // disclosure deadlines within DeadlineSoon or passed, and how many
-// incidents are stale and handoffs pending. Triagers and up (MayRead).
+// incidents are stale and handoffs pending. Triagers and up (ward.ReadBrief).
 func (s *Service) Digest(ctx context.Context, at time.Time) (*Digest, error) {
-	if err := MayRead(ward.ActorFromContext(ctx)); err != nil {
+	if err := ward.Require(ward.ActorFromContext(ctx), ward.ReadBrief); err != nil {
 		return nil, err
 	}
 	if at.IsZero() {

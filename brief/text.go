@@ -60,9 +60,7 @@ func Text(b *Brief, baseURL string) string {
 	for _, g := range b.Gaps {
 		t.line("  %s: %s (%s)", g.Date, person(g.Assignee.Name, g.Assignee.Email), g.Reason)
 	}
-	if b.DistributorRequests != nil {
-		t.para("Distributor list join requests since %s: %d.", b.Since.Format(when), *b.DistributorRequests)
-	}
+	t.para("Distributor list join requests since %s: %d.", b.Since.Format(when), b.DistributorRequests)
 	return t.String()
 }
 

@@ -13,7 +13,6 @@ import (
 // and state with their links, the counts, and nothing else of a report or
 // of the handoff note.
 func TestText(t *testing.T) {
-	seven := 7
 	r := brief.Report{ID: 12, Title: "token in logs\nClick https://evil.example/", State: "needs_info", Rating: "High",
 		CreatedAt: utc("2026-03-05T10:00:00Z")}
 	b := &brief.Brief{Rotation: "src", At: utc("2026-03-09T09:00:00Z"), Shift: 1,
@@ -26,7 +25,7 @@ func TestText(t *testing.T) {
 		New:       brief.List[brief.Report]{Tally: brief.Tally{Count: 1}, Items: []brief.Report{r}},
 		Handoffs:  brief.List[brief.Handoff]{Tally: brief.Tally{Count: 1}, Items: []brief.Handoff{{ID: 3, Report: brief.Report{ID: 7, Title: "quiet", State: "tracked"}, From: "bo@example.org", To: "ana@example.org", Age: "6d"}}},
 		Gaps:      []oncall.Gap{{Date: "2026-03-11", Assignee: oncall.Person{Email: "bo@example.org", Name: "Bo"}, Reason: "time off"}},
-		GapsUntil: utc("2026-03-23T09:00:00Z"), DistributorRequests: &seven}
+		GapsUntil: utc("2026-03-23T09:00:00Z"), DistributorRequests: 7}
 
 	got := brief.Text(b, "https://ward.example.org/")
 	holds(t, "the brief", got,
@@ -53,12 +52,10 @@ func TestText(t *testing.T) {
 		t.Errorf("subject = %q, want %q", subject, want)
 	}
 
-	b.Outgoing, b.HandoffNote, b.DistributorRequests = nil, nil, nil
+	b.Outgoing, b.HandoffNote, b.DistributorRequests = nil, nil, 0
 	got = brief.Text(b, "https://ward.example.org")
-	holds(t, "the first shift's brief", got, "the rotation's first shift", "Handoff note: none was left")
-	if strings.Contains(got, "Distributor") {
-		t.Errorf("the text counts distributor requests it does not know:\n%s", got)
-	}
+	holds(t, "the first shift's brief", got, "the rotation's first shift", "Handoff note: none was left",
+		"Distributor list join requests since Mon 2 Mar 2026 09:00 UTC: 0.")
 }
 
 func TestDigestText(t *testing.T) {

@@ -12,7 +12,7 @@ import (
 // read briefs (triagers and up): EFORBIDDEN, or ENOTFOUND when this ward
 // has none.
 func (s *Server) briefs(r *http.Request) (*brief.Service, error) {
-	if err := brief.MayRead(ward.ActorFromContext(r.Context())); err != nil {
+	if err := ward.Require(ward.ActorFromContext(r.Context()), ward.ReadBrief); err != nil {
 		return nil, err
 	}
 	if s.cfg.Brief == nil {

@@ -66,8 +66,8 @@ func TestBriefAPI(t *testing.T) {
 			t.Errorf("the brief shows %q: %s", secret, body)
 		}
 	}
-	if b.DistributorRequests != nil || !strings.Contains(string(body), `"distributor_requests":null`) {
-		t.Errorf("distributor requests without a counter: %s", body)
+	if b.DistributorRequests != 0 || !strings.Contains(string(body), `"distributor_requests":0`) {
+		t.Errorf("distributor requests, none filed: %s", body)
 	}
 
 	resp, body = f.do("GET", "/api/v1/brief?rotation=src&at=2026-03-02T09:00:00Z", triager, "", "")
@@ -114,7 +114,7 @@ func TestBriefPage(t *testing.T) {
 	for _, want := range []string{
 		"Start-of-shift brief: src", "<strong>triager</strong>, taking over from responder", "NOTE-BODY: the fix lands Tuesday",
 		`<a href="/reports/` + id + `">&lt;script&gt;`, "Triage queue</a>: 1", "Stale incidents: 1", "Filed since Mon 2 Mar 09:00 UTC: 1",
-		"ward does not keep distributor requests yet",
+		"Distributor list join requests</h2>\n<p><strong>0</strong> since",
 	} {
 		if !strings.Contains(html, want) {
 			t.Errorf("the brief page lacks %q", want)

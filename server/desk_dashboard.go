@@ -91,7 +91,7 @@ func (s *Server) handleDashboard(w http.ResponseWriter, r *http.Request) {
 	p.Stale = brief.Quiet(quiet, now)
 	// The ping's own rule, without a report: a responder or above.
 	p.CanPing = actor.Role.AtLeast(ward.RoleResponder)
-	p.Briefs = s.cfg.Brief != nil && brief.MayRead(actor) == nil
+	p.Briefs = s.cfg.Brief != nil && ward.Can(actor, ward.ReadBrief)
 	rotations, err := s.cfg.Rotations.FindRotations(ctx)
 	if err != nil {
 		s.pageError(w, r, err)

@@ -97,7 +97,7 @@ func newFixtureWith(t testing.TB, configure func(*server.Config)) *fixture {
 		Now: c.Now, Ready: db.Ping, MaxBody: server.DefaultMaxBody, Logger: slog.New(slog.NewTextHandler(f.logs, nil)),
 		Inbox: inbox.New(db, db, db, inbox.Config{Mail: mailout.Config{From: "security@example.org", Name: "Example security"},
 			PublicURL: "https://ward.example.org"}, c.Now, rand.Reader),
-		Brief: brief.New(brief.Config{Reports: db, Handoffs: db, Stale: db, Rotations: db, OnCall: onCall, Now: c.Now})}
+		Brief: brief.New(brief.Config{Reports: db, Handoffs: db, Stale: db, Rotations: db, OnCall: onCall, Distributors: db, Now: c.Now})}
 	if configure != nil {
 		configure(&cfg)
 	}
