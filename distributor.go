@@ -81,10 +81,12 @@ type DistributorRequest struct {
 	UpdatedAt   time.Time          `json:"updated_at"`
 }
 
-// Limits on what a distributor request may hold.
+// Limits on what a distributor request may hold, in characters (runes),
+// as the form's maxlength counts them, so that what a browser lets
+// through the server takes.
 const (
 	maxDistributorName   = 200
-	maxDistributorAnswer = 4 << 10
+	maxDistributorAnswer = 4096
 )
 
 // Normalize checks a new request and trims it, returning an EINVALID error
@@ -95,22 +97,28 @@ func (r *DistributorRequest) Normalize() error {
 	r.ContactName = strings.TrimSpace(r.ContactName)
 	a := &r.Answers
 	texts := []struct {
-		name  string
-		value *string
-		max   int
+		name    string
+		value   *string
+		max     int
+		oneLine bool
 	}{
-		{"organisation", &r.Organisation, maxDistributorName},
-		{"contact_name", &r.ContactName, maxDistributorName},
-		{"answers.distribution", &a.Distribution, maxDistributorAnswer},
-		{"answers.user_base", &a.UserBase, maxDistributorAnswer},
-		{"answers.track_record", &a.TrackRecord, maxDistributorAnswer},
-		{"answers.not_downstream", &a.NotDownstream, maxDistributorAnswer},
-		{"answers.contribution", &a.Contribution, maxDistributorAnswer},
-		{"answers.voucher", &a.Voucher, maxDistributorAnswer},
+		{"organisation", &r.Organisation, maxDistributorName, true},
+		{"contact_name", &r.ContactName, maxDistributorName, true},
+		{"answers.distribution", &a.Distribution, maxDistributorAnswer, false},
+		{"answers.user_base", &a.UserBase, maxDistributorAnswer, false},
+		{"answers.track_record", &a.TrackRecord, maxDistributorAnswer, false},
+		{"answers.not_downstream", &a.NotDownstream, maxDistributorAnswer, false},
+		{"answers.contribution", &a.Contribution, maxDistributorAnswer, false},
+		{"answers.voucher", &a.Voucher, maxDistributorAnswer, false},
 	}
 	for _, f := range texts {
 		if err := checkText(f.name, *f.value, f.max); err != nil {
 			return err
+		}
+		if f.oneLine {
+			if err := checkOneLine(f.name, *f.value); err != nil {
+				return err
+			}
 		}
 		if strings.TrimSpace(*f.value) == "" {
 			return Errorf(EINVALID, "%s: must not be empty", f.name)
@@ -135,8 +143,9 @@ func (r *DistributorRequest) Normalize() error {
 	return nil
 }
 
-// checkText refuses text that is not UTF-8, holds a control character or
-// is over max bytes, naming the field.
+// checkText refuses text that is not UTF-8, holds a control character
+// other than tab and line breaks (answers are paragraphs) or is over max
+// characters, naming the field.
 func checkText(field, text string, max int) error {
 	if !utf8.ValidString(text) {
 		return Errorf(EINVALID, "%s: not valid UTF-8", field)
@@ -144,8 +153,20 @@ func checkText(field, text string, max int) error {
 	if err := CheckControl(field, text); err != nil {
 		return err
 	}
-	if len(text) > max {
-		return Errorf(EINVALID, "%s: longer than %d bytes", field, max)
+	if utf8.RuneCountInString(text) > max {
+		return Errorf(EINVALID, "%s: longer than %d characters", field, max)
+	}
+	return nil
+}
+
+// checkOneLine refuses the tab and the line breaks that checkText lets
+// through, in a field shown on one line: in the table of `ward
+// distributors list` a "\r" or "\n" in a name would draw rows of its own
+// and a tab would shift the columns. U+2028 and U+2029 are line breaks
+// to some readers too.
+func checkOneLine(field, text string) error {
+	if strings.ContainsAny(text, "\t\r\n\u2028\u2029") {
+		return Errorf(EINVALID, "%s: must be one line, without tabs or line breaks", field)
 	}
 	return nil
 }

@@ -38,7 +38,12 @@ func TestDistributorRequestNormalize(t *testing.T) {
 		{"no list address", func(r *ward.DistributorRequest) { r.ListAddress = "" }, "list_address:"},
 		{"a blank answer", func(r *ward.DistributorRequest) { r.Answers.TrackRecord = " \n " }, "answers.track_record:"},
 		{"no voucher", func(r *ward.DistributorRequest) { r.Answers.Voucher = "" }, "answers.voucher:"},
-		{"an answer over 4 KiB", func(r *ward.DistributorRequest) { r.Answers.UserBase = strings.Repeat("x", 4097) }, "answers.user_base:"},
+		{"an answer over 4096 characters", func(r *ward.DistributorRequest) { r.Answers.UserBase = strings.Repeat("x", 4097) }, "answers.user_base:"},
+		{"a name over 200 characters", func(r *ward.DistributorRequest) { r.ContactName = strings.Repeat("é", 201) }, "contact_name:"},
+		{"a line feed in the organisation", func(r *ward.DistributorRequest) { r.Organisation = "Example\nLinux" }, "organisation:"},
+		{"a carriage return in the organisation", func(r *ward.DistributorRequest) { r.Organisation = "Evil\r1   pending  Example" }, "organisation:"},
+		{"a tab in the contact name", func(r *ward.DistributorRequest) { r.ContactName = "Dana\tEvil" }, "contact_name:"},
+		{"a line separator in the contact name", func(r *ward.DistributorRequest) { r.ContactName = "Dana\u2028Evil" }, "contact_name:"},
 		{"a control character", func(r *ward.DistributorRequest) { r.Answers.Distribution = "a\x1b[31mb" }, "answers.distribution:"},
 		{"invalid UTF-8", func(r *ward.DistributorRequest) { r.Answers.Contribution = "a\xffb" }, "answers.contribution:"},
 		{"the embargo not accepted", func(r *ward.DistributorRequest) { r.Answers.AcceptsEmbargo = false }, "answers.accepts_embargo:"},
@@ -54,6 +59,33 @@ func TestDistributorRequestNormalize(t *testing.T) {
 			}
 		})
 	}
+	t.Run("a single-line field says so", func(t *testing.T) {
+		r := goodDistributorRequest()
+		r.Organisation = "Example\r\nLinux"
+		if msg := ward.ErrorMessage(r.Normalize()); msg != "organisation: must be one line, without tabs or line breaks" {
+			t.Errorf("message = %q", msg)
+		}
+	})
+	t.Run("answers keep their lines and tabs", func(t *testing.T) {
+		r := goodDistributorRequest()
+		r.Answers.TrackRecord = "2025:\thttps://example.org/e/1\r\n2026:\thttps://example.org/e/2"
+		if err := r.Normalize(); err != nil {
+			t.Errorf("Normalize() = %v", err)
+		}
+	})
+	// The limits count characters, as the form's maxlength does, not
+	// bytes: 4096 characters of Cyrillic are 8 KiB of UTF-8.
+	t.Run("limits count characters", func(t *testing.T) {
+		r := goodDistributorRequest()
+		r.Organisation, r.Answers.Contribution = strings.Repeat("é", 200), strings.Repeat("ж", 4096)
+		if err := r.Normalize(); err != nil {
+			t.Errorf("200 and 4096 two-byte characters: %v", err)
+		}
+		r.Answers.Contribution += "ж"
+		if msg := ward.ErrorMessage(r.Normalize()); msg != "answers.contribution: longer than 4096 characters" {
+			t.Errorf("4097: %q", msg)
+		}
+	})
 }
 
 // Every state against every action: what is allowed moves the request,

@@ -290,4 +290,21 @@ func TestDistributorPages(t *testing.T) {
 			t.Errorf("the removed tab lacks the reason or who decided")
 		}
 	})
+	// The form's maxlength counts characters; so does the server, which
+	// takes what the browser lets through even when it is not ASCII.
+	t.Run("the form's limits are the server's", func(t *testing.T) {
+		_, form := f.do("GET", "/distributors/join", "", "", "")
+		if n := strings.Count(string(form), `maxlength="4096"`); n != 6 {
+			t.Errorf("%d answers have maxlength 4096, want 6", n)
+		}
+		long := joinForm(strings.Repeat("é", 200), "zoe@example.org", "sec@zeta.example")
+		long.Set("contribution", strings.Repeat("ж", 4096))
+		if resp, html := f.post("/distributors/join", long); resp.StatusCode != http.StatusSeeOther {
+			t.Errorf("4096 characters of Cyrillic: %d %s", resp.StatusCode, alertText(html))
+		}
+		long.Set("contribution", strings.Repeat("ж", 4097))
+		if resp, html := f.post("/distributors/join", long); resp.StatusCode != 422 || !strings.Contains(html, "longer than 4096 characters") {
+			t.Errorf("4097 characters: %d %s", resp.StatusCode, alertText(html))
+		}
+	})
 }
