@@ -194,27 +194,39 @@ var distributorAllowed = map[string]string{
 	DistributorRemoved:  "a removed one is done; the organisation may send a new request to join again",
 }
 
-// Decide returns the request as the decision leaves it, made by the actor
-// by at the instant at. An unknown action, or a decline or removal without
-// a reason, is EINVALID; an action its state does not allow is ECONFLICT,
-// saying what is allowed.
-func (r DistributorRequest) Decide(d DistributorDecision, by string, at time.Time) (DistributorRequest, error) {
+// Check refuses, as EINVALID, a decision that no request could take: an
+// unknown action, or a reason that is not text, is too long, or is
+// missing to decline or remove. It reads nothing of the request, so that
+// it runs before the request's version and state are compared: what is
+// wrong with the decision itself is said first, whatever the request.
+func (d DistributorDecision) Check() error {
 	actions := []string{DistributorApprove, DistributorDecline, DistributorRemove}
 	if !slices.Contains(actions, d.Action) {
-		return r, Errorf(EINVALID, "action: %q is not one of %s", d.Action, strings.Join(actions, ", "))
+		return Errorf(EINVALID, "action: %q is not one of %s", d.Action, strings.Join(actions, ", "))
+	}
+	reason := strings.TrimSpace(d.Reason)
+	if err := checkText("reason", reason, maxDistributorAnswer); err != nil {
+		return err
+	}
+	if reason == "" && d.Action != DistributorApprove {
+		return Errorf(EINVALID, "reason: say why, for the organisation and the record")
+	}
+	return nil
+}
+
+// Decide returns the request as the decision leaves it, made by the actor
+// by at the instant at. A decision that Check refuses is EINVALID, whatever
+// the request's state; then an action its state does not allow is
+// ECONFLICT, saying what is allowed.
+func (r DistributorRequest) Decide(d DistributorDecision, by string, at time.Time) (DistributorRequest, error) {
+	if err := d.Check(); err != nil {
+		return r, err
 	}
 	to, ok := distributorMoves[r.State][d.Action]
 	if !ok {
 		return r, Errorf(ECONFLICT, "cannot %s distributor request %d: it is %s, and %s", d.Action, r.ID, r.State, distributorAllowed[r.State])
 	}
-	reason := strings.TrimSpace(d.Reason)
-	if err := checkText("reason", reason, maxDistributorAnswer); err != nil {
-		return r, err
-	}
-	if reason == "" && d.Action != DistributorApprove {
-		return r, Errorf(EINVALID, "reason: say why, for the organisation and the record")
-	}
-	r.State, r.Reason, r.DecidedBy, r.DecidedAt = to, reason, by, at
+	r.State, r.Reason, r.DecidedBy, r.DecidedAt = to, strings.TrimSpace(d.Reason), by, at
 	if to == DistributorApproved {
 		r.ApprovedAt = at
 	}
@@ -249,11 +261,13 @@ type DistributorService interface {
 	// the list as the mail system should have it.
 	FindDistributorList(ctx context.Context) ([]*DistributorRequest, error)
 	// DecideDistributorRequest applies d (see DistributorRequest.Decide)
-	// and returns the request after it. A version other than 0 that the
-	// request has moved past is ECONFLICT, so that a decision made on
-	// what someone else has since changed is refused; 0 decides on the
-	// current one. Approving a list address that an approved request
-	// already has is ECONFLICT.
+	// and returns the request after it. Checked in this order: d itself
+	// (DistributorDecision.Check) and a negative version, EINVALID; the
+	// ID, ENOTFOUND; a version other than 0 that the request has moved
+	// past, ECONFLICT, so that a decision made on what someone else has
+	// since changed is refused (0 decides on the current one); an action
+	// the request's state does not allow, ECONFLICT; an approval of a
+	// list address that an approved request already has, ECONFLICT.
 	DecideDistributorRequest(ctx context.Context, id, version int64, d DistributorDecision) (*DistributorRequest, error)
 	// CountDistributorRequestsSince counts the requests made at or after
 	// since, whatever became of them.

@@ -147,6 +147,11 @@ func TestDistributorRequestDecide(t *testing.T) {
 			{ward.DistributorPending, ward.DistributorDecline, "bad\x00", ward.EINVALID},
 			{ward.DistributorPending, ward.DistributorApprove, "", ""},
 			{ward.DistributorPending, "accept", "x", ward.EINVALID},
+			// What is wrong with the decision is said before what its
+			// state allows.
+			{ward.DistributorDeclined, ward.DistributorDecline, "", ward.EINVALID},
+			{ward.DistributorRemoved, "accept", "x", ward.EINVALID},
+			{ward.DistributorDeclined, ward.DistributorDecline, "x", ward.ECONFLICT},
 		} {
 			_, err := ward.DistributorRequest{State: tt.state}.Decide(ward.DistributorDecision{Action: tt.action, Reason: tt.reason}, "cli:root", at)
 			if ward.ErrorCode(err) != tt.code {

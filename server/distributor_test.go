@@ -80,6 +80,11 @@ func TestDistributorsAPI(t *testing.T) {
 		{"a decline without a reason", "POST", "/api/v1/distributors/requests/" + id + "/decline", responder, jsonType, `{"reason":"  "}`, 422, ward.EINVALID},
 		{"a removal of a pending request", "POST", "/api/v1/distributors/requests/" + id + "/remove", responder, jsonType, `{"reason":"x"}`, 409, ward.ECONFLICT},
 		{"an approval of an older version", "POST", "/api/v1/distributors/requests/" + id + "/approve", responder, jsonType, `{"version":7}`, 409, ward.ECONFLICT},
+		// The reason and the version are checked before the request.
+		{"a decline without a reason of an older version", "POST", "/api/v1/distributors/requests/" + id + "/decline", responder, jsonType, `{"version":7}`, 422, ward.EINVALID},
+		{"a removal without a reason of a pending request", "POST", "/api/v1/distributors/requests/" + id + "/remove", responder, jsonType, `{"reason":""}`, 422, ward.EINVALID},
+		{"a negative version", "POST", "/api/v1/distributors/requests/" + id + "/approve", responder, jsonType, `{"version":-1}`, 422, ward.EINVALID},
+		{"a decline without a reason of an unknown request", "POST", "/api/v1/distributors/requests/999/decline", responder, jsonType, `{}`, 422, ward.EINVALID},
 		{"an approval of an unknown request", "POST", "/api/v1/distributors/requests/999/approve", responder, "", "", 404, ward.ENOTFOUND},
 		{"a triager exports", "GET", "/api/v1/distributors/export", triager, "", "", 403, ward.EFORBIDDEN},
 		{"an unknown format", "GET", "/api/v1/distributors/export?format=json", responder, "", "", 422, ward.EINVALID},

@@ -140,8 +140,15 @@ func (db *DB) FindDistributorList(ctx context.Context) ([]*ward.DistributorReque
 // DecideDistributorRequest applies d to the request in one transaction
 // with its audit entry. The domain decides what is allowed; the store
 // refuses a decision on an older version, and an approval of a list
-// address that is on the list already.
+// address that is on the list already. What is wrong with the decision
+// itself is refused first, before the request is read.
 func (db *DB) DecideDistributorRequest(ctx context.Context, id, version int64, d ward.DistributorDecision) (*ward.DistributorRequest, error) {
+	if err := d.Check(); err != nil {
+		return nil, err
+	}
+	if version < 0 {
+		return nil, ward.Errorf(ward.EINVALID, "version: %d is not a version; send the one the request showed, or 0 to decide on it as it is", version)
+	}
 	tx, err := db.begin(ctx)
 	if err != nil {
 		return nil, err

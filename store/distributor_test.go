@@ -113,6 +113,26 @@ func TestDistributorRequests(t *testing.T) {
 			_, err = db.DecideDistributorRequest(rita, 9999, 0, ward.DistributorDecision{Action: ward.DistributorApprove})
 			wantCode(t, err, ward.ENOTFOUND)
 		})
+		t.Run("the decision itself is checked before the request: invalid, not a conflict", func(t *testing.T) {
+			before := auditCount(t, db)
+			for _, c := range []struct {
+				version int64
+				d       ward.DistributorDecision
+			}{
+				{1, ward.DistributorDecision{Action: ward.DistributorDecline}},  // stale, and a decline of an approved one
+				{0, ward.DistributorDecision{Action: ward.DistributorDecline}},  // a decline of an approved one
+				{-1, ward.DistributorDecision{Action: ward.DistributorApprove}}, // not a version
+				{-1, ward.DistributorDecision{Action: ward.DistributorRemove, Reason: "x"}},
+			} {
+				_, err := db.DecideDistributorRequest(rita, req.ID, c.version, c.d)
+				wantCode(t, err, ward.EINVALID)
+			}
+			_, err := db.DecideDistributorRequest(rita, 9999, 0, ward.DistributorDecision{Action: ward.DistributorDecline})
+			wantCode(t, err, ward.EINVALID)
+			if after := auditCount(t, db); after != before {
+				t.Errorf("audit entries went from %d to %d", before, after)
+			}
+		})
 		t.Run("a list address is on the list once", func(t *testing.T) {
 			others, _ := db.FindDistributorRequests(rita, ward.DistributorFilter{State: ward.DistributorPending})
 			var same *ward.DistributorRequest
