@@ -182,11 +182,11 @@ type DispatchService interface {
 	// QueueDispatch stores one delivery not made from a notification,
 	// such as a digest; false when its Key is stored already.
 	QueueDispatch(ctx context.Context, d *Dispatch) (bool, error)
-	// ClaimDispatches leases up to limit deliveries due by dueBy (the
-	// team's clock) whose next attempt is due at now (the machine's),
-	// the earliest due first, until now+lease, so that no other worker
-	// sends them meanwhile.
-	ClaimDispatches(ctx context.Context, dueBy, now time.Time, lease time.Duration, limit int) ([]*Dispatch, error)
+	// ClaimDispatches leases up to limit deliveries on the channels due
+	// by dueBy (the team's clock) whose next attempt is due at now (the
+	// machine's), the urgent first, then the earliest due, until
+	// now+lease, so that no other worker sends them meanwhile.
+	ClaimDispatches(ctx context.Context, channels []string, dueBy, now time.Time, lease time.Duration, limit int) ([]*Dispatch, error)
 	// MarkDispatched records that the delivery went out.
 	MarkDispatched(ctx context.Context, id int64) error
 	// MarkDispatchFailed records a failed attempt: retried at retryAt, or

@@ -105,7 +105,7 @@ func TestWebhookChannels(t *testing.T) {
 		t.Fatal(err)
 	}
 	sender := &Channels{Store: f.db, Getenv: func(k string) string { return env[k] }}
-	f.svc.cfg.Senders[ward.ChannelWebhook] = sender
+	f.setSender(ward.ChannelWebhook, sender)
 	var notes []int64
 	for range 4 {
 		notes = append(notes, f.notify(t, "ana@example.org", "ping", "high"))
@@ -116,12 +116,11 @@ func TestWebhookChannels(t *testing.T) {
 	if took := time.Since(begun); took > 3*time.Second {
 		t.Errorf("a pass took %v", took)
 	}
-	key := func(n int64, channel string) string { return "n:" + itoa(n) + ":channel:" + channel }
 	for _, n := range notes {
-		if got := good.count(key(n, "good")); got != 1 {
+		if got := good.count(f.channelKey(n, "good")); got != 1 {
 			t.Errorf("notification %d reached the good receiver %d times", n, got)
 		}
-		if got := flaky.count(key(n, "flaky")); got != 0 {
+		if got := flaky.count(f.channelKey(n, "flaky")); got != 0 {
 			t.Errorf("notification %d reached the flaky receiver before its retry", n)
 		}
 	}
@@ -155,7 +154,7 @@ func TestWebhookChannels(t *testing.T) {
 	f.machine.Advance(2 * time.Minute)
 	f.step(t)
 	for _, n := range notes {
-		if got := flaky.count(key(n, "flaky")); got != 1 {
+		if got := flaky.count(f.channelKey(n, "flaky")); got != 1 {
 			t.Errorf("notification %d reached the flaky receiver %d times after its retry, want once", n, got)
 		}
 	}
@@ -164,7 +163,7 @@ func TestWebhookChannels(t *testing.T) {
 			t.Errorf("refused: %v", h.bad)
 		}
 	}
-	if gone.count(key(notes[0], "gone")) != 0 {
+	if gone.count(f.channelKey(notes[0], "gone")) != 0 {
 		t.Error("a 410 counted as delivered")
 	}
 }
@@ -199,7 +198,7 @@ func TestSlackChannels(t *testing.T) {
 	if err := f.db.SetNotifyPrefs(f.ctx, &ward.NotifyPrefs{Member: "ana@example.org", Slack: "U0ANA"}); err != nil {
 		t.Fatal(err)
 	}
-	f.svc.cfg.Senders[ward.ChannelSlack] = &Channels{Store: f.db, Getenv: func(k string) string { return env[k] }, HTTP: srv.Client(), SlackAPIURL: srv.URL + "/api/"}
+	f.setSender(ward.ChannelSlack, &Channels{Store: f.db, Getenv: func(k string) string { return env[k] }, HTTP: srv.Client(), SlackAPIURL: srv.URL + "/api/"})
 	r := ward.Report{Title: "<!channel> <https://evil.example|click> & more", Source: ward.SourceAPI}
 	if _, err := f.db.CreateReport(f.ctx, &r); err != nil {
 		t.Fatal(err)

@@ -15,6 +15,7 @@ import (
 type Store interface {
 	ward.DispatchService
 	FindMembers(ctx context.Context, filter ward.MemberFilter) ([]*ward.Member, error)
+	FindMemberByEmail(ctx context.Context, email string) (*ward.Member, error)
 }
 
 // Sender sends one dispatch on its channel. An error with a method
@@ -29,8 +30,10 @@ type Sender interface {
 type Config struct {
 	Store Store
 	// Senders by channel (ward.ChannelEmail, …). Nothing is queued on a
-	// channel without one; a dispatch queued by an instance that had one
-	// fails for good here, saying so.
+	// channel without one, and this instance claims only dispatches on
+	// channels it has one for: every instance running the jobs should be
+	// configured alike, or one without mail drops the email of what it
+	// fans out.
 	Senders map[string]Sender
 	// OnCall returns who is on call at the instant, "" for nobody: a new
 	// report's notification is theirs.
@@ -60,8 +63,9 @@ type Config struct {
 
 // Service fans notifications out and sends dispatches.
 type Service struct {
-	cfg  Config
-	poke chan struct{}
+	cfg      Config
+	channels []string // those with a sender: the only ones this instance claims
+	poke     chan struct{}
 }
 
 // New returns a service; Run starts its worker.
@@ -87,7 +91,16 @@ func New(cfg Config) *Service {
 	if cfg.Poll <= 0 {
 		cfg.Poll = time.Second
 	}
-	return &Service{cfg: cfg, poke: make(chan struct{}, 1)}
+	if cfg.Lease <= cfg.Timeout {
+		cfg.Lease = 3 * cfg.Timeout // a send must end within its lease
+	}
+	s := &Service{cfg: cfg, poke: make(chan struct{}, 1)}
+	for channel, sender := range cfg.Senders {
+		if sender != nil {
+			s.channels = append(s.channels, channel)
+		}
+	}
+	return s
 }
 
 // Poke makes the worker look at the outbox now rather than at its next poll.
@@ -98,22 +111,46 @@ func (s *Service) Poke() {
 	}
 }
 
-// Run fans out and sends until ctx ends.
+// Run fans out and sends until ctx ends. The two run apart, so that
+// sends held up by receivers that hang keep nothing new from being fanned
+// out (and an urgent dispatch from being claimed first).
 func (s *Service) Run(ctx context.Context) {
-	t := time.NewTicker(s.cfg.Poll)
-	defer t.Stop()
-	for {
-		if _, err := s.FanOut(ctx); err != nil && ctx.Err() == nil {
-			s.cfg.Logger.Error("fan out notifications", "err", err)
-		}
+	fanned := make(chan struct{}, 1)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		s.loop(ctx, s.poke, func() {
+			n, err := s.FanOut(ctx)
+			if err != nil && ctx.Err() == nil {
+				s.cfg.Logger.Error("fan out notifications", "err", err)
+			}
+			if n > 0 {
+				select {
+				case fanned <- struct{}{}:
+				default:
+				}
+			}
+		})
+	}()
+	s.loop(ctx, fanned, func() {
 		if _, err := s.SendDue(ctx); err != nil && ctx.Err() == nil {
 			s.cfg.Logger.Error("send notifications", "err", err)
 		}
+	})
+	<-done
+}
+
+// loop calls work now, then at each poll or wake, until ctx ends.
+func (s *Service) loop(ctx context.Context, wake <-chan struct{}, work func()) {
+	t := time.NewTicker(s.cfg.Poll)
+	defer t.Stop()
+	for {
+		work()
 		select {
 		case <-ctx.Done():
 			return
 		case <-t.C:
-		case <-s.poke:
+		case <-wake:
 		}
 	}
 }
@@ -278,7 +315,7 @@ func (s *Service) SendDue(ctx context.Context) (int, error) {
 	var errs []error
 	for {
 		if free := s.cfg.Parallel - inFlight; more && free > 0 && ctx.Err() == nil {
-			due, err := s.cfg.Store.ClaimDispatches(ctx, s.cfg.Clock.Now(), s.cfg.MachineNow(), s.cfg.Lease, free)
+			due, err := s.cfg.Store.ClaimDispatches(ctx, s.channels, s.cfg.Clock.Now(), s.cfg.MachineNow(), s.cfg.Lease, free)
 			if err != nil {
 				errs, more = append(errs, err), false
 			}
@@ -311,10 +348,12 @@ func (s *Service) SendDue(ctx context.Context) (int, error) {
 // store's, a failed send being recorded rather than returned.
 func (s *Service) send(ctx context.Context, d *ward.Dispatch) (bool, error) {
 	sender := s.cfg.Senders[d.Channel]
-	var err error
-	if sender == nil {
+	err := s.stillWanted(ctx, d)
+	switch {
+	case err != nil:
+	case sender == nil:
 		err = permanentError{fmt.Errorf("no %s is configured for ward serve", channelNames[d.Channel])}
-	} else {
+	default:
 		sctx, cancel := context.WithTimeout(ctx, s.cfg.Timeout)
 		err = sender.Send(sctx, d)
 		cancel()
@@ -338,6 +377,38 @@ func (s *Service) send(ctx context.Context, d *ward.Dispatch) (bool, error) {
 	// secrets out of their errors.
 	s.cfg.Logger.Warn("notification not sent", "dispatch", d.ID, "channel", d.Channel, "target", d.Target, "attempt", d.Attempts+1, "retry", !retry.IsZero(), "err", err)
 	return false, s.cfg.Store.MarkDispatchFailed(context.WithoutCancel(ctx), d.ID, err.Error(), retry)
+}
+
+// stillWanted refuses, for good, a dispatch to a member who has been
+// disabled, or has changed how they are reached, since it was queued: a
+// notification that waited for Monday must not reach someone offboarded
+// over the weekend, nor an address they turned off.
+func (s *Service) stillWanted(ctx context.Context, d *ward.Dispatch) error {
+	if d.Member == "" {
+		return nil
+	}
+	m, err := s.cfg.Store.FindMemberByEmail(ctx, d.Member)
+	if ward.ErrorCode(err) == ward.ENOTFOUND || err == nil && m.Disabled {
+		return permanentError{fmt.Errorf("%s is no longer an active member", d.Member)}
+	}
+	if err != nil {
+		return err
+	}
+	all, err := s.cfg.Store.NotifyPrefs(ctx)
+	if err != nil {
+		return err
+	}
+	p, ok := all[d.Member]
+	if !ok {
+		p = ward.DefaultNotifyPrefs(d.Member)
+	}
+	switch {
+	case d.Channel == ward.ChannelEmail && !p.Email:
+		return permanentError{fmt.Errorf("%s turned email off", d.Member)}
+	case d.Channel == ward.ChannelSlack && p.Slack != d.Target:
+		return permanentError{fmt.Errorf("%s changed their Slack member ID", d.Member)}
+	}
+	return nil
 }
 
 var channelNames = map[string]string{

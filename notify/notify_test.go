@@ -63,6 +63,7 @@ type fixture struct {
 	mail    *recorder
 	hooks   *recorder
 	ctx     context.Context
+	events  map[int64]int64 // notification → its event, by notify
 }
 
 func newFixture(t *testing.T, start time.Time) *fixture {
@@ -87,7 +88,7 @@ func newFixture(t *testing.T, start time.Time) *fixture {
 	}
 	calendar := oncall.New(db, clock.Now)
 	machine := wardtest.NewClock(time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC))
-	f := &fixture{db: db, clock: clock, machine: machine, mail: newRecorder(), hooks: newRecorder(), ctx: ctx}
+	f := &fixture{db: db, clock: clock, machine: machine, mail: newRecorder(), hooks: newRecorder(), ctx: ctx, events: map[int64]int64{}}
 	f.svc = New(Config{Store: db, Clock: clock, MachineNow: machine.Now, BaseURL: "https://ward.example.org", NextWorking: calendar.NextWorking,
 		Senders: map[string]Sender{ward.ChannelEmail: f.mail, ward.ChannelWebhook: f.hooks}, Timeout: 200 * time.Millisecond, Parallel: 2,
 		Logger: slog.New(slog.DiscardHandler)})
@@ -109,7 +110,20 @@ func (f *fixture) notify(t *testing.T, member, action, rating string) int64 {
 		t.Fatal(err)
 	}
 	notes, _ := f.db.FindNotifications(f.ctx, ward.NotificationFilter{Member: member, Limit: 1})
+	f.events[notes[0].ID] = notes[0].Event
 	return notes[0].ID
+}
+
+// setSender gives the service a sender for the channel.
+func (f *fixture) setSender(channel string, sender Sender) {
+	f.svc.cfg.Senders[channel] = sender
+	f.svc = New(f.svc.cfg)
+}
+
+// channelKey is the key of notification n's dispatch to a team channel:
+// its event's.
+func (f *fixture) channelKey(n int64, channel string) string {
+	return "e:" + itoa(f.events[n]) + ":channel:" + channel
 }
 
 // step fans out and sends at the clock's time.
@@ -233,7 +247,7 @@ func TestRetriesAndHangs(t *testing.T) {
 		t.Errorf("one pass took %v with a receiver that hangs", took)
 	}
 	for _, n := range notes {
-		if got := f.hooks.count("n:" + itoa(n) + ":channel:fine"); got != 1 {
+		if got := f.hooks.count(f.channelKey(n, "fine")); got != 1 {
 			t.Errorf("notification %d reached the fine receiver %d times, want 1", n, got)
 		}
 		if got := f.mail.count(key(n)); got != 1 {
@@ -273,7 +287,7 @@ func TestRetriesAndHangs(t *testing.T) {
 		f.hooks.mu.Unlock()
 		f.machine.Advance(14 * time.Second)
 		f.step(t)
-		if got := f.hooks.count("n:" + itoa(notes[0]) + ":channel:flaky"); got != 0 {
+		if got := f.hooks.count(f.channelKey(notes[0], "flaky")); got != 0 {
 			t.Fatal("retried before the back-off")
 		}
 		f.machine.Advance(time.Second)
@@ -290,7 +304,7 @@ func TestRetriesAndHangs(t *testing.T) {
 		f.machine.Advance(2 * time.Hour)
 		f.step(t)
 		for _, n := range notes {
-			if got := f.hooks.count("n:" + itoa(n) + ":channel:flaky"); got != 1 {
+			if got := f.hooks.count(f.channelKey(n, "flaky")); got != 1 {
 				t.Errorf("notification %d reached flaky %d times, want once, when it recovered", n, got)
 			}
 		}
@@ -311,14 +325,51 @@ func TestRetriesAndHangs(t *testing.T) {
 			}
 		}
 	})
-	t.Run("a dispatch another instance queued on a channel this one lacks fails for good, saying so", func(t *testing.T) {
+	t.Run("a dispatch another instance queued on a channel this one lacks is left to that one", func(t *testing.T) {
 		if _, err := f.db.QueueDispatch(f.ctx, &ward.Dispatch{Key: "other", Channel: ward.ChannelSlack, Target: "chat", Kind: "ping", Subject: "s", Body: "b"}); err != nil {
 			t.Fatal(err)
 		}
 		f.step(t)
-		failed, _ := f.db.FindDispatches(f.ctx, ward.DispatchFilter{Status: "failed", Limit: 1})
-		if len(failed) != 1 || failed[0].Key != "other" || failed[0].LastError != "no Slack is configured for ward serve" {
+		waiting, _ := f.db.FindDispatches(f.ctx, ward.DispatchFilter{Status: "waiting", Limit: 100})
+		found := false
+		for _, d := range waiting {
+			found = found || d.Key == "other" && d.Attempts == 0
+		}
+		if !found {
+			t.Errorf("the Slack dispatch was claimed by an instance without Slack: %+v", waiting)
+		}
+	})
+	t.Run("a member disabled, or who turned email off, since a dispatch was queued is not sent it", func(t *testing.T) {
+		f.clock.Set(time.Date(2027, 3, 31, 18, 0, 0, 0, time.UTC)) // after Ana's day: her email waits
+		n := f.notify(t, "ana@example.org", "ping", "high")
+		f.step(t)
+		off := false
+		if err := f.db.SetNotifyPrefs(f.ctx, &ward.NotifyPrefs{Member: "ana@example.org", Email: off}); err != nil {
+			t.Fatal(err)
+		}
+		f.clock.Set(time.Date(2027, 4, 1, 7, 0, 0, 0, time.UTC))
+		f.step(t)
+		if got := f.mail.count(key(n)); got != 0 {
+			t.Errorf("sent %d times to a member who turned email off", got)
+		}
+		failed, _ := f.db.FindDispatches(f.ctx, ward.DispatchFilter{Status: "failed", Member: "ana@example.org", Limit: 1})
+		if len(failed) != 1 || failed[0].LastError != "ana@example.org turned email off" {
 			t.Errorf("failed = %+v", failed)
+		}
+		if err := f.db.SetNotifyPrefs(f.ctx, &ward.NotifyPrefs{Member: "ana@example.org", Email: true}); err != nil {
+			t.Fatal(err)
+		}
+		f.clock.Set(time.Date(2027, 4, 1, 18, 0, 0, 0, time.UTC))
+		n = f.notify(t, "ana@example.org", "ping", "high")
+		f.step(t)
+		disabled := true
+		if _, err := f.db.UpdateMember(f.ctx, "ana@example.org", ward.MemberUpdate{Disabled: &disabled}); err != nil {
+			t.Fatal(err)
+		}
+		f.clock.Set(time.Date(2027, 4, 2, 7, 0, 0, 0, time.UTC))
+		f.step(t)
+		if got := f.mail.count(key(n)); got != 0 {
+			t.Errorf("sent %d times to a member disabled since", got)
 		}
 	})
 }

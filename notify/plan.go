@@ -56,7 +56,8 @@ type Recipient struct {
 
 // Plan returns the dispatches of one notification: to the member, on the
 // channels of their preferences, at their next working hour unless it is
-// urgent; and to each team channel that wants its kind, at once. A Slack
+// urgent; and to each team channel that wants its kind, at once, once per
+// timeline event however many members it notifies. A Slack
 // direct message needs a team Slack channel with a bot token (dmVia).
 // Team channels are told the report's number, rating and state but not
 // its title: a channel may reach people who may not read the report.
@@ -76,7 +77,9 @@ func Plan(n *ward.PendingNotification, to Recipient, channels []ward.NotifyChann
 		if !c.Wants(kind(n)) {
 			continue
 		}
-		d := &ward.Dispatch{Key: fmt.Sprintf("n:%d:channel:%s", n.ID, c.Name), Channel: c.Kind, Target: c.Name, Kind: kind(n),
+		// Keyed by the event: an event that notifies several members
+		// is posted to a team channel once.
+		d := &ward.Dispatch{Key: fmt.Sprintf("e:%d:channel:%s", n.Event, c.Name), Channel: c.Kind, Target: c.Name, Kind: kind(n),
 			Report: n.Report, Notification: n.ID, Urgent: urgent, DueAt: n.CreatedAt}
 		d.Subject = fmt.Sprintf("[ward] #%d %s", n.Report, what(n))
 		d.Body = d.Subject + " (" + ratingText(n.Rating) + ", " + n.State + ")\n" + link

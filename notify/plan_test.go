@@ -41,13 +41,13 @@ func TestPlan(t *testing.T) {
 		{"nobody works within a year: at once rather than never", ping, Recipient{Active: true, Prefs: ward.NotifyPrefs{Email: true}}, nil,
 			[]want{{"n:7:email", ward.ChannelEmail, "ana@example.org", created}}},
 		{"a Slack DM needs a bot", ping, Recipient{Active: true, Prefs: ward.NotifyPrefs{Slack: "U0ANA"}, NextWorking: monday}, []ward.NotifyChannel{hook},
-			[]want{{"n:7:channel:sec-hook", ward.ChannelSlack, "sec-hook", created}}},
+			[]want{{"e:30:channel:sec-hook", ward.ChannelSlack, "sec-hook", created}}},
 		{"a Slack DM through the bot; its channel wants new reports only", ping, Recipient{Active: true, Prefs: ward.NotifyPrefs{Slack: "U0ANA"}, NextWorking: monday}, []ward.NotifyChannel{bot},
 			[]want{{"n:7:slack", ward.ChannelSlack, "U0ANA", monday}}},
 		{"team channels at once", &critical, ana, []ward.NotifyChannel{siem, bot},
-			[]want{{"n:7:email", ward.ChannelEmail, "ana@example.org", created}, {"n:7:channel:siem", ward.ChannelWebhook, "siem", created}, {"n:7:channel:sec", ward.ChannelSlack, "sec", created}}},
+			[]want{{"n:7:email", ward.ChannelEmail, "ana@example.org", created}, {"e:30:channel:siem", ward.ChannelWebhook, "siem", created}, {"e:30:channel:sec", ward.ChannelSlack, "sec", created}}},
 		{"a member who left: the team channels only", ping, Recipient{}, []ward.NotifyChannel{siem},
-			[]want{{"n:7:channel:siem", ward.ChannelWebhook, "siem", created}}},
+			[]want{{"e:30:channel:siem", ward.ChannelWebhook, "siem", created}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -81,7 +81,7 @@ func TestPlan(t *testing.T) {
 		if err := json.Unmarshal([]byte(d.Body), &p); err != nil {
 			t.Fatal(err)
 		}
-		if p.ID != "n:7:channel:siem" || p.Kind != "ping" || p.Member != "ana@example.org" || p.Event != 30 || p.Report.ID != 12 ||
+		if p.ID != "e:30:channel:siem" || p.Kind != "ping" || p.Member != "ana@example.org" || p.Event != 30 || p.Report.ID != 12 ||
 			p.Report.Rating != "high" || p.Report.URL != "https://ward.example.org/reports/12" || !p.Occurred.Equal(created) {
 			t.Errorf("payload = %+v", p)
 		}

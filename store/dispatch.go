@@ -118,13 +118,22 @@ func (tx *Tx) insertDispatch(ctx context.Context, d *ward.Dispatch) (bool, error
 	return true, nil
 }
 
-// ClaimDispatches leases due deliveries, the earliest due first.
-func (db *DB) ClaimDispatches(ctx context.Context, dueBy, now time.Time, lease time.Duration, limit int) ([]*ward.Dispatch, error) {
-	const dueWhere = ` FROM dispatches WHERE delivered_at = 0 AND failed_at = 0 AND due_at <= ? AND next_attempt_at <= ? AND claimed_until <= ?`
+// ClaimDispatches leases due deliveries on the channels, the urgent first,
+// then the earliest due.
+func (db *DB) ClaimDispatches(ctx context.Context, channels []string, dueBy, now time.Time, lease time.Duration, limit int) ([]*ward.Dispatch, error) {
+	if len(channels) == 0 {
+		return nil, nil
+	}
+	dueWhere := ` FROM dispatches WHERE delivered_at = 0 AND failed_at = 0 AND due_at <= ? AND next_attempt_at <= ? AND claimed_until <= ?
+		AND channel IN (?` + strings.Repeat(", ?", len(channels)-1) + `)`
+	args := []any{micros(dueBy), micros(now), micros(now)}
+	for _, c := range channels {
+		args = append(args, c)
+	}
 	// Every instance asks every second; most of the time nothing is due,
 	// which a read answers without taking the write lock.
 	var n int
-	if err := db.queryRow(ctx, `SELECT count(*) FROM (SELECT id`+dueWhere+` LIMIT 1) d`, micros(dueBy), micros(now), micros(now)).Scan(&n); err != nil {
+	if err := db.queryRow(ctx, `SELECT count(*) FROM (SELECT id`+dueWhere+` LIMIT 1) d`, args...).Scan(&n); err != nil {
 		return nil, fmt.Errorf("find due deliveries: %w", err)
 	}
 	if n == 0 {
@@ -135,7 +144,7 @@ func (db *DB) ClaimDispatches(ctx context.Context, dueBy, now time.Time, lease t
 		return nil, err
 	}
 	defer tx.rollback()
-	rows, err := tx.query(ctx, `SELECT `+dispatchColumns+dueWhere+` ORDER BY due_at, id LIMIT ?`, micros(dueBy), micros(now), micros(now), limit)
+	rows, err := tx.query(ctx, `SELECT `+dispatchColumns+dueWhere+` ORDER BY urgent DESC, due_at, id LIMIT ?`, append(args, limit)...)
 	if err != nil {
 		return nil, fmt.Errorf("find due deliveries: %w", err)
 	}

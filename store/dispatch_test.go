@@ -62,22 +62,29 @@ func TestDispatches(t *testing.T) {
 		})
 
 		machine := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+		channels := []string{ward.ChannelEmail, ward.ChannelSlack, ward.ChannelWebhook}
 		t.Run("claims follow the team's clock for due times and the machine's for leases", func(t *testing.T) {
-			got, err := db.ClaimDispatches(ctx, db.clock.Now(), machine, time.Minute, 10)
+			got, err := db.ClaimDispatches(ctx, channels, db.clock.Now(), machine, time.Minute, 10)
 			if err != nil || len(got) != 1 || got[0].Channel != ward.ChannelWebhook {
 				t.Fatalf("claimed %+v, %v; want the webhook only: the email waits an hour", got, err)
 			}
-			if again, _ := db.ClaimDispatches(ctx, db.clock.Now(), machine.Add(30*time.Second), time.Minute, 10); len(again) != 0 {
+			if again, _ := db.ClaimDispatches(ctx, channels, db.clock.Now(), machine.Add(30*time.Second), time.Minute, 10); len(again) != 0 {
 				t.Errorf("claimed while leased: %+v", again)
 			}
 			// The lease runs out: the worker that held it is gone.
-			expired, _ := db.ClaimDispatches(ctx, db.clock.Now(), machine.Add(time.Minute), time.Minute, 10)
+			expired, _ := db.ClaimDispatches(ctx, channels, db.clock.Now(), machine.Add(time.Minute), time.Minute, 10)
 			if len(expired) != 1 {
 				t.Fatalf("after the lease: %+v", expired)
 			}
-			both, _ := db.ClaimDispatches(ctx, due, machine.Add(2*time.Minute), time.Minute, 10)
+			if mail, _ := db.ClaimDispatches(ctx, []string{ward.ChannelEmail}, due, machine.Add(2*time.Minute), time.Minute, 10); len(mail) != 1 || mail[0].Channel != ward.ChannelEmail {
+				t.Errorf("an instance that sends email only claims %+v, want the email only", mail)
+			}
+			both, _ := db.ClaimDispatches(ctx, channels, due, machine.Add(4*time.Minute), time.Minute, 10)
 			if len(both) != 2 || both[0].Channel != ward.ChannelWebhook {
 				t.Errorf("at the email's hour: %+v, want both, the earliest due first", both)
+			}
+			if none, _ := db.ClaimDispatches(ctx, nil, due, machine.Add(9*time.Minute), time.Minute, 10); len(none) != 0 {
+				t.Errorf("an instance that sends nothing claims %+v", none)
 			}
 		})
 		t.Run("failures retry then give up; deliveries are recorded", func(t *testing.T) {
@@ -89,7 +96,7 @@ func TestDispatches(t *testing.T) {
 			if err := db.MarkDispatchFailed(ctx, webhook.ID, "503 Service Unavailable", machine.Add(time.Hour)); err != nil {
 				t.Fatal(err)
 			}
-			if got, _ := db.ClaimDispatches(ctx, due, machine.Add(59*time.Minute), time.Minute, 10); len(got) != 1 || got[0].ID != email.ID {
+			if got, _ := db.ClaimDispatches(ctx, channels, due, machine.Add(59*time.Minute), time.Minute, 10); len(got) != 1 || got[0].ID != email.ID {
 				t.Errorf("before the retry: %+v, want the email only", got)
 			}
 			if err := db.MarkDispatched(ctx, email.ID); err != nil {
@@ -98,7 +105,7 @@ func TestDispatches(t *testing.T) {
 			if err := db.MarkDispatchFailed(ctx, webhook.ID, "410 Gone", time.Time{}); err != nil {
 				t.Fatal(err)
 			}
-			if got, _ := db.ClaimDispatches(ctx, due.Add(24*time.Hour), machine.Add(48*time.Hour), time.Minute, 10); len(got) != 0 {
+			if got, _ := db.ClaimDispatches(ctx, channels, due.Add(24*time.Hour), machine.Add(48*time.Hour), time.Minute, 10); len(got) != 0 {
 				t.Errorf("after delivery and giving up: %+v, want none", got)
 			}
 			failed, _ := db.FindDispatches(ctx, ward.DispatchFilter{Status: "failed"})

@@ -123,6 +123,17 @@ func (b background) onCallNow(ctx context.Context, at time.Time, fn func(name st
 	return errors.Join(errs...)
 }
 
+// mayRead reports whether the member may be sent the brief and the
+// digest: a viewer who holds a rotation may not read them on the desk, so
+// is not mailed them either.
+func (b background) mayRead(ctx context.Context, email string) (bool, error) {
+	m, err := b.db.FindMemberByEmail(ctx, email)
+	if err != nil {
+		return false, err
+	}
+	return ward.Can(ward.Actor{Role: m.Role}, ward.ReadBrief), nil
+}
+
 // sendBriefs queues the start-of-shift brief to the incoming on-call of
 // each rotation whose shift started within briefLate, once per shift; it
 // reaches them at their next working hour.
@@ -131,6 +142,9 @@ func (b background) sendBriefs(ctx context.Context, at time.Time) error {
 	err := b.onCallNow(ctx, at, func(name string, oc *oncall.OnCall) error {
 		if at.Sub(oc.Start) > briefLate {
 			return nil
+		}
+		if ok, err := b.mayRead(ctx, oc.Assignee.Email); !ok || err != nil {
+			return err
 		}
 		br, err := b.brief.Brief(ctx, name, oc.Start)
 		if err != nil {
@@ -152,10 +166,17 @@ func (b background) sendBriefs(ctx context.Context, at time.Time) error {
 func (b background) sendDigests(ctx context.Context, at time.Time) error {
 	sent := 0
 	err := b.onCallNow(ctx, at, func(_ string, oc *oncall.OnCall) error {
-		if !oc.OnDuty {
-			return nil
+		m, err := b.db.FindMemberByEmail(ctx, oc.Assignee.Email)
+		if err != nil {
+			return err
 		}
-		loc, err := time.LoadLocation(oc.Assignee.TimeZone)
+		// At work now, whatever the rotation's hours: on a rotation that
+		// is not business-hours-only the on-call is on duty at midnight,
+		// and a digest built then would wait for the morning, stale.
+		if next, ok, err := b.calendar.NextWorking(ctx, m, at); err != nil || !ok || !next.Equal(at) || !ward.Can(ward.Actor{Role: m.Role}, ward.ReadBrief) {
+			return err
+		}
+		loc, err := time.LoadLocation(m.TimeZone)
 		if err != nil {
 			return err
 		}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"path/filepath"
 	"strings"
@@ -41,6 +42,16 @@ func (o *outbox) Send(_ context.Context, d *ward.Dispatch) error {
 // day, in its first hour on duty. Each job runs hourly, on a clock the
 // test moves, across a week in which Berlin leaves summer time.
 func TestBriefAndDigestOnTheClock(t *testing.T) {
+	for _, businessHoursOnly := range []bool{true, false} {
+		t.Run(fmt.Sprintf("business hours only %v", businessHoursOnly), func(t *testing.T) {
+			briefAndDigestOnTheClock(t, businessHoursOnly)
+		})
+	}
+}
+
+// briefAndDigestOnTheClock is the test on a rotation that is business-
+// hours-only or not: the member gets the same either way, at work.
+func briefAndDigestOnTheClock(t *testing.T, businessHoursOnly bool) {
 	start := time.Date(2027, 10, 25, 0, 0, 0, 0, time.UTC) // a Monday
 	c := wardtest.NewClock(start)
 	db, err := store.Open(context.Background(), "sqlite:"+filepath.Join(t.TempDir(), "ward.db"), store.Options{Now: c.Now, Holidays: holiday.Normalize})
@@ -59,7 +70,8 @@ func TestBriefAndDigestOnTheClock(t *testing.T) {
 			{Email: "ana@example.org", MemberUpdate: ward.MemberUpdate{Name: ptr("Ana"), TimeZone: ptr("Europe/Berlin"), WorkHours: ptr("Mon-Fri 09:00-17:00")}},
 			{Email: "bo@example.org", MemberUpdate: ward.MemberUpdate{Name: ptr("Bo"), TimeZone: ptr("America/Los_Angeles"), WorkHours: ptr("Mon-Fri 09:00-17:00")}},
 		},
-		Rotations: []ward.RotationSpec{{Name: "src", Members: []string{"ana@example.org", "bo@example.org"}, Shift: &week, Handoff: &handoff, Start: ptr("2027-10-25")}},
+		Rotations: []ward.RotationSpec{{Name: "src", Members: []string{"ana@example.org", "bo@example.org"}, Shift: &week, Handoff: &handoff, Start: ptr("2027-10-25"),
+			BusinessHoursOnly: &businessHoursOnly}},
 	}, false); err != nil {
 		t.Fatal(err)
 	}
