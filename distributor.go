@@ -79,6 +79,30 @@ type DistributorRequest struct {
 	Version     int64              `json:"version"`              // counts changes; a decision made on an older one is refused
 	CreatedAt   time.Time          `json:"created_at"`
 	UpdatedAt   time.Time          `json:"updated_at"`
+	// Duplicates are the other requests from the same contact email or
+	// for the same organisation, newest first, at most
+	// MaxDistributorDuplicates of them; MoreDuplicates counts the rest.
+	// A repeat is stored, never refused, so that no one can block an
+	// organisation's request by sending one first in its name; the team
+	// sees the others here instead. FindDistributorRequestByID,
+	// FindDistributorRequests and DecideDistributorRequest fill them;
+	// creating and the list for the mail system do not.
+	Duplicates     []DistributorDuplicate `json:"duplicates,omitempty"`
+	MoreDuplicates int                    `json:"more_duplicates,omitempty"`
+}
+
+// MaxDistributorDuplicates is how many of a request's duplicates are
+// listed with it; a flood of them is counted, not listed.
+const MaxDistributorDuplicates = 20
+
+// DistributorDuplicate is another request that a request shares its
+// contact email or its organisation with (compared without regard to
+// case and spacing), and which of the two it shares.
+type DistributorDuplicate struct {
+	ID               int64  `json:"id"`
+	State            string `json:"state"`
+	SameContact      bool   `json:"same_contact"`
+	SameOrganisation bool   `json:"same_organisation"`
 }
 
 // Limits on what a distributor request may hold, in characters (runes),
@@ -249,19 +273,22 @@ type DistributorFilter struct {
 // needs none.
 type DistributorService interface {
 	// CreateDistributorRequest normalises r and stores it as pending,
-	// setting its ID, version and times. A pending request from the same
-	// contact email for the same organisation (compared without regard to
-	// case and spacing) is ECONFLICT.
+	// setting its ID, version and times. A request like one already
+	// pending is stored all the same: the contact email is unchecked, so
+	// refusing a repeat would let anyone block an organisation by asking
+	// first in its name. The reads show the repeats (Duplicates).
 	CreateDistributorRequest(ctx context.Context, r *DistributorRequest) error
-	// FindDistributorRequestByID returns ENOTFOUND when no request has
-	// the ID.
+	// FindDistributorRequestByID returns the request with its Duplicates,
+	// or ENOTFOUND when no request has the ID.
 	FindDistributorRequestByID(ctx context.Context, id int64) (*DistributorRequest, error)
+	// FindDistributorRequests returns the selected requests, each with its
+	// Duplicates.
 	FindDistributorRequests(ctx context.Context, f DistributorFilter) ([]*DistributorRequest, error)
 	// FindDistributorList returns every approved request, by list address:
 	// the list as the mail system should have it.
 	FindDistributorList(ctx context.Context) ([]*DistributorRequest, error)
 	// DecideDistributorRequest applies d (see DistributorRequest.Decide)
-	// and returns the request after it. Checked in this order: d itself
+	// and returns the request after it, with its Duplicates. Checked in this order: d itself
 	// (DistributorDecision.Check) and a negative version, EINVALID; the
 	// ID, ENOTFOUND; a version other than 0 that the request has moved
 	// past, ECONFLICT, so that a decision made on what someone else has

@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
 	"github.com/wardsec/ward"
 )
 
@@ -123,8 +124,8 @@ func TestDistributorRequestDecide(t *testing.T) {
 				if ward.ErrorCode(err) != ward.ECONFLICT || !strings.Contains(msg, "distributor request 7") || !strings.Contains(msg, tt.allowed) {
 					t.Errorf("Decide = %v, want a conflict saying %q", err, tt.allowed)
 				}
-				if got != r {
-					t.Errorf("a refused decision changed the request: %+v", got)
+				if diff := cmp.Diff(r, got); diff != "" {
+					t.Errorf("a refused decision changed the request (-before +after):\n%s", diff)
 				}
 				return
 			}

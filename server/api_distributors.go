@@ -34,22 +34,31 @@ func (s *Server) joinAllowed(r *http.Request) error {
 
 // askToJoin stores an application as a pending request under the
 // applicant as the actor: the audit log then names them by the address
-// they gave.
-func (s *Server) askToJoin(r *http.Request, app distributorApplication) (*ward.DistributorRequest, error) {
+// they gave. A repeat of another request is stored like any other, so
+// that what the applicant learns depends on what they sent only.
+func (s *Server) askToJoin(r *http.Request, app distributorApplication) error {
 	req := &ward.DistributorRequest{Organisation: app.Organisation, ContactName: app.ContactName, ContactEmail: app.ContactEmail,
 		ListAddress: app.ListAddress, Answers: app.Answers}
 	email, _ := ward.NormalizeEmail(app.ContactEmail) // a bad one is refused by CreateDistributorRequest
 	ctx := ward.NewContextWithActor(r.Context(), ward.Actor{Kind: ward.ActorApplicant, Email: email})
-	if err := s.cfg.Distributors.CreateDistributorRequest(ctx, req); err != nil {
-		return nil, err
-	}
-	return req, nil
+	return s.cfg.Distributors.CreateDistributorRequest(ctx, req)
 }
 
-// handleDistributorRequestCreate takes a request to join from anyone. The
-// answer holds the new request's id and state only: whoever sends it
-// learns nothing of what the team holds. Every call counts against the
-// limit, read or not, so that a flood costs its sender the same.
+// joinAnswer is the answer to every request to join that is stored. It
+// has no ID: IDs count up, and would tell anyone how many requests the
+// team has had.
+var joinAnswer = struct {
+	State string `json:"state"`
+}{ward.DistributorPending}
+
+// handleDistributorRequestCreate takes a request to join from anyone. A
+// well-formed request is answered 201 and joinAnswer, whether or not the
+// same contact or organisation has asked before: the answer tells nothing
+// of what the team holds, so that no one can learn from it whether a
+// vendor is joining the list. What the caller does learn is about what
+// they sent: a refused field (422) or too many requests from their
+// address (429). Every call counts against the limit, read or not, so
+// that a flood costs its sender the same.
 func (s *Server) handleDistributorRequestCreate(w http.ResponseWriter, r *http.Request) {
 	if err := s.joinAllowed(r); err != nil {
 		s.Error(w, r, err)
@@ -60,15 +69,11 @@ func (s *Server) handleDistributorRequestCreate(w http.ResponseWriter, r *http.R
 		s.Error(w, r, err)
 		return
 	}
-	req, err := s.askToJoin(r, app)
-	if err != nil {
+	if err := s.askToJoin(r, app); err != nil {
 		s.Error(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusCreated, struct {
-		ID    int64  `json:"id"`
-		State string `json:"state"`
-	}{req.ID, req.State})
+	writeJSON(w, http.StatusCreated, joinAnswer)
 }
 
 // distributorQueryKeys are the parameters of a list of requests; any

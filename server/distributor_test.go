@@ -3,6 +3,7 @@ package server_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
@@ -28,28 +29,32 @@ func joinForm(org, contact, list string) url.Values {
 		"accepts_embargo": {"yes"}, "contributes_back": {"yes"}}
 }
 
-// ask sends a request to join without a token and answers its id.
+// ask sends a request to join without a token, and answers the id of the
+// newest request, which the sender is not told: the test reads it from
+// the store.
 func (f *fixture) ask(body string) string {
 	f.t.Helper()
 	resp, b := f.do("POST", "/api/v1/distributors/requests", "", jsonType, body)
-	if resp.StatusCode != 201 {
+	if resp.StatusCode != 201 || string(b) != joinAnswer {
 		f.t.Fatalf("ask: %d %s", resp.StatusCode, b)
 	}
-	var created struct{ ID int64 }
-	if err := json.Unmarshal(b, &created); err != nil {
-		f.t.Fatal(err)
+	newest, err := f.db.FindDistributorRequests(context.Background(), ward.DistributorFilter{Limit: 1})
+	if err != nil || len(newest) != 1 {
+		f.t.Fatalf("the newest request: %v", err)
 	}
-	return itoa(created.ID)
+	return itoa(newest[0].ID)
 }
+
+// joinAnswer is the API's answer to every request to join that it stores.
+const joinAnswer = `{"state":"pending"}` + "\n"
 
 func TestDistributorsAPI(t *testing.T) {
 	f := newFixtureWith(t, func(c *server.Config) { c.FormBurst = 100 }) // many refusals from one address
 	admin, responder, triager, viewer := f.tokens[ward.RoleAdmin], f.tokens[ward.RoleResponder], f.tokens[ward.RoleTriager], f.tokens[ward.RoleViewer]
 
-	t.Run("anyone may ask, and learns only the id and state", func(t *testing.T) {
+	t.Run("anyone may ask, and learns only that it is pending", func(t *testing.T) {
 		resp, body := f.do("POST", "/api/v1/distributors/requests", "", jsonType, joinBody("Example Linux", "Dana@Example.org", "security@example.org"))
-		var got map[string]any
-		if err := json.Unmarshal(body, &got); err != nil || resp.StatusCode != 201 || len(got) != 2 || got["state"] != "pending" || got["id"] == nil {
+		if resp.StatusCode != 201 || string(body) != joinAnswer {
 			t.Fatalf("ask: %d %s", resp.StatusCode, body)
 		}
 		entries, _ := f.db.FindAuditEntries(context.Background(), ward.AuditFilter{Limit: 1})
@@ -58,12 +63,40 @@ func TestDistributorsAPI(t *testing.T) {
 		}
 	})
 	id := "1"
+	// Whether an organisation has asked already is the team's to know:
+	// a repeat, from the same contact or from anyone in its name, is
+	// answered as the first was and stored; the triager sees both.
+	t.Run("a repeat is answered alike and stored; the team sees it", func(t *testing.T) {
+		before := f.auditCount()
+		repeat := f.ask(joinBody("example  LINUX", "dana@example.org", "x@example.org"))
+		impostor := f.ask(joinBody("Example Linux", "mallory@evil.example", "list@evil.example"))
+		if f.auditCount() != before+2 {
+			t.Errorf("audit entries went from %d to %d, want two more", before, f.auditCount())
+		}
+		resp, body := f.do("GET", "/api/v1/distributors/requests/"+id, triager, "", "")
+		var got struct {
+			Duplicates []map[string]any
+		}
+		if err := json.Unmarshal(body, &got); err != nil || resp.StatusCode != 200 {
+			t.Fatalf("view: %d %s", resp.StatusCode, body)
+		}
+		want := `[map[id:` + impostor + ` same_contact:false same_organisation:true state:pending] map[id:` + repeat + ` same_contact:true same_organisation:true state:pending]]`
+		if fmt.Sprint(got.Duplicates) != want {
+			t.Errorf("duplicates = %v\nwant %s", got.Duplicates, want)
+		}
+		// The team declines the two, which leaves the first alone in
+		// the queue.
+		for _, dup := range []string{repeat, impostor} {
+			if resp, body := f.do("POST", "/api/v1/distributors/requests/"+dup+"/decline", responder, jsonType, `{"reason":"a repeat of #1"}`); resp.StatusCode != 200 {
+				t.Fatalf("decline #%s: %d %s", dup, resp.StatusCode, body)
+			}
+		}
+	})
 	refusals := []struct {
 		name, method, path, token, contentType, body string
 		status                                       int
 		code                                         string
 	}{
-		{"the same contact and organisation again", "POST", "/api/v1/distributors/requests", "", jsonType, joinBody("example linux", "dana@example.org", "x@example.org"), 409, ward.ECONFLICT},
 		{"an applicant setting the state", "POST", "/api/v1/distributors/requests", "", jsonType, strings.Replace(joinBody("Other", "o@example.org", "o@example.org"), `{"organisation"`, `{"state":"approved","organisation"`, 1), 400, ward.EMALFORMED},
 		{"a form body", "POST", "/api/v1/distributors/requests", "", "application/x-www-form-urlencoded", "organisation=x", 415, ward.EUNSUPPORTED},
 		{"no answers", "POST", "/api/v1/distributors/requests", "", jsonType, `{"organisation":"O","contact_name":"C","contact_email":"c@example.org","list_address":"l@example.org"}`, 422, ward.EINVALID},
@@ -153,11 +186,12 @@ func TestDistributorsAPI(t *testing.T) {
 		f.clock.Advance(7 * 24 * time.Hour)
 		f.ask(joinBody("Gamma", "g@gamma.example", "sec@gamma.example"))
 		for query, want := range map[string]int{
-			"":                           4,
+			"":                           6,
 			"state=pending":              2,
 			"state=removed":              1,
+			"state=declined":             2,
 			"since=2026-03-05T00:00:00Z": 1,
-			"since=2026-03-02T09:00:00Z": 4,
+			"since=2026-03-02T09:00:00Z": 6,
 			"limit=3":                    3,
 		} {
 			resp, body := f.do("GET", "/api/v1/distributors/requests?"+query, triager, "", "")
@@ -238,9 +272,17 @@ func TestDistributorPages(t *testing.T) {
 		t.Fatalf("stored: %+v", list)
 	}
 	id := itoa(list[0].ID)
-	if resp, html := f.post("/distributors/join", xss); resp.StatusCode != 409 || !strings.Contains(html, "is already pending") {
-		t.Errorf("again: %d %s", resp.StatusCode, alertText(html))
+	// A repeat is thanked as the first was, and kept; the desk notes it
+	// on both.
+	repeat := joinForm(xssTitle, "dana@example.org", "security@example.org")
+	if resp, _ := f.post("/distributors/join", repeat); resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/distributors/join/thanks" {
+		t.Errorf("again: %d to %q", resp.StatusCode, resp.Header.Get("Location"))
 	}
+	list, _ = f.db.FindDistributorRequests(context.Background(), ward.DistributorFilter{})
+	if len(list) != 2 {
+		t.Fatalf("the repeat is not stored: %d requests", len(list))
+	}
+	repeatID := itoa(list[0].ID)
 
 	t.Run("the desk shows the queue as text, and the forms to responders", func(t *testing.T) {
 		if _, html := f.page(ward.RoleViewer, "GET", "/", nil); strings.Contains(html, `href="/distributors"`) {
@@ -251,6 +293,11 @@ func TestDistributorPages(t *testing.T) {
 			t.Fatalf("triager: %d %s", resp.StatusCode, alertText(html))
 		}
 		noMarkup(t, html)
+		for _, note := range []string{"#" + repeatID + " (pending, same contact and organisation)", "#" + id + " (pending, same contact and organisation)"} {
+			if !strings.Contains(html, "<dt>Also requested</dt><dd>"+note+"</dd>") {
+				t.Errorf("the queue lacks the note %q", note)
+			}
+		}
 		if strings.Contains(html, `action="/distributors/`+id+`"`) {
 			t.Error("a triager gets the forms to decide")
 		}

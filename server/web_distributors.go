@@ -19,8 +19,9 @@ func (s *Server) handleDistributorJoinForm(w http.ResponseWriter, r *http.Reques
 
 // handleDistributorJoinPost stores the form as a pending request, then
 // sends the browser to the thank-you page (post, redirect, get), so that
-// reloading it sends nothing twice. A refused form is shown again with
-// the reason and what was written.
+// reloading it sends nothing twice. A repeat of another request is
+// thanked alike, as the API answers it alike. A refused form is shown
+// again with the reason and what was written.
 func (s *Server) handleDistributorJoinPost(w http.ResponseWriter, r *http.Request) {
 	if err := s.readForm(w, r); err != nil {
 		s.pageError(w, r, err)
@@ -35,7 +36,7 @@ func (s *Server) handleDistributorJoinPost(w http.ResponseWriter, r *http.Reques
 			AcceptsEmbargo: f.Get("accepts_embargo") == "yes", ContributesBack: f.Get("contributes_back") == "yes"}}
 	err := s.joinAllowed(r)
 	if err == nil {
-		_, err = s.askToJoin(r, app)
+		err = s.askToJoin(r, app)
 	}
 	if err != nil {
 		if _, status, ok := s.failure(w, r, err); ok {

@@ -46,9 +46,9 @@ func organisationKey(org string) string {
 
 func distributorObject(id int64) string { return "distributor_request/" + strconv.FormatInt(id, 10) }
 
-// CreateDistributorRequest normalises r and stores it as pending. A
-// pending request from the same contact for the same organisation is
-// ECONFLICT.
+// CreateDistributorRequest normalises r and stores it as pending, a
+// repeat of another request too: nothing an applicant sends is refused or
+// dropped for being one (see ward.DistributorService).
 func (db *DB) CreateDistributorRequest(ctx context.Context, r *ward.DistributorRequest) error {
 	if err := r.Normalize(); err != nil {
 		return err
@@ -68,9 +68,6 @@ func (db *DB) CreateDistributorRequest(ctx context.Context, r *ward.DistributorR
 		r.Organisation, organisationKey(r.Organisation), r.ContactName, r.ContactEmail, r.ListAddress,
 		a.Distribution, a.UserBase, a.TrackRecord, a.NotDownstream, a.Contribution, a.Voucher, a.AcceptsEmbargo, a.ContributesBack,
 		r.State, r.Version, micros(tx.now), micros(tx.now)).Scan(&r.ID)
-	if isUniqueViolation(err) {
-		return ward.Errorf(ward.ECONFLICT, "a request from %s for %s is already pending; the team will answer it", r.ContactEmail, r.Organisation)
-	}
 	if err != nil {
 		return fmt.Errorf("insert distributor request of %s: %w", r.Organisation, err)
 	}
@@ -84,9 +81,17 @@ func (db *DB) CreateDistributorRequest(ctx context.Context, r *ward.DistributorR
 	return tx.commit()
 }
 
-// FindDistributorRequestByID returns ENOTFOUND when no request has the ID.
+// FindDistributorRequestByID returns the request with its duplicates, or
+// ENOTFOUND when no request has the ID.
 func (db *DB) FindDistributorRequestByID(ctx context.Context, id int64) (*ward.DistributorRequest, error) {
-	return findDistributorRequest(ctx, db.queryRow, id)
+	r, err := findDistributorRequest(ctx, db.queryRow, id)
+	if err != nil {
+		return nil, err
+	}
+	if err := fillDistributorDuplicates(ctx, db.query, []*ward.DistributorRequest{r}); err != nil {
+		return nil, err
+	}
+	return r, nil
 }
 
 // findDistributorRequest serves both the read pool and transactions.
@@ -101,7 +106,8 @@ func findDistributorRequest(ctx context.Context, queryRow func(context.Context, 
 	return r, nil
 }
 
-// FindDistributorRequests returns the selected requests, newest first.
+// FindDistributorRequests returns the selected requests, newest first,
+// each with its duplicates.
 func (db *DB) FindDistributorRequests(ctx context.Context, f ward.DistributorFilter) ([]*ward.DistributorRequest, error) {
 	if f.Limit <= 0 || f.Limit > 500 {
 		f.Limit = 50
@@ -125,7 +131,59 @@ func (db *DB) FindDistributorRequests(ctx context.Context, f ward.DistributorFil
 	if err != nil {
 		return nil, fmt.Errorf("find distributor requests: %w", err)
 	}
-	return collect(rows, "distributor requests", scanDistributorRequest)
+	list, err := collect(rows, "distributor requests", scanDistributorRequest)
+	if err != nil {
+		return nil, err
+	}
+	if err := fillDistributorDuplicates(ctx, db.query, list); err != nil {
+		return nil, err
+	}
+	return list, nil
+}
+
+// fillDistributorDuplicates sets each request's Duplicates and
+// MoreDuplicates in one query for them all: the other requests with its
+// contact email or its organisation key, newest first, at most
+// ward.MaxDistributorDuplicates each, so that a flood of repeats costs a
+// page a count, not a row each. It serves both the read pool and
+// transactions.
+func fillDistributorDuplicates(ctx context.Context, query func(context.Context, string, ...any) (*sql.Rows, error), list []*ward.DistributorRequest) error {
+	if len(list) == 0 {
+		return nil
+	}
+	byID := make(map[int64]*ward.DistributorRequest, len(list))
+	args := make([]any, 0, len(list)+1)
+	for _, r := range list {
+		byID[r.ID] = r
+		args = append(args, r.ID)
+	}
+	rows, err := query(ctx, `SELECT request_id, id, state, same_contact, same_organisation, total FROM (
+		SELECT t.id AS request_id, o.id, o.state, o.contact_email = t.contact_email AS same_contact,
+			o.organisation_key = t.organisation_key AS same_organisation,
+			ROW_NUMBER() OVER (PARTITION BY t.id ORDER BY o.id DESC) AS n, COUNT(*) OVER (PARTITION BY t.id) AS total
+		FROM distributor_requests t JOIN distributor_requests o
+			ON o.id <> t.id AND (o.contact_email = t.contact_email OR o.organisation_key = t.organisation_key)
+		WHERE t.id IN (?`+strings.Repeat(", ?", len(list)-1)+`)) AS d
+		WHERE n <= ? ORDER BY request_id, id DESC`, append(args, ward.MaxDistributorDuplicates)...)
+	if err != nil {
+		return fmt.Errorf("find duplicates of distributor requests: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var of int64
+		var total int
+		var d ward.DistributorDuplicate
+		if err := rows.Scan(&of, &d.ID, &d.State, &d.SameContact, &d.SameOrganisation, &total); err != nil {
+			return fmt.Errorf("scan duplicates of distributor requests: %w", err)
+		}
+		r := byID[of]
+		r.Duplicates = append(r.Duplicates, d)
+		r.MoreDuplicates = total - len(r.Duplicates)
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("find duplicates of distributor requests: %w", err)
+	}
+	return nil
 }
 
 // FindDistributorList returns every approved request, by list address.
@@ -196,6 +254,9 @@ func (db *DB) DecideDistributorRequest(ctx context.Context, id, version int64, d
 		diff["reason"] = [2]any{before.Reason, after.Reason}
 	}
 	if err := tx.audit(ctx, "distributor."+d.Action, distributorObject(id), diff); err != nil {
+		return nil, err
+	}
+	if err := fillDistributorDuplicates(ctx, tx.query, []*ward.DistributorRequest{&after}); err != nil {
 		return nil, err
 	}
 	if err := tx.commit(); err != nil {

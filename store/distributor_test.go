@@ -49,20 +49,51 @@ func TestDistributorRequests(t *testing.T) {
 				t.Errorf("audit diff = %s", entries[0].Diff)
 			}
 		})
-		t.Run("a second pending request of the contact for the organisation is refused", func(t *testing.T) {
-			again := distributorRequest("example linux", "DANA@example.org", "other@example.org")
-			err := db.CreateDistributorRequest(dana, again)
-			wantCode(t, err, ward.ECONFLICT)
-			if msg := ward.ErrorMessage(err); msg != "a request from dana@example.org for example linux is already pending; the team will answer it" {
-				t.Errorf("message = %q", msg)
-			}
-			for _, other := range []*ward.DistributorRequest{
-				distributorRequest("Example Linux", "eve@example.org", "security@example.org"), // another contact
-				distributorRequest("Example Cloud", "dana@example.org", "cloud@example.org"),   // another organisation
-			} {
-				if err := db.CreateDistributorRequest(dana, other); err != nil {
-					t.Errorf("%s for %s: %v", other.ContactEmail, other.Organisation, err)
+		// Anyone may ask in an organisation's name with any contact
+		// email: a repeat refused would let the first to ask block the
+		// real one. Repeats are kept, and each request lists the others.
+		again := distributorRequest("example  LINUX", "DANA@example.org", "other@example.org")
+		eve := distributorRequest("Example Linux", "eve@example.org", "security@example.org") // another contact
+		cloud := distributorRequest("Example Cloud", "dana@example.org", "cloud@example.org") // another organisation
+		unrelated := distributorRequest("Zeta", "zoe@zeta.example", "sec@zeta.example")
+		t.Run("a repeat of a pending request is stored, and each shows the others", func(t *testing.T) {
+			for _, r := range []*ward.DistributorRequest{again, eve, cloud, unrelated} {
+				if err := db.CreateDistributorRequest(dana, r); err != nil {
+					t.Fatalf("%s for %s: %v", r.ContactEmail, r.Organisation, err)
 				}
+			}
+			stored, err := db.FindDistributorRequestByID(rita, again.ID)
+			if err != nil || stored.Answers != again.Answers || stored.Organisation != "example  LINUX" || stored.State != ward.DistributorPending {
+				t.Errorf("the repeat as stored = %+v, %v", stored, err)
+			}
+			got, err := db.FindDistributorRequestByID(rita, req.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := []ward.DistributorDuplicate{
+				{ID: cloud.ID, State: ward.DistributorPending, SameContact: true},
+				{ID: eve.ID, State: ward.DistributorPending, SameOrganisation: true},
+				{ID: again.ID, State: ward.DistributorPending, SameContact: true, SameOrganisation: true},
+			}
+			if diff := cmp.Diff(want, got.Duplicates); diff != "" || got.MoreDuplicates != 0 {
+				t.Errorf("duplicates of the first (-want +got), %d more:\n%s", got.MoreDuplicates, diff)
+			}
+			list, err := db.FindDistributorRequests(rita, ward.DistributorFilter{})
+			if err != nil || len(list) != 5 {
+				t.Fatalf("list = %d, %v", len(list), err)
+			}
+			dups := map[int64][]int64{}
+			for _, r := range list {
+				for _, d := range r.Duplicates {
+					dups[r.ID] = append(dups[r.ID], d.ID)
+				}
+			}
+			wantDups := map[int64][]int64{
+				req.ID: {cloud.ID, eve.ID, again.ID}, again.ID: {cloud.ID, eve.ID, req.ID},
+				eve.ID: {again.ID, req.ID}, cloud.ID: {again.ID, req.ID},
+			}
+			if diff := cmp.Diff(wantDups, dups); diff != "" {
+				t.Errorf("duplicates in the list (-want +got):\n%s", diff)
 			}
 		})
 		t.Run("an invalid request is refused before anything is written", func(t *testing.T) {
@@ -87,6 +118,9 @@ func TestDistributorRequests(t *testing.T) {
 			}
 			if diff := cmp.Diff(got, approved); diff != "" {
 				t.Errorf("returned differs from stored (-stored +returned):\n%s", diff)
+			}
+			if len(approved.Duplicates) != 3 {
+				t.Errorf("the decision's answer lacks the duplicates: %+v", approved.Duplicates)
 			}
 			entries, _ := db.FindAuditEntries(rita, ward.AuditFilter{Object: "distributor_request/" + itoa(req.ID)})
 			if len(entries) != 2 || entries[0].Action != "distributor.approve" || entries[0].Actor != "member:rita@example.org" ||
@@ -151,8 +185,7 @@ func TestDistributorRequests(t *testing.T) {
 			}
 		})
 		t.Run("the list is the approved requests by address", func(t *testing.T) {
-			cloud, _ := db.FindDistributorRequests(rita, ward.DistributorFilter{State: ward.DistributorPending, Limit: 1})
-			if _, err := db.DecideDistributorRequest(rita, cloud[0].ID, cloud[0].Version, ward.DistributorDecision{Action: ward.DistributorApprove}); err != nil {
+			if _, err := db.DecideDistributorRequest(rita, cloud.ID, cloud.Version, ward.DistributorDecision{Action: ward.DistributorApprove}); err != nil {
 				t.Fatal(err)
 			}
 			list, err := db.FindDistributorList(rita)
@@ -193,7 +226,7 @@ func TestDistributorRequests(t *testing.T) {
 		})
 		t.Run("lists select by state, time and cursor; counts by time", func(t *testing.T) {
 			all, _ := db.FindDistributorRequests(rita, ward.DistributorFilter{})
-			if len(all) != 4 || all[0].ID <= all[3].ID {
+			if len(all) != 6 || all[0].ID <= all[5].ID {
 				t.Fatalf("all = %d, not newest first", len(all))
 			}
 			newest := all[0]
@@ -202,14 +235,14 @@ func TestDistributorRequests(t *testing.T) {
 				f    ward.DistributorFilter
 				want int
 			}{
-				{"pending", ward.DistributorFilter{State: ward.DistributorPending}, 2},
+				{"pending", ward.DistributorFilter{State: ward.DistributorPending}, 4},
 				{"approved", ward.DistributorFilter{State: ward.DistributorApproved}, 1},
 				{"removed", ward.DistributorFilter{State: ward.DistributorRemoved}, 1},
 				{"declined", ward.DistributorFilter{State: ward.DistributorDeclined}, 0},
-				{"since the start", ward.DistributorFilter{Since: start}, 4},
+				{"since the start", ward.DistributorFilter{Since: start}, 6},
 				{"since the last one", ward.DistributorFilter{Since: newest.CreatedAt}, 1},
 				{"after it", ward.DistributorFilter{Since: newest.CreatedAt.Add(time.Microsecond)}, 0},
-				{"before the newest", ward.DistributorFilter{Before: newest.ID}, 3},
+				{"before the newest", ward.DistributorFilter{Before: newest.ID}, 5},
 				{"one", ward.DistributorFilter{Limit: 1}, 1},
 			}
 			for _, tt := range tests {
@@ -221,12 +254,43 @@ func TestDistributorRequests(t *testing.T) {
 			for _, c := range []struct {
 				since time.Time
 				want  int
-			}{{start, 4}, {start.Add(time.Minute), 1}, {db.clock.Now().Add(time.Microsecond), 0}} {
+			}{{start, 6}, {start.Add(time.Minute), 1}, {db.clock.Now().Add(time.Microsecond), 0}} {
 				if n, err := db.CountDistributorRequestsSince(rita, c.since); err != nil || n != c.want {
 					t.Errorf("count since %s = %d, %v; want %d", c.since, n, err, c.want)
 				}
 			}
 		})
+	})
+}
+
+// A flood of repeats is counted, not listed: a page of requests holds at
+// most MaxDistributorDuplicates of each one's duplicates.
+func TestDistributorDuplicatesFlood(t *testing.T) {
+	eachDB(t, func(t *testing.T, db testDB) {
+		dana := ctxAs(ward.Actor{Kind: ward.ActorApplicant, Email: "dana@example.org"})
+		rita := ctxAs(ward.Actor{Kind: ward.ActorMember, Email: "rita@example.org", Role: ward.RoleTriager})
+		n := ward.MaxDistributorDuplicates + 3
+		var ids []int64
+		for range n {
+			r := distributorRequest("Example Linux", "mallory@evil.example", "list@evil.example")
+			if err := db.CreateDistributorRequest(dana, r); err != nil {
+				t.Fatal(err)
+			}
+			ids = append(ids, r.ID)
+		}
+		list, err := db.FindDistributorRequests(rita, ward.DistributorFilter{Limit: 2})
+		if err != nil || len(list) != 2 {
+			t.Fatalf("list = %d, %v", len(list), err)
+		}
+		for _, r := range list {
+			if len(r.Duplicates) != ward.MaxDistributorDuplicates || r.MoreDuplicates != n-1-ward.MaxDistributorDuplicates {
+				t.Errorf("#%d: %d duplicates and %d more, want %d and %d", r.ID, len(r.Duplicates), r.MoreDuplicates, ward.MaxDistributorDuplicates, n-1-ward.MaxDistributorDuplicates)
+			}
+		}
+		newest := list[0]
+		if first := newest.Duplicates[0].ID; first != ids[n-2] {
+			t.Errorf("the newest's first duplicate = #%d, want the next newest #%d", first, ids[n-2])
+		}
 	})
 }
 

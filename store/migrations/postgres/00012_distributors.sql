@@ -6,7 +6,8 @@ CREATE TABLE distributor_requests (
     id                  BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     organisation        TEXT    NOT NULL,
     -- organisation lower-case with its spaces collapsed: "Example  Corp"
-    -- and "example corp" are one organisation to the check below.
+    -- and "example corp" are one organisation when the desk shows a
+    -- request's duplicates.
     organisation_key    TEXT    NOT NULL,
     contact_name        TEXT    NOT NULL,
     contact_email       TEXT    NOT NULL, -- lower-case
@@ -28,10 +29,12 @@ CREATE TABLE distributor_requests (
     created_at          BIGINT  NOT NULL,
     updated_at          BIGINT  NOT NULL
 );
--- One pending request per contact and organisation; one approved request
--- per list address.
-CREATE UNIQUE INDEX distributor_requests_one_pending ON distributor_requests (contact_email, organisation_key) WHERE state = 'pending';
+-- One approved request per list address. Repeats of a pending request
+-- are stored, not refused (anyone may ask in an organisation's name);
+-- the two indexes after it find a request's duplicates.
 CREATE UNIQUE INDEX distributor_requests_one_listed ON distributor_requests (list_address) WHERE state = 'approved';
+CREATE INDEX distributor_requests_contact ON distributor_requests (contact_email);
+CREATE INDEX distributor_requests_organisation ON distributor_requests (organisation_key);
 CREATE INDEX distributor_requests_state ON distributor_requests (state, id);
 CREATE INDEX distributor_requests_created ON distributor_requests (created_at);
 
