@@ -73,18 +73,19 @@ func (rc *receiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 // TestMonthOfRemindersOnTwoInstances runs February 2027 in about a minute
-// (12 hours a second) on two `ward serve` sharing one PostgreSQL, kills one
-// with SIGKILL half-way, and checks at a webhook receiver that every
-// stale-incident ping was delivered exactly once, and at the database that
-// each came at its threshold: a critical report every 2 days, a high one
-// every 7, a medium one after a calendar month, a low one never.
+// and a half (8 hours a second) on two `ward serve` sharing one
+// PostgreSQL, kills one with SIGKILL half-way, and checks at a webhook
+// receiver that every stale-incident ping was delivered exactly once, and
+// at the database that each came at its threshold: a critical report
+// every 2 days, a high one every 7, a medium one after a calendar month, a
+// low one never.
 func TestMonthOfRemindersOnTwoInstances(t *testing.T) {
 	if testing.Short() {
 		t.Skip("a month of reminders takes a minute")
 	}
 	dsn := wardtest.PostgresSchema(t)
 	start := time.Date(2027, 2, 1, 0, 0, 0, 0, time.UTC)
-	const rate = 43200 // clock seconds per real second
+	const rate = 28800 // clock seconds per real second: 8 hours a second
 	rc := &receiver{secret: []byte("a shared secret of the test"), got: map[string]int{}, tries: map[string]int{}}
 	srv := httptest.NewServer(rc)
 	defer srv.Close()
@@ -175,10 +176,10 @@ func TestMonthOfRemindersOnTwoInstances(t *testing.T) {
 		// The k-th ping comes at the k-th threshold, never before, and
 		// within hours of it: the scan is hourly, an instance killed in
 		// the middle of one leaves it to the next hour's, and on this clock
-		// 100 ms of work on a busy machine is more than an hour.
+		// the 500 ms a busy CI machine may lag is four hours.
 		for k, a := range ats {
 			due := start.Add(time.Duration(k+1) * threshold[r])
-			if a.Before(due) || a.After(due.Add(6*time.Hour)) {
+			if a.Before(due) || a.After(due.Add(8*time.Hour)) {
 				t.Errorf("report %d (%s): ping %d at %v, due at %v", id, r, k+1, a, due)
 			}
 		}
