@@ -2,6 +2,7 @@ package server
 
 import (
 	"net/http"
+	"net/url"
 	"strconv"
 
 	"github.com/wardsec/ward"
@@ -22,7 +23,14 @@ type distributorsPage struct {
 	Error  string
 	Failed int64
 	Reason string
+	// Keep is the page's selection and cursor, which each decision's form
+	// sends back as hidden fields, so that a refused decision shows this
+	// same page again, and a decision made returns to it.
+	Keep []queryField
 }
+
+// queryField is one parameter of a page's query, kept in its forms.
+type queryField struct{ Name, Value string }
 
 func (s *Server) handleDistributorsPage(w http.ResponseWriter, r *http.Request) {
 	if !s.requirePage(w, r, ward.ReadDistributors) {
@@ -49,6 +57,13 @@ func (s *Server) distributorsPage(w http.ResponseWriter, r *http.Request, status
 	}
 	p.Nav, p.State, p.States, p.Requests = s.nav(r, "distributors"), f.State, ward.DistributorStates, list
 	p.Decide = ward.Can(ward.ActorFromContext(r.Context()), ward.DecideDistributors)
+	q := r.URL.Query()
+	q.Set("state", f.State)
+	for _, key := range distributorQueryKeys {
+		if v := q.Get(key); v != "" {
+			p.Keep = append(p.Keep, queryField{key, v})
+		}
+	}
 	if len(list) > 0 {
 		p.Next = c.next(r, len(list), list[len(list)-1].ID)
 	}
@@ -56,8 +71,10 @@ func (s *Server) distributorsPage(w http.ResponseWriter, r *http.Request, status
 }
 
 // handleDistributorDecidePost approves, declines or removes a request from
-// the desk, as the API does, then shows the tab it was on (post, redirect,
-// get); a refusal shows that tab with the reason and what was written.
+// the desk, as the API does, then shows the page it was on (post,
+// redirect, get); a refusal shows that page with the reason and what was
+// written. The page is the list's selection and cursor that the form
+// kept (distributorsPage.Keep).
 func (s *Server) handleDistributorDecidePost(w http.ResponseWriter, r *http.Request) {
 	if err := s.checkForm(w, r); err != nil {
 		s.pageError(w, r, err)
@@ -72,11 +89,19 @@ func (s *Server) handleDistributorDecidePost(w http.ResponseWriter, r *http.Requ
 		return
 	}
 	action, reason := r.PostForm.Get("action"), formText(r, "reason")
-	// The tab the form was on: a removal is of an approved request, the
-	// others of pending ones.
-	tab := ward.DistributorPending
-	if action == ward.DistributorRemove {
-		tab = ward.DistributorApproved
+	back := url.Values{}
+	for _, key := range distributorQueryKeys {
+		if v := r.PostForm.Get(key); v != "" {
+			back.Set(key, v)
+		}
+	}
+	// A form that kept no tab was on the tab of its action: a removal is
+	// of an approved request, the others of pending ones.
+	if back.Get("state") == "" {
+		back.Set("state", ward.DistributorPending)
+		if action == ward.DistributorRemove {
+			back.Set("state", ward.DistributorApproved)
+		}
 	}
 	version, err := strconv.ParseInt(r.PostForm.Get("version"), 10, 64)
 	if err != nil || version < 1 {
@@ -85,14 +110,17 @@ func (s *Server) handleDistributorDecidePost(w http.ResponseWriter, r *http.Requ
 		_, err = s.cfg.Distributors.DecideDistributorRequest(r.Context(), id, version, ward.DistributorDecision{Action: action, Reason: reason})
 	}
 	if err == nil {
-		http.Redirect(w, r, "/distributors?state="+tab, http.StatusSeeOther)
+		http.Redirect(w, r, "/distributors?"+back.Encode(), http.StatusSeeOther)
 		return
 	}
 	_, status, ok := s.failure(w, r, err)
 	if !ok {
 		return
 	}
-	r.URL.RawQuery = "state=" + tab
+	// The page is shown as GET /distributors would show it, links and
+	// all: its "Older requests" is made from this URL, and one to the
+	// POST's path would answer 405.
+	r.URL.Path, r.URL.RawQuery = "/distributors", back.Encode()
 	s.distributorsPage(w, r, status, distributorsPage{Error: ward.ErrorMessage(err), Failed: id, Reason: reason})
 }
 

@@ -342,6 +342,54 @@ func TestDistributorPages(t *testing.T) {
 			t.Errorf("the removed tab lacks the reason or who decided")
 		}
 	})
+	// A refusal on an older page shows that page again, as GET shows it:
+	// its "Older requests" link is to /distributors, not to the POST's
+	// path, which has no GET (405).
+	t.Run("a refusal on page two shows page two, whose next link works", func(t *testing.T) {
+		applicant := ward.NewContextWithActor(context.Background(), ward.Actor{Kind: ward.ActorApplicant, Email: "p@page.example"})
+		for _, org := range []string{"Page One", "Page Two", "Page Three"} {
+			r := ward.DistributorRequest{Organisation: org, ContactName: "P", ContactEmail: "p@page.example", ListAddress: "sec@page.example",
+				Answers: ward.DistributorAnswers{Distribution: "d", UserBase: "u", TrackRecord: "t", NotDownstream: "n", Contribution: "c",
+					Voucher: "v", AcceptsEmbargo: true, ContributesBack: true}}
+			if err := f.db.CreateDistributorRequest(applicant, &r); err != nil {
+				t.Fatal(err)
+			}
+		}
+		pending, _ := f.db.FindDistributorRequests(context.Background(), ward.DistributorFilter{State: ward.DistributorPending})
+		if len(pending) < 3 {
+			t.Fatalf("%d pending", len(pending))
+		}
+		first, second, third := itoa(pending[0].ID), itoa(pending[1].ID), itoa(pending[2].ID)
+		pageTwo := "/distributors?before=" + first + "&limit=1"
+		_, html := f.page(ward.RoleResponder, "GET", pageTwo, nil)
+		if !strings.Contains(html, `id="dr-`+second+`"`) || !strings.Contains(html, `<input type="hidden" name="before" value="`+first+`">`) ||
+			!strings.Contains(html, `<input type="hidden" name="limit" value="1">`) || !strings.Contains(html, `<input type="hidden" name="state" value="pending">`) {
+			t.Fatalf("page two lacks its request or the fields that keep it: %s", alertText(html))
+		}
+		kept := url.Values{"before": {first}, "limit": {"1"}, "state": {"pending"}}
+		stale := url.Values{"action": {"decline"}, "version": {"5"}, "reason": {"typed on page two"}}
+		for k, v := range kept {
+			stale[k] = v
+		}
+		resp, html := f.page(ward.RoleResponder, "POST", "/distributors/"+second, stale)
+		next := "/distributors?before=" + second + "&amp;limit=1&amp;state=pending"
+		if resp.StatusCode != 409 || !strings.Contains(html, `id="dr-`+second+`"`) || !strings.Contains(html, "typed on page two</textarea>") ||
+			!strings.Contains(html, `href="`+next+`" rel="next"`) {
+			t.Fatalf("refused on page two: %d %s", resp.StatusCode, alertText(html))
+		}
+		resp, html = f.page(ward.RoleResponder, "GET", strings.ReplaceAll(next, "&amp;", "&"), nil)
+		if resp.StatusCode != 200 || !strings.Contains(html, `id="dr-`+third+`"`) {
+			t.Errorf("older requests after a refusal: %d %s", resp.StatusCode, alertText(html))
+		}
+		made := url.Values{"action": {"decline"}, "version": {"1"}, "reason": {"a test"}}
+		for k, v := range kept {
+			made[k] = v
+		}
+		resp, _ = f.page(ward.RoleResponder, "POST", "/distributors/"+second, made)
+		if want := "/distributors?before=" + first + "&limit=1&state=pending"; resp.StatusCode != 303 || resp.Header.Get("Location") != want {
+			t.Errorf("decided on page two: %d to %q, want %q", resp.StatusCode, resp.Header.Get("Location"), want)
+		}
+	})
 	// The form's maxlength counts characters; so does the server, which
 	// takes what the browser lets through even when it is not ASCII.
 	t.Run("the form's limits are the server's", func(t *testing.T) {
