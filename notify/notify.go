@@ -227,6 +227,9 @@ func (s *Service) load(ctx context.Context) (map[string]*ward.Member, map[string
 // recipient says how to reach the member n is for; a new report's (n's
 // Member is "") is for the on-call, whom it names in n.
 func (s *Service) recipient(ctx context.Context, n *ward.PendingNotification, members map[string]*ward.Member, prefs map[string]ward.NotifyPrefs) (Recipient, error) {
+	if n.Member == "" && n.Kind != "create" {
+		n.Kind = KindCritical // the other notification addressed to the on-call
+	}
 	if n.Member == "" && s.cfg.OnCall != nil {
 		who, err := s.cfg.OnCall(ctx, n.CreatedAt)
 		if err != nil {

@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -372,4 +373,37 @@ func TestRetriesAndHangs(t *testing.T) {
 			t.Errorf("sent %d times to a member disabled since", got)
 		}
 	})
+}
+
+// A report rated critical reaches the on-call at once, at night too; a
+// new report that is not critical waits for their morning.
+func TestCriticalGoesToTheOnCallAtOnce(t *testing.T) {
+	f := newFixture(t, time.Date(2027, 3, 31, 22, 0, 0, 0, time.UTC)) // midnight in Berlin
+	cfg := f.svc.cfg
+	cfg.OnCall = func(context.Context, time.Time) (string, error) { return "ana@example.org", nil }
+	f.svc = New(cfg)
+	r := ward.Report{Title: "RCE", Source: ward.SourceAPI}
+	if _, err := f.db.CreateReport(f.ctx, &r); err != nil {
+		t.Fatal(err)
+	}
+	f.step(t)
+	f.clock.Advance(time.Hour)
+	stored, _ := f.db.FindReportByID(f.ctx, r.ID)
+	stored.Severity = &ward.Severity{Vector: "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H", Version: "3.1", Score: 9.8, Rating: "Critical"}
+	if err := f.db.UpdateReport(f.ctx, stored, stored.Version, &ward.TimelineEvent{Action: "triage", FromState: "new", ToState: "triaged",
+		Visibility: "team", Notify: []string{""}}); err != nil {
+		t.Fatal(err)
+	}
+	f.step(t)
+	sent, _ := f.db.FindDispatches(f.ctx, ward.DispatchFilter{Member: "ana@example.org", Limit: 10})
+	got := map[string]string{}
+	for _, d := range sent {
+		got[d.Kind] = d.Status()
+		if d.Kind == KindCritical && (!d.Urgent || !strings.Contains(d.Subject, "rated critical")) {
+			t.Errorf("critical dispatch = %+v", d)
+		}
+	}
+	if got[KindCritical] != "delivered" || got[KindNewReport] != "waiting" {
+		t.Errorf("dispatches to the on-call = %v; want the rating critical delivered at once, the new report waiting for the morning", got)
+	}
 }

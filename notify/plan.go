@@ -25,14 +25,15 @@ import (
 // Kinds of dispatch that are not a timeline action.
 const (
 	KindNewReport = "new_report" // a report arrived; the on-call is told
+	KindCritical  = "critical"   // a report was rated critical; the on-call is told at once
 	KindDigest    = "digest"     // the daily triage digest
 	KindBrief     = "brief"      // the start-of-shift brief
 )
 
 // Urgent reports whether a notification may not wait for working hours:
-// a new critical report.
+// a report rated critical, or one that arrived critical.
 func Urgent(n *ward.PendingNotification) bool {
-	return kind(n) == KindNewReport && strings.EqualFold(n.Rating, "critical")
+	return kind(n) == KindCritical || kind(n) == KindNewReport && strings.EqualFold(n.Rating, "critical")
 }
 
 // kind is what a notification is about, as channels filter it: the
@@ -158,6 +159,7 @@ func what(n *ward.PendingNotification) string {
 
 var kindWords = map[string]string{
 	KindNewReport:      "new report",
+	KindCritical:       "rated critical",
 	"ping":             "no update lately",
 	"handoff_request":  "incident command handed to you",
 	"handoff_accept":   "handoff accepted",

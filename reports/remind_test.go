@@ -143,3 +143,45 @@ func TestHandoffReminders(t *testing.T) {
 		t.Errorf("reminded %d times of an accepted handoff", n)
 	}
 }
+
+// The action that first rates a report critical notifies the on-call (a
+// notification addressed to nobody, which notify sends to whoever is on
+// call); rating it again, or another rating, does not.
+func TestRatedCriticalNotifiesTheOnCall(t *testing.T) {
+	db, svc, _ := setup(t)
+	bo := as("bo@example.org", ward.RoleResponder)
+	r := ward.Report{Title: "token in logs", Source: ward.SourceAPI}
+	if _, err := db.CreateReport(bo, &r); err != nil {
+		t.Fatal(err)
+	}
+	toOnCall := func() int {
+		pending, err := db.PendingNotifications(context.Background(), 100)
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := 0
+		for _, p := range pending {
+			if p.Member == "" && p.Kind != "create" {
+				n++
+			}
+		}
+		return n
+	}
+	const critical, high = "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H", "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:N/A:N"
+	for _, step := range []struct {
+		action reports.Action
+		want   int
+	}{
+		{reports.Action{Action: "triage", Vector: high, Tier: "tier-1"}, 0},
+		{reports.Action{Action: "set_severity", Vector: critical}, 1},
+		{reports.Action{Action: "set_severity", Vector: critical + "/E:H"}, 1},
+		{reports.Action{Action: "set_severity", Vector: high}, 1},
+	} {
+		if _, _, err := svc.Act(bo, r.ID, step.action); err != nil {
+			t.Fatalf("%s %s: %v", step.action.Action, step.action.Vector, err)
+		}
+		if got := toOnCall(); got != step.want {
+			t.Errorf("after %s %s: %d notifications to the on-call, want %d", step.action.Action, step.action.Vector, got, step.want)
+		}
+	}
+}

@@ -7,6 +7,7 @@ package reports
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/wardsec/ward"
@@ -150,6 +151,12 @@ func (s *Service) act(ctx context.Context, r *ward.Report, in Action, p ping) (*
 		after.Severity = severity // the workflow keeps the rating; the report the whole computation
 	}
 	event := timelineEvent(ev)
+	if rating(&after) == "critical" && rating(r) != "critical" {
+		// Whoever is on call hears of a report rated critical at once,
+		// whatever the hour; the store cannot tell who that is, so the
+		// notification is addressed to nobody (see package notify).
+		event.Notify = append(event.Notify, "")
+	}
 	switch {
 	case req.Actor.Reporter:
 		event.Notify = notify(r)
@@ -163,6 +170,14 @@ func (s *Service) act(ctx context.Context, r *ward.Report, in Action, p ping) (*
 		return nil, nil, err
 	}
 	return &after, event, nil
+}
+
+// rating is the report's rating in lower case, "" when unrated.
+func rating(r *ward.Report) string {
+	if r.Severity == nil {
+		return ""
+	}
+	return strings.ToLower(r.Severity.Rating)
 }
 
 // timelineEvent is the workflow's event as the store keeps it; an event
