@@ -264,8 +264,11 @@ type DistributorFilter struct {
 	State  string    // one of DistributorStates, or ""
 	Since  time.Time // only requests made at or after it; zero for all
 	Before int64
-	Limit  int // 50 when 0 or less; at most 500
+	Limit  int // 50 when 0 or less, or over MaxDistributorLimit
 }
+
+// MaxDistributorLimit is the most requests one DistributorFilter lists.
+const MaxDistributorLimit = 500
 
 // DistributorService stores distributor requests. Every write is recorded
 // in the audit log under the context's actor. Authorisation is the

@@ -102,7 +102,7 @@ func distributorFilter(r *http.Request) (ward.DistributorFilter, cursor, error) 
 			return f, cursor{}, err
 		}
 	}
-	c, err := readCursor(q, "a distributor request", 50, 500)
+	c, err := readCursor(q, "a distributor request", 50, ward.MaxDistributorLimit)
 	f.Before, f.Limit = c.Before, c.Limit
 	return f, c, err
 }

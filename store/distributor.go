@@ -109,7 +109,7 @@ func findDistributorRequest(ctx context.Context, queryRow func(context.Context, 
 // FindDistributorRequests returns the selected requests, newest first,
 // each with its duplicates.
 func (db *DB) FindDistributorRequests(ctx context.Context, f ward.DistributorFilter) ([]*ward.DistributorRequest, error) {
-	if f.Limit <= 0 || f.Limit > 500 {
+	if f.Limit <= 0 || f.Limit > ward.MaxDistributorLimit {
 		f.Limit = 50
 	}
 	var where []string

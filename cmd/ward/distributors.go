@@ -41,6 +41,12 @@ func (e *env) distributorsListCmd() *cobra.Command {
 			if f.State != "" && !slices.Contains(ward.DistributorStates, f.State) {
 				return ward.Errorf(ward.EINVALID, "--state: %q is not one of %s", f.State, strings.Join(ward.DistributorStates, ", "))
 			}
+			// The store lists 50 for a limit out of its range; refused
+			// here, as the API refuses it, rather than listing fewer than
+			// asked without a word.
+			if f.Limit < 1 || f.Limit > ward.MaxDistributorLimit {
+				return ward.Errorf(ward.EINVALID, "--limit: %d is not from 1 to %d; narrow the list with --state or --since", f.Limit, ward.MaxDistributorLimit)
+			}
 			if since != "" {
 				t, err := time.Parse(time.RFC3339, since)
 				if err != nil {
@@ -68,7 +74,7 @@ func (e *env) distributorsListCmd() *cobra.Command {
 	flags := cmd.Flags()
 	flags.StringVar(&f.State, "state", "", "only requests in this state: "+strings.Join(ward.DistributorStates, ", "))
 	flags.StringVar(&since, "since", "", "only requests made at or after this RFC 3339 time")
-	flags.IntVar(&f.Limit, "limit", 50, "how many, at most 500")
+	flags.IntVar(&f.Limit, "limit", 50, fmt.Sprintf("how many, from 1 to %d", ward.MaxDistributorLimit))
 	flags.StringVarP(&output, "output", "o", "table", "table or json (json has the answers)")
 	return cmd
 }

@@ -33,6 +33,12 @@ func TestDistributorsCommands(t *testing.T) {
 		}
 	}
 
+	if _, _, err := c.run("", "distributors", "list", "--limit", "501"); ward.ErrorMessage(err) != "--limit: 501 is not from 1 to 500; narrow the list with --state or --since" {
+		t.Errorf("--limit 501: %v", err)
+	}
+	if out := c.ok("distributors", "list", "--limit", "500"); strings.Count(out, "\n") != 3 {
+		t.Errorf("--limit 500:\n%s", out)
+	}
 	out := c.ok("distributors", "list", "--state", "pending")
 	if !strings.Contains(out, "1   pending  Example Linux  security@example.example  dana@example.org") || !strings.Contains(out, "2   pending  Beta Cloud") {
 		t.Errorf("list:\n%s", out)
@@ -52,6 +58,8 @@ func TestDistributorsCommands(t *testing.T) {
 		{[]string{"distributors", "list", "--state", "accepted"}, ward.EINVALID},      // no such state
 		{[]string{"distributors", "export", "--format", "json"}, ward.EINVALID},       // no such format
 		{[]string{"distributors", "list", "--since", "last week"}, ward.EINVALID},     // not a time
+		{[]string{"distributors", "list", "--limit", "501"}, ward.EINVALID},           // the store would list 50
+		{[]string{"distributors", "list", "--limit", "0"}, ward.EINVALID},
 	} {
 		if _, _, err := c.run("", bad.args...); ward.ErrorCode(err) != bad.code {
 			t.Errorf("ward %s: %v, want %s", strings.Join(bad.args, " "), err, bad.code)
