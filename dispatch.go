@@ -64,10 +64,17 @@ type NotifyChannel struct {
 	// to Channel (a channel ID) and sends members their direct messages.
 	TokenEnv string `json:"token_env,omitempty"`
 	Channel  string `json:"channel,omitempty"`
-	// Kinds are the notification kinds it gets (a timeline action such
-	// as ping or handoff_request, or digest, brief, new_report); empty for all.
+	// Kinds are the notification kinds it gets, of NotifyKinds; empty
+	// for all.
 	Kinds []string `json:"kinds,omitempty"`
 }
+
+// NotifyKinds are what a notification can be about, as team channels
+// filter them: a new report, a report rated critical, a stale-incident
+// ping, a step or reminder of a handoff, a disclosure window that ended,
+// and what a reporter writes (by link or by mail).
+var NotifyKinds = []string{"new_report", "critical", "ping", "handoff_request", "handoff_accept", "handoff_decline",
+	"handoff_cancel", ActionHandoffReminder, ActionWindowEnded, "comment", "answer", "agree_disclosure", "object_disclosure", "email"}
 
 var channelName = regexp.MustCompile(`\A[a-z0-9][a-z0-9-]{0,62}\z`)
 var envName = regexp.MustCompile(`\A[A-Z_][A-Z0-9_]{0,127}\z`)
@@ -85,6 +92,11 @@ func (c NotifyChannel) Validate() error {
 	}
 	if c.URL != "" && !strings.HasPrefix(c.URL, "https://") && !strings.HasPrefix(c.URL, "http://") {
 		return Errorf(EINVALID, "url: %q is not an http or https URL", c.URL)
+	}
+	for _, k := range c.Kinds {
+		if !slices.Contains(NotifyKinds, k) {
+			return Errorf(EINVALID, "kinds: %q is not one of %s", k, strings.Join(NotifyKinds, ", "))
+		}
 	}
 	switch c.Kind {
 	case ChannelWebhook:
@@ -129,8 +141,8 @@ type Dispatch struct {
 	Body         string `json:"body"` // text; for a webhook, the JSON payload
 	Urgent       bool   `json:"urgent"`
 	// DueAt is when it may go: at once, or the member's next working
-	// hour. It is on the team's clock; the retry and lease times below
-	// are the machine's.
+	// hour, on the team's clock (as are CreatedAt, DeliveredAt and
+	// FailedAt); NextAttemptAt is the machine's, as is the lease.
 	DueAt         time.Time `json:"due_at"`
 	CreatedAt     time.Time `json:"created_at"`
 	Attempts      int       `json:"attempts"`

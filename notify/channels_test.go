@@ -191,7 +191,7 @@ func TestSlackChannels(t *testing.T) {
 	env := map[string]string{"HOOK": srv.URL + "/services/T0/B0/x", "TOKEN": "xoxb-test"}
 	if _, err := f.db.ApplyTeam(f.ctx, ward.TeamSpec{Channels: []ward.NotifyChannel{
 		{Name: "room", Kind: ward.ChannelSlack, URLEnv: "HOOK"},
-		{Name: "bot", Kind: ward.ChannelSlack, TokenEnv: "TOKEN", Channel: "C0123", Kinds: []string{"none"}},
+		{Name: "bot", Kind: ward.ChannelSlack, TokenEnv: "TOKEN", Channel: "C0123", Kinds: []string{"window_ended"}},
 	}}, false); err != nil {
 		t.Fatal(err)
 	}

@@ -125,8 +125,10 @@ func dmVia(channels []ward.NotifyChannel) string {
 
 // Payload is the JSON body of a webhook dispatch.
 type Payload struct {
-	ID       string         `json:"id"`   // the dispatch's key: the same on every retry
-	Kind     string         `json:"kind"` // a timeline action (ping, handoff_request…), new_report, digest or brief
+	ID   string `json:"id"`   // the dispatch's key: the same on every retry
+	Kind string `json:"kind"` // one of ward.NotifyKinds
+	// Member is the member the event notified; of an event that notified
+	// several (a handoff cancelled), one of them.
 	Member   string         `json:"member,omitempty"`
 	Report   *PayloadReport `json:"report,omitempty"`
 	Event    int64          `json:"event,omitempty"`

@@ -183,5 +183,10 @@ func TestNotifyPrefsAndChannels(t *testing.T) {
 		if _, err := db.ApplyTeam(ctx, ward.TeamSpec{Channels: []ward.NotifyChannel{bad}}, false); ward.ErrorCode(err) != ward.EINVALID {
 			t.Errorf("a webhook without a secret: %v", err)
 		}
+		typo := siem
+		typo.Kinds = []string{"pings"}
+		if _, err := db.ApplyTeam(ctx, ward.TeamSpec{Channels: []ward.NotifyChannel{typo}}, false); ward.ErrorCode(err) != ward.EINVALID {
+			t.Errorf("a kind that is none, which would silently send nothing: %v", err)
+		}
 	})
 }

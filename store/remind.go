@@ -13,7 +13,7 @@ var _ ward.ReminderService = (*DB)(nil)
 // RemindWindow stores the reminder that a disclosure window ended, once
 // per deadline.
 func (db *DB) RemindWindow(ctx context.Context, report int64, deadline time.Time, ev *ward.TimelineEvent) (bool, error) {
-	return db.remind(ctx, report, ev, `UPDATE reports SET window_reminded_at = ? WHERE id = ? AND window_reminded_at < ?`,
+	return db.remind(ctx, report, ev, `UPDATE reports SET window_reminded_at = ? WHERE id = ? AND window_reminded_at < ? AND state = 'disclosure_requested'`,
 		micros(deadline), report, micros(deadline))
 }
 

@@ -36,7 +36,7 @@
 //	    - name: security-slack    # required; [a-z0-9-]
 //	      kind: slack             # slack or webhook
 //	      url_env: WARD_SLACK_WEBHOOK   # an incoming webhook's URL, from the environment
-//	      kinds: [new_report, ping, digest]   # what it gets; all when left out
+//	      kinds: [new_report, critical, ping]  # what it gets; all when left out
 //	    - name: siem
 //	      kind: webhook           # POSTs JSON signed with HMAC-SHA256
 //	      url: https://siem.example.org/hooks/ward

@@ -17,8 +17,9 @@ import (
 
 // serveClock is the clock ward serve runs by: the machine's, or, for the
 // end-to-end test of a month of reminders, the accelerated clock that
-// WARD_TEST_CLOCK describes (clock.Parse). It is for tests only: leases
-// and timeouts stamped by the store run as fast.
+// WARD_TEST_CLOCK describes (clock.Parse). It is for tests only: what
+// the store stamps, such as the inbox's mail leases, runs as fast (the
+// notification sender's leases and back-off keep the machine's clock).
 func serveClock(getenv func(string) string, logger *slog.Logger) (clock.Clock, error) {
 	spec := getenv("WARD_TEST_CLOCK")
 	if spec == "" {
