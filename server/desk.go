@@ -25,7 +25,7 @@ type deskNav struct {
 	Me    *ward.Member
 	Admin bool
 	CSRF  string
-	Here  string // dashboard, reports, inbox, distributors, rotations, admin or account
+	Here  string // dashboard (the brief too), reports, inbox, distributors, rotations, admin or account
 	Inbox bool   // ward has an inbox
 	// Distributors shows the distributors list to those who may read it.
 	Distributors bool

@@ -28,7 +28,7 @@ func (s *Server) handleBriefPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ctx := r.Context()
-	p := briefPage{Nav: s.nav(r, "brief"), CanPing: ward.ActorFromContext(ctx).Role.AtLeast(ward.RoleResponder)}
+	p := briefPage{Nav: s.nav(r, "dashboard"), CanPing: ward.ActorFromContext(ctx).Role.AtLeast(ward.RoleResponder)}
 	rotations, err := s.cfg.Rotations.FindRotations(ctx)
 	if err != nil {
 		s.pageError(w, r, err)

@@ -111,12 +111,13 @@ func (s *Server) handleDashboard(w http.ResponseWriter, r *http.Request) {
 		}
 		p.Rotations = append(p.Rotations, rn)
 		if p.Briefs && rn.Now != nil && rn.Now.Assignee.Email == actor.Email {
-			b, err := s.cfg.Brief.Brief(ctx, rot.Name, now)
-			if err != nil {
-				s.pageError(w, r, err)
-				return
+			// The box is a summary of /brief: without it the dashboard
+			// still works, and the link says where to look.
+			if b, err := s.cfg.Brief.Brief(ctx, rot.Name, now); err == nil {
+				p.MyShifts = append(p.MyShifts, b)
+			} else {
+				s.cfg.Logger.Error("dashboard: the brief of your shift", "rotation", rot.Name, "err", err)
 			}
-			p.MyShifts = append(p.MyShifts, b)
 		}
 		gaps, err := s.cfg.OnCall.Gaps(ctx, rot.Name, now, now.AddDate(0, 0, dashboardGaps))
 		if err != nil {

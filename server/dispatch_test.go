@@ -100,6 +100,9 @@ func TestAccountNotifyPrefs(t *testing.T) {
 	if resp.StatusCode != 422 || !strings.Contains(body, "is not a Slack member ID") || strings.Contains(body, "<b>viewer</b>") {
 		t.Errorf("a bad Slack ID: %d, the page says the reason and shows no markup", resp.StatusCode)
 	}
+	if !strings.Contains(body, `value="&lt;b&gt;viewer&lt;/b&gt;"`) || !strings.Contains(body, `name="email" checked`) {
+		t.Error("the refused form does not show what was typed, to correct it")
+	}
 }
 
 func TestAdminOutboxPage(t *testing.T) {

@@ -93,6 +93,9 @@ func (s *Server) handleAccountPost(w http.ResponseWriter, r *http.Request) {
 		s.pageError(w, r, perr)
 		return
 	}
+	if r.PostForm.Get("action") == "notify" {
+		p.Prefs = typedPrefs(r, p.Member.Email) // what was refused, to correct
+	}
 	if _, status, ok := s.failure(w, r, err); ok {
 		p.Error = ward.ErrorMessage(err)
 		s.page(w, r, status, "account", p)
@@ -174,12 +177,17 @@ func (s *Server) changeAccount(w http.ResponseWriter, r *http.Request) (string, 
 		}
 		return "totp_off", s.cfg.Sessions.DisableTOTP(ctx, m.Email)
 	case "notify":
-		p := ward.NotifyPrefs{Member: m.Email, Email: r.PostForm.Get("email") == "on", Slack: strings.TrimSpace(r.PostForm.Get("slack")),
-			AnyHour: r.PostForm.Get("any_hour") == "on"}
+		p := typedPrefs(r, m.Email)
 		return "notify", s.cfg.Dispatches.SetNotifyPrefs(ctx, &p)
 	default:
 		return "", ward.Errorf(ward.EINVALID, "action: %q is not one of password, totp_setup, totp_confirm, totp_disable, notify", action)
 	}
+}
+
+// typedPrefs are the notification preferences the account form sent.
+func typedPrefs(r *http.Request, member string) ward.NotifyPrefs {
+	return ward.NotifyPrefs{Member: member, Email: r.PostForm.Get("email") == "on", Slack: strings.TrimSpace(r.PostForm.Get("slack")),
+		AnyHour: r.PostForm.Get("any_hour") == "on"}
 }
 
 // handleTOTPImage serves the QR code of the secret being set up, for an
