@@ -49,13 +49,13 @@ type DistributorCounter interface {
 
 // Config is what a Service reads from.
 type Config struct {
-	Reports   ward.ReportService
-	Handoffs  ward.HandoffService
-	Stale     ward.StaleService
-	Rotations ward.RotationService
-	OnCall    *oncall.Service
+	Reports      ward.ReportService
+	Handoffs     ward.HandoffService
+	Stale        ward.StaleService
+	Rotations    ward.RotationService
+	OnCall       *oncall.Service
 	Distributors DistributorCounter // counts distributor list join requests
-	Now          func() time.Time // the clock; time.Now when nil
+	Now          func() time.Time   // the clock; time.Now when nil
 }
 
 // Service computes briefs and digests. It is safe for concurrent use.
@@ -70,7 +70,6 @@ func New(cfg Config) *Service {
 	}
 	return &Service{cfg: cfg}
 }
-
 
 // Report is a report as the brief shows it: what may go in an email about
 // an embargoed issue.
