@@ -36,28 +36,16 @@ func (c *Channels) Send(ctx context.Context, d *ward.Dispatch) error {
 	}
 	switch ch.Kind {
 	case ward.ChannelWebhook:
-		url, err := c.value(ch.URL, ch.URLEnv, "", "url")
-		if err != nil {
-			return err
-		}
-		secret, err := c.value("", ch.SecretEnv, ch.SecretFile, "secret")
+		url, secret, err := c.webhook(ch)
 		if err != nil {
 			return err
 		}
 		client := webhook.Client{HTTP: c.HTTP}
-		return client.Send(ctx, webhook.Delivery{URL: url, Secret: []byte(secret), ID: d.Key, Event: d.Kind, Body: []byte(d.Body), At: time.Now()})
+		return client.Send(ctx, webhook.Delivery{URL: url, Secret: secret, ID: d.Key, Event: d.Kind, Body: []byte(d.Body), At: time.Now()})
 	case ward.ChannelSlack:
-		cfg := slack.Config{APIURL: c.SlackAPIURL}
-		if ch.TokenEnv != "" {
-			if cfg.Token, err = c.value("", ch.TokenEnv, "", "token"); err != nil {
-				return err
-			}
-		} else if cfg.WebhookURL, err = c.value("", ch.URLEnv, "", "url"); err != nil {
-			return err
-		}
-		client, err := slack.New(cfg, c.HTTP)
+		client, err := c.slack(ch)
 		if err != nil {
-			return permanentError{fmt.Errorf("slack channel %s: %w", ch.Name, err)}
+			return err
 		}
 		to := ch.Channel
 		if d.Member != "" {
@@ -66,6 +54,64 @@ func (c *Channels) Send(ctx context.Context, d *ward.Dispatch) error {
 		return client.Send(ctx, slack.Message{Channel: to, Text: slack.Escape(d.Subject + "\n" + d.Body)})
 	}
 	return permanentError{fmt.Errorf("channel %s: %q is not a kind ward sends to", ch.Name, ch.Kind)}
+}
+
+// Check says whether the channel can be used: its secrets are where the
+// team file says, and a Slack bot token is accepted (auth.test). With
+// send, a webhook is sent a signed test delivery (event "check"), which a
+// receiver should answer 2xx; without it, and for a Slack incoming
+// webhook, which Slack offers no way to test short of posting, nothing
+// is sent.
+func (c *Channels) Check(ctx context.Context, ch ward.NotifyChannel, send bool) error {
+	switch ch.Kind {
+	case ward.ChannelWebhook:
+		url, secret, err := c.webhook(ch)
+		if err != nil || !send {
+			return err
+		}
+		now := time.Now()
+		id := "check:" + now.UTC().Format(time.RFC3339Nano)
+		body := fmt.Sprintf(`{"id":%q,"kind":"check","text":"ward integrations check","occurred_at":%q}`, id, now.UTC().Format(time.RFC3339))
+		client := webhook.Client{HTTP: c.HTTP}
+		return client.Send(ctx, webhook.Delivery{URL: url, Secret: secret, ID: id, Event: "check", Body: []byte(body), At: now})
+	case ward.ChannelSlack:
+		client, err := c.slack(ch)
+		if err != nil {
+			return err
+		}
+		return client.Check(ctx)
+	}
+	return fmt.Errorf("%q is not a kind ward sends to", ch.Kind)
+}
+
+// webhook returns a webhook channel's URL and signing secret.
+func (c *Channels) webhook(ch ward.NotifyChannel) (string, []byte, error) {
+	url, err := c.value(ch.URL, ch.URLEnv, "", "url")
+	if err != nil {
+		return "", nil, err
+	}
+	secret, err := c.value("", ch.SecretEnv, ch.SecretFile, "secret")
+	return url, []byte(secret), err
+}
+
+// slack returns a client of a Slack channel: its bot token's, or its
+// incoming webhook's.
+func (c *Channels) slack(ch ward.NotifyChannel) (*slack.Client, error) {
+	cfg := slack.Config{APIURL: c.SlackAPIURL}
+	var err error
+	if ch.TokenEnv != "" {
+		cfg.Token, err = c.value("", ch.TokenEnv, "", "token")
+	} else {
+		cfg.WebhookURL, err = c.value("", ch.URLEnv, "", "url")
+	}
+	if err != nil {
+		return nil, err
+	}
+	client, err := slack.New(cfg, c.HTTP)
+	if err != nil {
+		return nil, permanentError{fmt.Errorf("slack channel %s: %w", ch.Name, err)}
+	}
+	return client, nil
 }
 
 // channel is the team channel a dispatch goes through: the one it names,

@@ -72,7 +72,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	root.SetIn(stdin)
 	root.SetOut(stdout)
 	root.SetErr(stderr)
-	root.AddCommand(e.serveCmd(), e.migrateCmd(), e.versionCmd(), e.applyCmd(), e.userCmd(), e.tokenCmd(), e.oncallCmd(), e.shiftsCmd(), e.cvssCmd(), e.reportCmd(), e.handoffCmd(), e.filterCmd(), e.importCmd(), e.inboxCmd(),
+	root.AddCommand(e.serveCmd(), e.migrateCmd(), e.versionCmd(), e.applyCmd(), e.userCmd(), e.tokenCmd(), e.oncallCmd(), e.shiftsCmd(), e.cvssCmd(), e.reportCmd(), e.handoffCmd(), e.filterCmd(), e.importCmd(), e.inboxCmd(), e.integrationsCmd(),
 		e.distributorsCmd())
 	return root.ExecuteContext(ctx)
 }
