@@ -106,14 +106,17 @@ func TestWebhookChannels(t *testing.T) {
 	}
 	sender := &Channels{Store: f.db, Getenv: func(k string) string { return env[k] }}
 	f.setSender(ward.ChannelWebhook, sender)
+	// Long enough for a real request on a loaded machine under -race,
+	// short enough for the hanging receiver not to drag the test.
+	f.setTimeout(time.Second)
 	var notes []int64
 	for range 4 {
 		notes = append(notes, f.notify(t, "ana@example.org", "ping", "high"))
 	}
 	begun := time.Now()
 	f.step(t)
-	// Four hanging deliveries, two slots, 200 ms each.
-	if took := time.Since(begun); took > 3*time.Second {
+	// Four hanging deliveries, two slots, a second each.
+	if took := time.Since(begun); took > 6*time.Second {
 		t.Errorf("a pass took %v", took)
 	}
 	for _, n := range notes {
@@ -199,6 +202,7 @@ func TestSlackChannels(t *testing.T) {
 		t.Fatal(err)
 	}
 	f.setSender(ward.ChannelSlack, &Channels{Store: f.db, Getenv: func(k string) string { return env[k] }, HTTP: srv.Client(), SlackAPIURL: srv.URL + "/api/"})
+	f.setTimeout(10 * time.Second) // TLS handshakes under -race on a loaded machine
 	r := ward.Report{Title: "<!channel> <https://evil.example|click> & more", Source: ward.SourceAPI}
 	if _, err := f.db.CreateReport(f.ctx, &r); err != nil {
 		t.Fatal(err)

@@ -121,6 +121,12 @@ func (f *fixture) setSender(channel string, sender Sender) {
 	f.svc = New(f.svc.cfg)
 }
 
+// setTimeout bounds each send of the service.
+func (f *fixture) setTimeout(d time.Duration) {
+	f.svc.cfg.Timeout = d
+	f.svc = New(f.svc.cfg)
+}
+
 // channelKey is the key of notification n's dispatch to a team channel:
 // its event's.
 func (f *fixture) channelKey(n int64, channel string) string {
