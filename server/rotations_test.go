@@ -19,7 +19,14 @@ import (
 // UTC from 2 March 2026, the fixture clock's first instant.
 func rotationFixture(t *testing.T) *fixture {
 	t.Helper()
-	f := newFixture(t)
+	return rotationFixtureWith(t, nil)
+}
+
+// rotationFixtureWith is rotationFixture with a server whose configuration
+// configure changes first, as newFixtureWith.
+func rotationFixtureWith(t *testing.T, configure func(*server.Config)) *fixture {
+	t.Helper()
+	f := newFixtureWith(t, configure)
 	resp, body := f.do("POST", "/api/v1/rotations", f.tokens[ward.RoleAdmin], jsonType,
 		`{"name":"src","members":["responder@example.org","triager@example.org","viewer@example.org"],"shift":"168h","handoff":"Mon 09:00 UTC","start":"2026-03-02"}`)
 	if resp.StatusCode != 201 || resp.Header.Get("Location") != "/api/v1/rotations/src" {

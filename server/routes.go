@@ -68,6 +68,9 @@ func (s *Server) registerRoutes() {
 	s.handle("POST /api/v1/distributors/requests/{id}/remove", s.authenticated(s.handleDistributorRemove))
 	s.handle("GET /api/v1/distributors/export", s.authenticated(s.handleDistributorExport))
 
+	// Slack signs its slash command's requests instead of sending a token.
+	s.handle("POST /api/v1/integrations/slack/commands", s.handleSlackCommand)
+
 	// The reporter has no account: their link's secret is the key.
 	s.handle("GET /api/v1/reporter/{key}", s.handleReporterView)
 	s.handle("POST /api/v1/reporter/{key}/actions", s.handleReporterAction)

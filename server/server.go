@@ -84,6 +84,10 @@ type Config struct {
 	// Without it (nil) their API and page answer 404 and the dashboard
 	// does not mention them.
 	Brief *brief.Service
+	// SlackSigningSecret is the Slack app's signing secret, which signs
+	// the requests of its slash command. Without it ("") the command's
+	// endpoint answers 404.
+	SlackSigningSecret string
 }
 
 // The public report form's default limit: five reports from one address,
@@ -112,6 +116,9 @@ type Server struct {
 	formLimit *clientLimiter // reports filed through the public form
 	linkLimit *clientLimiter // what reporters do through their links
 	joinLimit *clientLimiter // requests to join the distributors list
+	// slackLimit counts slash commands that fail Slack's signature, by
+	// address.
+	slackLimit *clientLimiter
 	// loginLimit counts sign-in attempts by address, emailLimit failed
 	// ones by the email tried (and the member's, for the current password
 	// and authenticator codes on /account).
@@ -148,7 +155,7 @@ func New(cfg Config) *Server {
 	s := &Server{cfg: cfg, mux: http.NewServeMux(), formLimit: newClientLimiter(cfg.FormEvery, cfg.FormBurst),
 		linkLimit: newClientLimiter(linkEvery, linkBurst), joinLimit: newClientLimiter(cfg.FormEvery, cfg.FormBurst), csrf: http.NewCrossOriginProtection(),
 		loginLimit: newClientLimiter(loginEvery, loginBurst), emailLimit: newClientLimiter(loginEmailEvery, loginEmailBurst),
-		comments: newRenderedComments(10_000)}
+		slackLimit: newClientLimiter(slackEvery, slackBurst), comments: newRenderedComments(10_000)}
 	if u, err := url.Parse(cfg.PublicURL); err == nil && strings.EqualFold(u.Scheme, "https") {
 		s.publicHTTPS = true
 	}

@@ -121,6 +121,12 @@ func (f *fixture) do(method, path, token, contentType, body string) (*http.Respo
 	if contentType != "" {
 		req.Header.Set("Content-Type", contentType)
 	}
+	return f.send(req)
+}
+
+// send sends a request made in full, and reads the answer.
+func (f *fixture) send(req *http.Request) (*http.Response, []byte) {
+	f.t.Helper()
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		f.t.Fatal(err)

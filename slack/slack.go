@@ -1,6 +1,7 @@
 // Package slack posts ward's notifications to Slack through
 // slack-go/slack: to an incoming webhook's channel, or with a bot token to
-// any channel or, by a user ID, as a direct message.
+// any channel or, by a user ID, as a direct message. Verify checks the
+// requests that Slack signs, such as a slash command's.
 package slack
 
 import (

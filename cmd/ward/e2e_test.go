@@ -100,6 +100,12 @@ func get(t *testing.T, url, token string) (int, string) {
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)
 	}
+	return send(t, req)
+}
+
+// send sends a request and reads the answer.
+func send(t *testing.T, req *http.Request) (int, string) {
+	t.Helper()
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
@@ -126,6 +132,10 @@ func TestServeDemo(t *testing.T) {
 	}
 	if code, body := get(t, p.url+"/healthz", ""); code != 200 {
 		t.Errorf("/healthz: %d %s", code, body)
+	}
+	// No signing secret, no slash command, however it is signed.
+	if code, body := slackCommand(t, p.url, "", "oncall"); code != 404 {
+		t.Errorf("the Slack command without a signing secret: %d %s", code, body)
 	}
 	code, body := get(t, p.url+"/api/v1/me", token)
 	if code != 200 || !strings.Contains(body, `"role":"admin"`) {

@@ -39,6 +39,10 @@ type serveFlags struct {
 	// value, which other users see in the process list.
 	oidcIssuer, oidcClientID, oidcSecretFile, oidcName string
 	mail                                               mailFlags
+	// slackSecretFile holds the Slack app's signing secret, else read
+	// from WARD_SLACK_SIGNING_SECRET; without one there is no slash
+	// command.
+	slackSecretFile string
 	// jobs runs scheduled work (package jobs); an instance may leave it to
 	// the others on the same PostgreSQL.
 	jobs bool
@@ -74,6 +78,7 @@ func (e *env) serveCmd() *cobra.Command {
 	cmd.Flags().StringVar(&f.oidcSecretFile, "oidc-client-secret-file", "", "single sign-on: a file holding the client secret; else it is read from the environment variable WARD_OIDC_CLIENT_SECRET")
 	cmd.Flags().StringVar(&f.oidcName, "oidc-name", envOr("WARD_OIDC_NAME", "single sign-on"), "single sign-on: the provider's name on the sign-in button, such as \"Google Workspace\" (env WARD_OIDC_NAME)")
 	f.mail.register(cmd)
+	cmd.Flags().StringVar(&f.slackSecretFile, "slack-signing-secret-file", "", "the Slack slash command (/ward oncall, /ward queue): a file holding the Slack app's signing secret; else it is read from the environment variable WARD_SLACK_SIGNING_SECRET. Without one, POST /api/v1/integrations/slack/commands answers 404")
 	cmd.Flags().BoolVar(&f.jobs, "jobs", envOr("WARD_JOBS", "true") != "false", "run scheduled work, such as pruning dead sessions daily (env WARD_JOBS=false turns it off). Instances on one PostgreSQL share it, each occurrence running once")
 	cmd.Flags().DurationVar(&f.grace, "shutdown-grace", 15*time.Second, "how long requests in flight may take to finish on shutdown")
 	return cmd
@@ -183,6 +188,10 @@ func (e *env) serve(ctx context.Context, f serveFlags) error {
 	if err != nil {
 		return err
 	}
+	slackSecret, err := secret(os.Getenv, "WARD_SLACK_SIGNING_SECRET", f.slackSecretFile, "Slack signing secret")
+	if err != nil {
+		return err
+	}
 	inboxCfg, err := f.mail.inboxConfig(os.Getenv, f.publicURL)
 	if err != nil {
 		return err
@@ -268,6 +277,8 @@ func (e *env) serve(ctx context.Context, f serveFlags) error {
 		Logger:         logger,
 		Version:        version,
 		MaxBody:        f.maxBody,
+
+		SlackSigningSecret: slackSecret,
 	}
 	if sso != nil {
 		cfg.SSO, cfg.SSOName = sso, f.oidcName
