@@ -20,11 +20,13 @@ import (
 
 // The slash command (POST /api/v1/integrations/slack/commands) takes no
 // token: Slack signs each request with the app's signing secret, and only
-// a request that slack.Verify accepts is read. Whoever may run the command
-// in the Slack workspace is answered, so the answers hold what a team
-// channel is told (notify.Plan's rule): who is on call, and of reports
-// their number, rating, state and age, never a title, which may name what
-// is under embargo.
+// a request that slack.Verify accepts is read. It answers only a ward
+// member, known by the Slack member ID they set on their account page,
+// and only what their role may read in ward (who is on call: any member;
+// the triage queue: ward.ReadBrief); the answer is ephemeral, shown to
+// them alone. Even so it holds of reports their number, rating, state and
+// age, never a title, which may name what is under embargo: it is shown in
+// a Slack channel, on a screen others may see.
 const (
 	// slackBodyMax bounds a command's raw body, read before it is
 	// verified: Slack's form is a dozen short fields and what was typed.
@@ -35,9 +37,9 @@ const (
 	// slackQueueShown is how many of the triage queue are listed.
 	slackQueueShown = 5
 	// One address may send slackBurst requests that fail verification at
-	// once, then one more every slackEvery; a verified request gives its
-	// token back, so that Slack's own addresses, which all the
-	// workspace's commands share, are never held up.
+	// once, then one more every slackEvery. Only failures count, and the
+	// signature is checked first: a request Slack signed is answered
+	// whatever others sent from Slack's shared addresses.
 	slackEvery = 30 * time.Second
 	slackBurst = 20
 )
@@ -46,6 +48,7 @@ var (
 	errSlackNotConfigured = ward.Errorf(ward.ENOTFOUND, "no Slack signing secret is configured, so ward takes no slash commands")
 	errSlackUnsigned      = ward.Errorf(ward.EUNAUTHORIZED, "the request does not carry a valid Slack signature made within five minutes")
 	errSlackTooMany       = ward.Errorf(ward.ERATELIMIT, "too many requests without a valid Slack signature from your address; wait a few minutes")
+	slackNotLinked        = "ward does not know your Slack account. Set your Slack member ID on your ward account page (Notifications), then try again."
 )
 
 // slackAnswer is a slash command's answer; ephemeral: only the member who
@@ -73,28 +76,64 @@ func (s *Server) handleSlackCommand(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	command := cmp.Or(form.Get("command"), "/ward")
-	sub, _, _ := strings.Cut(strings.TrimSpace(form.Get("text")), " ")
-	sub = strings.ToLower(sub)
+	var sub string
+	if words := strings.Fields(form.Get("text")); len(words) > 0 {
+		sub = strings.ToLower(words[0])
+	}
 	s.cfg.Logger.Info("slack command", "request_id", ward.RequestIDFromContext(r.Context()),
 		"team", form.Get("team_id"), "user", form.Get("user_id"), "subcommand", sub)
 	ctx, cancel := context.WithTimeout(r.Context(), slackAnswerWithin)
 	defer cancel()
 	var text string
-	switch sub {
-	case "oncall":
-		text, err = s.slackOnCall(ctx)
-	case "queue":
-		text, err = s.slackQueue(ctx, r)
-	case "", "help":
+	var member *ward.Member
+	if sub == "oncall" || sub == "queue" {
+		member, err = s.slackMember(ctx, form.Get("user_id"))
+	}
+	switch {
+	case err != nil:
+	case sub == "", sub == "help":
 		text = slackUsage(command)
-	default:
+	case sub != "oncall" && sub != "queue":
 		text = "ward does not know “" + slack.Escape(sub) + "”.\n" + slackUsage(command)
+	case member == nil:
+		text = slackNotLinked
+	case sub == "oncall" && ward.Can(ward.Actor{Role: member.Role}, ward.ReadSchedule):
+		text, err = s.slackOnCall(ctx)
+	case sub == "queue" && ward.Can(ward.Actor{Role: member.Role}, ward.ReadBrief):
+		text, err = s.slackQueue(ctx, r)
+	default:
+		text = "Your ward role, " + string(member.Role) + ", may not see that."
 	}
 	if err != nil {
-		s.Error(w, r, err)
-		return
+		// Slack shows a bare error status as a failure of its own; the
+		// member is told, with what the operator looks for in the log.
+		s.cfg.Logger.Error("slack command", "request_id", ward.RequestIDFromContext(r.Context()), "error", err)
+		text = "ward could not answer just now (request " + ward.RequestIDFromContext(r.Context()) + ")."
 	}
 	writeJSON(w, http.StatusOK, slackAnswer{ResponseType: "ephemeral", Text: text})
+}
+
+// slackMember is the active member whose Slack member ID is user, or nil
+// when no member set it.
+func (s *Server) slackMember(ctx context.Context, user string) (*ward.Member, error) {
+	if user == "" || s.cfg.Dispatches == nil {
+		return nil, nil
+	}
+	prefs, err := s.cfg.Dispatches.NotifyPrefs(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for _, p := range prefs {
+		if p.Slack != user {
+			continue
+		}
+		m, err := s.cfg.Members.FindMemberByEmail(ctx, p.Member)
+		if ward.ErrorCode(err) == ward.ENOTFOUND || err == nil && m.Disabled {
+			return nil, nil
+		}
+		return m, err
+	}
+	return nil, nil
 }
 
 // slackVerified reads the raw body, within slackBodyMax, and returns it
@@ -105,12 +144,6 @@ func (s *Server) slackVerified(w http.ResponseWriter, r *http.Request) ([]byte, 
 		return nil, errSlackNotConfigured
 	}
 	now := s.cfg.Now()
-	addr := s.clientAddress(r)
-	// The token is taken before trying, as sign-ins do, so that requests
-	// in parallel cannot all try before a failure counts.
-	if !s.slackLimit.allow(addr, now) {
-		return nil, errSlackTooMany
-	}
 	limit := min(s.cfg.MaxBody, slackBodyMax)
 	tooLarge := ward.Errorf(ward.ETOOLARGE, "the body is over the limit of %d bytes", limit)
 	if r.ContentLength > limit {
@@ -127,9 +160,11 @@ func (s *Server) slackVerified(w http.ResponseWriter, r *http.Request) ([]byte, 
 		// Said in the log only: a wrong secret or a wrong clock is the
 		// operator's to fix, and a forger learns nothing from it.
 		s.cfg.Logger.Warn("slack command refused", "request_id", ward.RequestIDFromContext(r.Context()), "error", err)
+		if !s.slackLimit.allow(s.clientAddress(r), now) {
+			return nil, errSlackTooMany
+		}
 		return nil, errSlackUnsigned
 	}
-	s.slackLimit.refund(addr, now)
 	return body, nil
 }
 

@@ -74,6 +74,29 @@ func TestSlackCommand(t *testing.T) {
 	f := rotationFixtureWith(t, func(c *server.Config) { c.SlackSigningSecret = slackSecret })
 	f.clock.Set(time.Date(2026, 3, 10, 12, 0, 0, 0, time.UTC)) // Tuesday of the triager's week
 
+	t.Run("only a ward member who linked their Slack account, as their role allows", func(t *testing.T) {
+		if got := f.slackAsk("oncall"); !strings.Contains(got, "does not know your Slack account") {
+			t.Errorf("an unlinked Slack user asks who is on call: %q", got)
+		}
+		ctx := context.Background()
+		if err := f.db.SetNotifyPrefs(ctx, &ward.NotifyPrefs{Member: "viewer@example.org", Email: true, Slack: "U2147483697"}); err != nil {
+			t.Fatal(err)
+		}
+		if got := f.slackAsk("queue"); got != "Your ward role, viewer, may not see that." {
+			t.Errorf("a viewer asks for the queue: %q", got)
+		}
+		if got := f.slackAsk("oncall"); !strings.HasPrefix(got, "On call now:") {
+			t.Errorf("a viewer asks who is on call: %q", got)
+		}
+		// From here on the caller is the triager.
+		if err := f.db.SetNotifyPrefs(ctx, &ward.NotifyPrefs{Member: "viewer@example.org", Email: true}); err != nil {
+			t.Fatal(err)
+		}
+		if err := f.db.SetNotifyPrefs(ctx, &ward.NotifyPrefs{Member: "triager@example.org", Email: true, Slack: "U2147483697"}); err != nil {
+			t.Fatal(err)
+		}
+	})
+
 	t.Run("oncall", func(t *testing.T) {
 		got := f.slackAsk("oncall")
 		want := "On call now:\n• *src*: triager (triager@example.org), their time Tue 2026-03-10 12:00 UTC, " +
@@ -199,9 +222,10 @@ func TestSlackCommand(t *testing.T) {
 		if resp, body := f.slackRequest("forged", good, f.clock.Now(), nil); resp.StatusCode != 429 {
 			t.Errorf("the 21st forged request: %d %s, want 429", resp.StatusCode, body)
 		}
-		f.clock.Advance(30 * time.Second)
+		// Slack's addresses are shared by every workspace: forgeries from
+		// them must not keep the team's own commands out.
 		if resp, body := f.slackRequest(slackSecret, slackForm("help"), f.clock.Now(), nil); resp.StatusCode != 200 {
-			t.Errorf("a signed request half a minute later: %d %s", resp.StatusCode, body)
+			t.Errorf("a signed request right after: %d %s", resp.StatusCode, body)
 		}
 	})
 }

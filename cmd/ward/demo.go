@@ -81,8 +81,10 @@ func seedDemo(ctx context.Context, db *store.DB, calendar *oncall.Service, mail 
 		return nil, fmt.Errorf("demo distributors: %w", err)
 	}
 	// The admin signed in asks to hear at any hour, which the account
-	// page shows; the others keep the defaults (email, working hours).
-	if err := db.SetNotifyPrefs(ctx, &ward.NotifyPrefs{Member: admins[0].Email, Email: true, AnyHour: true}); err != nil {
+	// page shows, and has linked a Slack account, so that a signed
+	// /ward oncall (see docs/notifications.md) is answered; the others
+	// keep the defaults (email, working hours).
+	if err := db.SetNotifyPrefs(ctx, &ward.NotifyPrefs{Member: admins[0].Email, Email: true, Slack: demoSlackID, AnyHour: true}); err != nil {
 		return nil, fmt.Errorf("demo notification preferences: %w", err)
 	}
 	exp := time.Now().Add(24 * time.Hour)
@@ -104,6 +106,9 @@ func seedDemo(ctx context.Context, db *store.DB, calendar *oncall.Service, mail 
 // seedDemoSchedule makes next week's on-call take a day off, covered by an
 // override, and has this week's on-call ask for cover of their next shift
 // and leave a handoff note.
+// demoSlackID is the demo admin's Slack member ID.
+const demoSlackID = "U0DEMOADMIN"
+
 func seedDemoSchedule(ctx context.Context, db *store.DB, calendar *oncall.Service, rotation string) error {
 	now := time.Now()
 	current, err := calendar.OnCall(ctx, rotation, now)

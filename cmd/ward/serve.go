@@ -192,6 +192,11 @@ func (e *env) serve(ctx context.Context, f serveFlags) error {
 	if err != nil {
 		return err
 	}
+	// A secret kept with a trailing newline would refuse every command;
+	// a file given but empty is a mistake, not "no slash command".
+	if slackSecret = strings.TrimSpace(slackSecret); slackSecret == "" && f.slackSecretFile != "" {
+		return ward.Errorf(ward.EINVALID, "--slack-signing-secret-file %s is empty", f.slackSecretFile)
+	}
 	inboxCfg, err := f.mail.inboxConfig(os.Getenv, f.publicURL)
 	if err != nil {
 		return err

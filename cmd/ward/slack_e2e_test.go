@@ -18,7 +18,7 @@ import (
 // signed with secret now, and returns the status and the body.
 func slackCommand(t *testing.T, base, secret, text string) (int, string) {
 	t.Helper()
-	body := url.Values{"command": {"/ward"}, "text": {text}, "team_id": {"T0001"}, "user_id": {"U0001"}}.Encode()
+	body := url.Values{"command": {"/ward"}, "text": {text}, "team_id": {"T0001"}, "user_id": {demoSlackID}}.Encode()
 	req, err := http.NewRequest("POST", base+"/api/v1/integrations/slack/commands", strings.NewReader(body))
 	if err != nil {
 		t.Fatal(err)
