@@ -319,15 +319,21 @@ func (s *Service) firstRotation(ctx context.Context) (string, error) {
 
 // triage is the triage view, the oldest first, each with its age at at.
 func (s *Service) triage(ctx context.Context, at time.Time) (List[Waiting], error) {
-	reports, err := s.cfg.Reports.FindReports(ctx, ward.ReportFilter{View: "triage", Limit: ScanMax})
+	return TriageQueue(ctx, s.cfg.Reports, at)
+}
+
+// TriageQueue is the triage view's reports, the longest waiting first,
+// with their ages at at. The caller checks who may read it.
+func TriageQueue(ctx context.Context, reports ward.ReportService, at time.Time) (List[Waiting], error) {
+	found, err := reports.FindReports(ctx, ward.ReportFilter{View: "triage", Limit: ScanMax})
 	if err != nil {
 		return List[Waiting]{}, err
 	}
-	all := make([]Waiting, 0, len(reports))
-	for _, r := range reports {
+	all := make([]Waiting, 0, len(found))
+	for _, r := range found {
 		all = append(all, waiting(r, r.CreatedAt, at))
 	}
-	return waitingList(all, len(reports) == ScanMax), nil
+	return waitingList(all, len(found) == ScanMax), nil
 }
 
 // waitingList is the list of the reports, the longest waiting first.

@@ -2,9 +2,11 @@ package notify
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
+	neturl "net/url"
 	"strings"
 	"time"
 
@@ -66,14 +68,23 @@ func (c *Channels) Check(ctx context.Context, ch ward.NotifyChannel, send bool) 
 	switch ch.Kind {
 	case ward.ChannelWebhook:
 		url, secret, err := c.webhook(ch)
-		if err != nil || !send {
+		if err != nil {
 			return err
+		}
+		if u, err := neturl.Parse(url); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return errors.New("the url is not an http or https URL with a host") // which ward serve would refuse for good
+		}
+		if !send {
+			return nil
 		}
 		now := time.Now()
 		id := "check:" + now.UTC().Format(time.RFC3339Nano)
-		body := fmt.Sprintf(`{"id":%q,"kind":"check","text":"ward integrations check","occurred_at":%q}`, id, now.UTC().Format(time.RFC3339))
+		body, err := json.Marshal(Payload{ID: id, Kind: "check", Text: "ward integrations check", Occurred: now.UTC()})
+		if err != nil {
+			return err
+		}
 		client := webhook.Client{HTTP: c.HTTP}
-		return client.Send(ctx, webhook.Delivery{URL: url, Secret: secret, ID: id, Event: "check", Body: []byte(body), At: now})
+		return client.Send(ctx, webhook.Delivery{URL: url, Secret: secret, ID: id, Event: "check", Body: body, At: now})
 	case ward.ChannelSlack:
 		client, err := c.slack(ch)
 		if err != nil {

@@ -9,7 +9,6 @@ import (
 	"mime"
 	"net/http"
 	"net/url"
-	"slices"
 	"strings"
 	"time"
 
@@ -223,27 +222,19 @@ func (s *Server) slackOnCall(ctx context.Context) (string, error) {
 // slackQueue counts the triage queue and lists its oldest reports by
 // number, rating, state and age: no title, as for a team channel.
 func (s *Server) slackQueue(ctx context.Context, r *http.Request) (string, error) {
-	reports, err := s.cfg.Reports.FindReports(ctx, ward.ReportFilter{View: "triage", Limit: brief.ScanMax})
+	queue, err := brief.TriageQueue(ctx, s.cfg.Reports, s.cfg.Now())
 	if err != nil {
 		return "", err
 	}
-	if len(reports) == 0 {
+	if queue.Count == 0 {
 		return "The triage queue is empty.", nil
 	}
-	slices.SortStableFunc(reports, func(a, b *ward.Report) int {
-		return cmp.Or(a.CreatedAt.Compare(b.CreatedAt), cmp.Compare(a.ID, b.ID))
-	})
 	base := slack.Escape(s.publicURL(r))
-	now := s.cfg.Now()
 	var b strings.Builder
-	fmt.Fprintf(&b, "<%s/reports?view=triage|Triage queue>: %s, the oldest first:", base, brief.Tally{Count: len(reports), More: len(reports) == brief.ScanMax})
-	for _, rep := range reports[:min(len(reports), slackQueueShown)] {
-		rating := "unrated"
-		if rep.Severity != nil {
-			rating = strings.ToLower(rep.Severity.Rating)
-		}
-		fmt.Fprintf(&b, "\n• <%s/reports/%d|#%d> %s, %s, waiting %s", base, rep.ID, rep.ID, slack.Escape(rating), slack.Escape(rep.State),
-			brief.Age(now.Sub(rep.CreatedAt)))
+	fmt.Fprintf(&b, "<%s/reports?view=triage|Triage queue>: %s, the oldest first:", base, queue.Tally)
+	for _, w := range queue.Items[:min(len(queue.Items), slackQueueShown)] {
+		fmt.Fprintf(&b, "\n• <%s/reports/%d|#%d> %s, %s, waiting %s", base, w.ID, w.ID, slack.Escape(cmp.Or(strings.ToLower(w.Rating), "unrated")),
+			slack.Escape(w.State), w.Age)
 	}
 	return b.String(), nil
 }

@@ -30,6 +30,9 @@ func (e *env) integrationsCheckCmd() *cobra.Command {
 		Short: "Check each notification channel: its secrets are set, a Slack bot token works; with --send-test, each webhook answers a signed test delivery",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if timeout <= 0 || timeout > 10*time.Second {
+				return ward.Errorf(ward.EINVALID, "--timeout %s: want more than 0 and at most 10s, which ward serve's senders allow", timeout)
+			}
 			return e.withStore(cmd.Context(), func(db *store.DB) error {
 				channels, err := db.NotifyChannels(cmd.Context())
 				if err != nil {
