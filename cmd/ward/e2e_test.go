@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -52,40 +51,7 @@ var listening = regexp.MustCompile(`ward is listening on (http://\S+)`)
 // its URL.
 func startServe(t *testing.T, args ...string) *process {
 	t.Helper()
-	cmd := exec.Command(wardBinary, append([]string{"serve", "--addr", "127.0.0.1:0", "--log-level", "warn"}, args...)...)
-	cmd.Stderr = os.Stderr
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	p := &process{cmd: cmd}
-	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
-	found := make(chan string, 1)
-	go func() {
-		sc := bufio.NewScanner(out)
-		for sc.Scan() {
-			p.mu.Lock()
-			p.stdout = append(p.stdout, sc.Text())
-			p.mu.Unlock()
-			if m := listening.FindStringSubmatch(sc.Text()); m != nil {
-				found <- m[1]
-			}
-		}
-		close(found)
-	}()
-	select {
-	case u, ok := <-found:
-		if !ok {
-			t.Fatal("ward serve exited before it listened")
-		}
-		p.url = u
-	case <-time.After(30 * time.Second):
-		t.Fatal("ward serve did not listen within 30s")
-	}
-	return p
+	return startServeEnv(t, nil, args...)
 }
 
 func (p *process) output() string {
