@@ -150,6 +150,9 @@ type Dispatch struct {
 	DeliveredAt   time.Time `json:"delivered_at,omitzero"`
 	FailedAt      time.Time `json:"failed_at,omitzero"` // given up
 	LastError     string    `json:"last_error,omitempty"`
+	// ClaimedUntil is when the lease of the worker that claimed it ends
+	// (the machine's clock); zero when unclaimed.
+	ClaimedUntil time.Time `json:"-"`
 }
 
 // Status is the delivery's state in a word: waiting, delivered or failed.
@@ -199,11 +202,13 @@ type DispatchService interface {
 	// machine's), the urgent first, then the earliest due, until
 	// now+lease, so that no other worker sends them meanwhile.
 	ClaimDispatches(ctx context.Context, channels []string, dueBy, now time.Time, lease time.Duration, limit int) ([]*Dispatch, error)
-	// MarkDispatched records that the delivery went out.
-	MarkDispatched(ctx context.Context, id int64) error
+	// MarkDispatched records that the delivery went out. It, and
+	// MarkDispatchFailed, are refused as ECONFLICT unless the dispatch is
+	// still leased as d says (ClaimedUntil): another worker took it over.
+	MarkDispatched(ctx context.Context, d *Dispatch) error
 	// MarkDispatchFailed records a failed attempt: retried at retryAt, or
 	// given up when retryAt is zero.
-	MarkDispatchFailed(ctx context.Context, id int64, reason string, retryAt time.Time) error
+	MarkDispatchFailed(ctx context.Context, d *Dispatch, reason string, retryAt time.Time) error
 	FindDispatches(ctx context.Context, f DispatchFilter) ([]*Dispatch, error)
 
 	// NotifyPrefs returns each member's preferences that were set; a

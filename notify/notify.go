@@ -362,7 +362,7 @@ func (s *Service) send(ctx context.Context, d *ward.Dispatch) (bool, error) {
 		cancel()
 	}
 	if err == nil {
-		return true, s.cfg.Store.MarkDispatched(context.WithoutCancel(ctx), d.ID)
+		return true, s.lost(d, s.cfg.Store.MarkDispatched(context.WithoutCancel(ctx), d))
 	}
 	if ctx.Err() != nil {
 		return false, nil // shutting down: the lease runs out and the dispatch goes again
@@ -379,7 +379,18 @@ func (s *Service) send(ctx context.Context, d *ward.Dispatch) (bool, error) {
 	// The reason is kept and shown to the team; senders keep payloads and
 	// secrets out of their errors.
 	s.cfg.Logger.Warn("notification not sent", "dispatch", d.ID, "channel", d.Channel, "target", d.Target, "attempt", d.Attempts+1, "retry", !retry.IsZero(), "err", err)
-	return false, s.cfg.Store.MarkDispatchFailed(context.WithoutCancel(ctx), d.ID, err.Error(), retry)
+	return false, s.lost(d, s.cfg.Store.MarkDispatchFailed(context.WithoutCancel(ctx), d, err.Error(), retry))
+}
+
+// lost passes the store's error on, but a lease that ran out while this
+// instance was sending: another instance took the dispatch over and will
+// record it (having sent it again, or sending it now: at least once).
+func (s *Service) lost(d *ward.Dispatch, err error) error {
+	if ward.ErrorCode(err) == ward.ECONFLICT {
+		s.cfg.Logger.Warn("notification sent past its lease; another instance took it over", "dispatch", d.ID, "channel", d.Channel)
+		return nil
+	}
+	return err
 }
 
 // stillWanted refuses, for good, a dispatch to a member who has been

@@ -112,7 +112,7 @@ func TestAdminOutboxPage(t *testing.T) {
 	if _, err := f.db.QueueDispatch(ctx, d); err != nil {
 		t.Fatal(err)
 	}
-	if err := f.db.MarkDispatchFailed(ctx, d.ID, `webhook to <b>siem</b>: 410 Gone`, time.Time{}); err != nil {
+	if err := f.db.MarkDispatchFailed(ctx, d, `webhook to <b>siem</b>: 410 Gone`, time.Time{}); err != nil {
 		t.Fatal(err)
 	}
 	resp, body := f.page(ward.RoleAdmin, "GET", "/admin/outbox?status=failed", nil)

@@ -16,17 +16,17 @@ import (
 var _ ward.DispatchService = (*DB)(nil)
 
 const dispatchColumns = `id, key, channel, target, member, kind, report_id, notification_id, subject, body, urgent,
-	due_at, created_at, attempts, next_attempt_at, delivered_at, failed_at, last_error`
+	due_at, created_at, attempts, next_attempt_at, delivered_at, failed_at, last_error, claimed_until`
 
 func scanDispatch(row scanner) (*ward.Dispatch, error) {
 	var d ward.Dispatch
-	var due, created, next, delivered, failed int64
+	var due, created, next, delivered, failed, claimed int64
 	if err := row.Scan(&d.ID, &d.Key, &d.Channel, &d.Target, &d.Member, &d.Kind, &d.Report, &d.Notification, &d.Subject, &d.Body,
-		&d.Urgent, &due, &created, &d.Attempts, &next, &delivered, &failed, &d.LastError); err != nil {
+		&d.Urgent, &due, &created, &d.Attempts, &next, &delivered, &failed, &d.LastError, &claimed); err != nil {
 		return nil, err
 	}
 	d.DueAt, d.CreatedAt = fromMicros(due), fromMicros(created)
-	d.NextAttemptAt, d.DeliveredAt, d.FailedAt = optMicros(next), optMicros(delivered), optMicros(failed)
+	d.NextAttemptAt, d.DeliveredAt, d.FailedAt, d.ClaimedUntil = optMicros(next), optMicros(delivered), optMicros(failed), optMicros(claimed)
 	return &d, nil
 }
 
@@ -153,7 +153,8 @@ func (db *DB) ClaimDispatches(ctx context.Context, channels []string, dueBy, now
 		return nil, err
 	}
 	for _, d := range due {
-		if _, err := tx.exec(ctx, `UPDATE dispatches SET claimed_until = ? WHERE id = ?`, micros(now.Add(lease)), d.ID); err != nil {
+		d.ClaimedUntil = now.Add(lease).Truncate(time.Microsecond)
+		if _, err := tx.exec(ctx, `UPDATE dispatches SET claimed_until = ? WHERE id = ?`, micros(d.ClaimedUntil), d.ID); err != nil {
 			return nil, fmt.Errorf("lease delivery %d: %w", d.ID, err)
 		}
 	}
@@ -161,23 +162,35 @@ func (db *DB) ClaimDispatches(ctx context.Context, channels []string, dueBy, now
 }
 
 // MarkDispatched records that the delivery went out.
-func (db *DB) MarkDispatched(ctx context.Context, id int64) error {
-	return db.markDispatch(ctx, id, `UPDATE dispatches SET attempts = attempts + 1, delivered_at = ?, claimed_until = 0, last_error = '' WHERE id = ?`,
-		func(now time.Time) []any { return []any{micros(now), id} })
+func (db *DB) MarkDispatched(ctx context.Context, d *ward.Dispatch) error {
+	return db.markDispatch(ctx, d, `UPDATE dispatches SET attempts = attempts + 1, delivered_at = ?, claimed_until = 0, last_error = ''
+		WHERE id = ? AND claimed_until = ?`, func(now time.Time) []any { return []any{micros(now)} })
 }
 
 // MarkDispatchFailed records a failed attempt; a zero retryAt gives up.
-func (db *DB) MarkDispatchFailed(ctx context.Context, id int64, reason string, retryAt time.Time) error {
+func (db *DB) MarkDispatchFailed(ctx context.Context, d *ward.Dispatch, reason string, retryAt time.Time) error {
+	reason = ward.Truncate(reason, 1000)
 	if retryAt.IsZero() {
-		return db.markDispatch(ctx, id, `UPDATE dispatches SET attempts = attempts + 1, failed_at = ?, claimed_until = 0, last_error = ? WHERE id = ?`,
-			func(now time.Time) []any { return []any{micros(now), ward.Truncate(reason, 1000), id} })
+		return db.markDispatch(ctx, d, `UPDATE dispatches SET attempts = attempts + 1, failed_at = ?, claimed_until = 0, last_error = ?
+			WHERE id = ? AND claimed_until = ?`, func(now time.Time) []any { return []any{micros(now), reason} })
 	}
-	return db.markDispatch(ctx, id, `UPDATE dispatches SET attempts = attempts + 1, next_attempt_at = ?, claimed_until = 0, last_error = ? WHERE id = ?`,
-		func(time.Time) []any { return []any{micros(retryAt), ward.Truncate(reason, 1000), id} })
+	return db.markDispatch(ctx, d, `UPDATE dispatches SET attempts = attempts + 1, next_attempt_at = ?, claimed_until = 0, last_error = ?
+		WHERE id = ? AND claimed_until = ?`, func(time.Time) []any { return []any{micros(retryAt), reason} })
 }
 
-func (db *DB) markDispatch(ctx context.Context, id int64, update string, args func(now time.Time) []any) error {
-	return db.updateOne(ctx, "dispatch", id, update, args, nil)
+// markDispatch records what became of d, fenced by its lease: a worker
+// that stalled past it, whose dispatch another has taken over since,
+// records nothing over the other's.
+func (db *DB) markDispatch(ctx context.Context, d *ward.Dispatch, update string, set func(now time.Time) []any) error {
+	var claim int64
+	if !d.ClaimedUntil.IsZero() {
+		claim = micros(d.ClaimedUntil)
+	}
+	err := db.updateOne(ctx, "dispatch", d.ID, update, func(now time.Time) []any { return append(set(now), d.ID, claim) }, nil)
+	if ward.ErrorCode(err) == ward.ENOTFOUND {
+		return ward.Errorf(ward.ECONFLICT, "dispatch %d is no longer leased as it was: another worker took it over, or it is gone", d.ID)
+	}
+	return err
 }
 
 // FindDispatches returns deliveries, newest first.

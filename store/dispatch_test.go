@@ -87,26 +87,46 @@ func TestDispatches(t *testing.T) {
 				t.Errorf("an instance that sends nothing claims %+v", none)
 			}
 		})
-		t.Run("failures retry then give up; deliveries are recorded", func(t *testing.T) {
-			all, _ := db.FindDispatches(ctx, ward.DispatchFilter{})
-			webhook, email := all[0], all[1]
-			if webhook.Channel != ward.ChannelWebhook {
-				webhook, email = email, webhook
+		t.Run("failures retry then give up; deliveries are recorded, fenced by the lease", func(t *testing.T) {
+			claim := func(at time.Duration, dueBy time.Time) map[string]*ward.Dispatch {
+				t.Helper()
+				got, err := db.ClaimDispatches(ctx, channels, dueBy, machine.Add(at), time.Minute, 10)
+				if err != nil {
+					t.Fatal(err)
+				}
+				out := map[string]*ward.Dispatch{}
+				for _, d := range got {
+					out[d.Channel] = d
+				}
+				return out
 			}
-			if err := db.MarkDispatchFailed(ctx, webhook.ID, "503 Service Unavailable", machine.Add(time.Hour)); err != nil {
+			stalled := claim(10*time.Minute, due)
+			retaken := claim(12*time.Minute, due) // the first worker's lease ran out
+			if stalled[ward.ChannelWebhook] == nil || retaken[ward.ChannelWebhook] == nil {
+				t.Fatalf("claimed %v, then %v", stalled, retaken)
+			}
+			if err := db.MarkDispatchFailed(ctx, stalled[ward.ChannelWebhook], "late", time.Time{}); ward.ErrorCode(err) != ward.ECONFLICT {
+				t.Errorf("a worker whose lease ran out records its failure: %v, want a conflict", err)
+			}
+			webhook, email := retaken[ward.ChannelWebhook], retaken[ward.ChannelEmail]
+			if err := db.MarkDispatchFailed(ctx, webhook, "503 Service Unavailable", machine.Add(time.Hour)); err != nil {
 				t.Fatal(err)
 			}
-			if got, _ := db.ClaimDispatches(ctx, channels, due, machine.Add(59*time.Minute), time.Minute, 10); len(got) != 1 || got[0].ID != email.ID {
-				t.Errorf("before the retry: %+v, want the email only", got)
-			}
-			if err := db.MarkDispatched(ctx, email.ID); err != nil {
+			if err := db.MarkDispatched(ctx, email); err != nil {
 				t.Fatal(err)
 			}
-			if err := db.MarkDispatchFailed(ctx, webhook.ID, "410 Gone", time.Time{}); err != nil {
+			if got := claim(59*time.Minute, due); len(got) != 0 {
+				t.Errorf("before the retry, with the email delivered: %v", got)
+			}
+			again := claim(time.Hour, due)
+			if len(again) != 1 || again[ward.ChannelWebhook] == nil {
+				t.Fatalf("at the retry: %v, want the webhook", again)
+			}
+			if err := db.MarkDispatchFailed(ctx, again[ward.ChannelWebhook], "410 Gone", time.Time{}); err != nil {
 				t.Fatal(err)
 			}
-			if got, _ := db.ClaimDispatches(ctx, channels, due.Add(24*time.Hour), machine.Add(48*time.Hour), time.Minute, 10); len(got) != 0 {
-				t.Errorf("after delivery and giving up: %+v, want none", got)
+			if got := claim(48*time.Hour, due.Add(24*time.Hour)); len(got) != 0 {
+				t.Errorf("after delivery and giving up: %v, want none", got)
 			}
 			failed, _ := db.FindDispatches(ctx, ward.DispatchFilter{Status: "failed"})
 			if len(failed) != 1 || failed[0].Attempts != 2 || failed[0].LastError != "410 Gone" || failed[0].Status() != "failed" {
@@ -119,7 +139,7 @@ func TestDispatches(t *testing.T) {
 			if _, err := db.FindDispatches(ctx, ward.DispatchFilter{Status: "lost"}); ward.ErrorCode(err) != ward.EINVALID {
 				t.Errorf("a status that is none: %v", err)
 			}
-			if err := db.MarkDispatched(ctx, 999); ward.ErrorCode(err) != ward.ENOTFOUND {
+			if err := db.MarkDispatched(ctx, &ward.Dispatch{ID: 999}); ward.ErrorCode(err) != ward.ECONFLICT {
 				t.Errorf("mark an unknown dispatch: %v", err)
 			}
 		})
