@@ -369,7 +369,7 @@ func TestSendFailures(t *testing.T) {
 				if !errors.Is(err, context.DeadlineExceeded) {
 					t.Errorf("Send = %v, want it to wrap context.DeadlineExceeded", err)
 				}
-				if took := time.Since(start); took > tt.timeout+2*time.Second {
+				if took := time.Since(start); took > tt.timeout+10*time.Second {
 					t.Errorf("Send returned %s after the context ended, want at once", took-tt.timeout)
 				}
 			}

@@ -115,8 +115,10 @@ func TestWebhookChannels(t *testing.T) {
 	}
 	begun := time.Now()
 	f.step(t)
-	// Four hanging deliveries, two slots, a second each.
-	if took := time.Since(begun); took > 6*time.Second {
+	// Four hanging deliveries, two slots, a second each: 2 s idle. Not a
+	// speed target (CI's loaded machine is several times slower); the
+	// bound only turns a pass that never ends into a failure.
+	if took := time.Since(begun); took > time.Minute {
 		t.Errorf("a pass took %v", took)
 	}
 	for _, n := range notes {

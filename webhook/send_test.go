@@ -179,7 +179,9 @@ func TestSendTimesOut(t *testing.T) {
 
 	start := time.Now()
 	err := (&Client{Timeout: 200 * time.Millisecond}).Send(context.Background(), delivery(srv.URL))
-	if took := time.Since(start); took > time.Second {
+	// Not a speed target: the error below shows the timeout cut the
+	// send; this bound only turns a send that never ends into a failure.
+	if took := time.Since(start); took > 10*time.Second {
 		t.Errorf("Send took %s with a 200ms timeout", took)
 	}
 	var e *Error
