@@ -103,6 +103,10 @@ type GitHubConfig struct {
 	// Logins maps members' emails to their GitHub logins, to assign
 	// tracking issues.
 	Logins map[string]string `json:"logins,omitempty"`
+	// Template is the path of a text/template file for tracking issues
+	// (package github, DefaultTemplate), read by ward serve; ward's own
+	// template when empty.
+	Template string `json:"template,omitempty"`
 }
 
 var (

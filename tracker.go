@@ -75,12 +75,12 @@ type IssueState struct {
 type IssueChangeService interface {
 	// RecordIssueChange stores the delivery's id, refusing as ECONFLICT a
 	// delivery already received (a replay), and forgets the ids of
-	// deliveries received before forgetBefore. When a report's tracking
-	// URL is the change's issue, it also stores the issue's state and a
-	// team timeline event on the report, as the context's actor, and
-	// returns it; otherwise it returns nil. A delivery that fails is not
-	// stored, so that the tracker's redelivery is taken.
-	RecordIssueChange(ctx context.Context, c *IssueChange, forgetBefore time.Time) (*TimelineEvent, error)
+	// deliveries received before forgetBefore. For each report whose
+	// tracking URL is the change's issue, it also stores the issue's state
+	// and a team timeline event on the report, as the context's actor,
+	// and returns the events: none when no report tracks the issue. A
+	// delivery that fails is not stored, so that a redelivery is taken.
+	RecordIssueChange(ctx context.Context, c *IssueChange, forgetBefore time.Time) ([]*TimelineEvent, error)
 	// FindIssueState returns how the report's tracking issue stood at the
 	// last delivery about it, or ENOTFOUND when none came.
 	FindIssueState(ctx context.Context, report int64) (*IssueState, error)

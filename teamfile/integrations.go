@@ -13,7 +13,7 @@ import (
 var (
 	integrationKeys = []string{"github", "hackerone"}
 	githubKeys      = []string{"repository", "api_url", "token_env", "token_file", "app_id", "installation_id",
-		"private_key_env", "private_key_file", "webhook_secret_env", "webhook_secret_file", "labels", "logins"}
+		"private_key_env", "private_key_file", "webhook_secret_env", "webhook_secret_file", "labels", "logins", "template"}
 	hackeroneKeys = []string{"program", "api_url", "username", "token_env", "token_file", "interval"}
 )
 
@@ -53,7 +53,7 @@ func (p *parser) github(n *yaml.Node, path string) *ward.GitHubConfig {
 	fields := map[string]*string{"repository": &c.Repository, "api_url": &c.APIURL,
 		"token_env": &c.Token.Env, "token_file": &c.Token.File,
 		"private_key_env": &c.PrivateKey.Env, "private_key_file": &c.PrivateKey.File,
-		"webhook_secret_env": &c.WebhookSecret.Env, "webhook_secret_file": &c.WebhookSecret.File}
+		"webhook_secret_env": &c.WebhookSecret.Env, "webhook_secret_file": &c.WebhookSecret.File, "template": &c.Template}
 	p.mapping(n, path, githubKeys, func(key string, v *yaml.Node) {
 		fpath := path + "." + key
 		switch key {
