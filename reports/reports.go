@@ -5,6 +5,7 @@
 package reports
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"strings"
@@ -23,11 +24,31 @@ type Service struct {
 	members  ward.MemberService
 	handoffs ward.HandoffService
 	now      func() time.Time
+	// tracker files tracking issues for track without a URL; nil when
+	// no tracker is configured.
+	tracker ward.IssueTracker
 }
 
 // New returns a service over the stores; now is the clock.
 func New(store ward.ReportService, tiers ward.TierService, members ward.MemberService, handoffs ward.HandoffService, now func() time.Time) *Service {
 	return &Service{store: store, tiers: tiers, members: members, handoffs: handoffs, now: now}
+}
+
+// WithIssueTracker returns a service that files the tracking issue in t
+// when track is sent without a URL (see Act).
+func (s *Service) WithIssueTracker(t ward.IssueTracker) *Service {
+	c := *s
+	c.tracker = t
+	return &c
+}
+
+// Tracker names the issue tracker that track files in, such as GitHub,
+// or "" when track needs a URL.
+func (s *Service) Tracker() string {
+	if s.tracker == nil {
+		return ""
+	}
+	return s.tracker.Tracker()
 }
 
 // at is the time of an action, as the store keeps times.
@@ -104,12 +125,46 @@ func (s *Service) Allowed(ctx context.Context, r *ward.Report) ([]string, error)
 }
 
 // Act takes the action on the report as the context's actor and returns
-// the report as it now is and the action's timeline event.
+// the report as it now is and the action's timeline event. track without
+// a URL files the tracking issue first, when a tracker is configured.
 func (s *Service) Act(ctx context.Context, id int64, in Action) (*ward.Report, *ward.TimelineEvent, error) {
 	r, err := s.Visible(ctx, id)
 	if err != nil {
 		return nil, nil, err
 	}
+	if workflow.Action(in.Action) == workflow.ActionTrack && strings.TrimSpace(in.URL) == "" && s.tracker != nil {
+		return s.fileAndTrack(ctx, r, in)
+	}
+	return s.act(ctx, r, in, ping{})
+}
+
+// fileAndTrack files r's tracking issue, then tracks r with it, saying so
+// in the event's comment. Whether the actor may track r, and with these
+// arguments, is answered first: a refused track files nothing. When the
+// tracker fails, r is unchanged and the error is EUNAVAILABLE with what
+// the tracker said; a retry files nothing twice (ward.IssueTracker).
+func (s *Service) fileAndTrack(ctx context.Context, r *ward.Report, in Action) (*ward.Report, *ward.TimelineEvent, error) {
+	before, err := toWorkflow(r)
+	if err != nil {
+		return nil, nil, err
+	}
+	probe := in
+	probe.URL = "https://tracker.invalid/issue" // any URL: only the rest is being checked
+	req, _, err := s.request(ctx, r, probe)
+	if err != nil {
+		return nil, nil, err
+	}
+	if _, _, err := workflow.Apply(before, req); err != nil {
+		return nil, nil, err
+	}
+	issue, err := s.tracker.FileIssue(ctx, r)
+	if err != nil {
+		return nil, nil, ward.Errorf(ward.EUNAVAILABLE, "the tracking issue could not be filed on %s, so the report is unchanged: %v. Try again (an issue already filed is found, never filed twice), or track with the issue's url",
+			s.tracker.Tracker(), err)
+	}
+	in.URL = issue.URL
+	note := fmt.Sprintf("Filed %s on %s.", issue.Name, s.tracker.Tracker())
+	in.Comment, in.Body = strings.TrimSpace(note+"\n\n"+cmp.Or(in.Comment, in.Body)), ""
 	return s.act(ctx, r, in, ping{})
 }
 

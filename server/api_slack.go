@@ -143,17 +143,9 @@ func (s *Server) slackVerified(w http.ResponseWriter, r *http.Request) ([]byte, 
 		return nil, errSlackNotConfigured
 	}
 	now := s.cfg.Now()
-	limit := min(s.cfg.MaxBody, slackBodyMax)
-	tooLarge := ward.Errorf(ward.ETOOLARGE, "the body is over the limit of %d bytes", limit)
-	if r.ContentLength > limit {
-		return nil, tooLarge
-	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
-	if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
-		return nil, tooLarge
-	}
+	body, err := s.readRawBody(w, r, slackBodyMax, "the Slack command's body")
 	if err != nil {
-		return nil, fmt.Errorf("read the Slack command's body: %w", err)
+		return nil, err
 	}
 	if err := slack.Verify([]byte(s.cfg.SlackSigningSecret), r.Header, body, now); err != nil {
 		// Said in the log only: a wrong secret or a wrong clock is the
@@ -163,6 +155,25 @@ func (s *Server) slackVerified(w http.ResponseWriter, r *http.Request) ([]byte, 
 			return nil, errSlackTooMany
 		}
 		return nil, errSlackUnsigned
+	}
+	return body, nil
+}
+
+// readRawBody reads the request's body as sent, for a signature to be
+// checked over it: at most limit bytes (and never over MaxBody), else
+// ETOOLARGE. what names the body in errors.
+func (s *Server) readRawBody(w http.ResponseWriter, r *http.Request, limit int64, what string) ([]byte, error) {
+	limit = min(s.cfg.MaxBody, limit)
+	tooLarge := ward.Errorf(ward.ETOOLARGE, "the body is over the limit of %d bytes", limit)
+	if r.ContentLength > limit {
+		return nil, tooLarge
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
+	if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
+		return nil, tooLarge
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", what, err)
 	}
 	return body, nil
 }

@@ -123,6 +123,9 @@ type reportPage struct {
 	Handoff      *ward.Handoff
 	HandoffSteps []string
 	SentHandoff  reports.HandoffInput // a refused request, shown again
+	// Tracker is where track files the tracking issue without a URL,
+	// such as GitHub; "" when track needs one.
+	Tracker string
 }
 
 func (s *Server) handleReportPage(w http.ResponseWriter, r *http.Request) {
@@ -145,7 +148,7 @@ func (s *Server) handleReportPage(w http.ResponseWriter, r *http.Request) {
 // reportPage gathers what the report page shows of the report.
 func (s *Server) reportPage(r *http.Request, rep *ward.Report) (*reportPage, error) {
 	ctx := r.Context()
-	p := &reportPage{Nav: s.nav(r, "reports"), Report: rep}
+	p := &reportPage{Nav: s.nav(r, "reports"), Report: rep, Tracker: s.cfg.Actions.Tracker()}
 	events, err := s.cfg.Reports.FindTimeline(ctx, rep.ID)
 	if err != nil {
 		return nil, err
@@ -235,11 +238,14 @@ func (s *Server) reportAfterPost(w http.ResponseWriter, r *http.Request, id int6
 		http.Redirect(w, r, "/reports/"+strconv.FormatInt(id, 10), http.StatusSeeOther)
 		return
 	}
-	_, status, ok := s.failure(w, r, err)
+	code, status, ok := s.failure(w, r, err)
 	if !ok {
 		return
 	}
-	if status == http.StatusNotFound || status >= 500 {
+	// An outside service that failed (GitHub, for track) leaves the
+	// report as it was: the page says what it answered, with the forms
+	// to try again or do without it.
+	if status == http.StatusNotFound || (status >= 500 && code != ward.EUNAVAILABLE) {
 		s.pageError(w, r, err)
 		return
 	}

@@ -58,6 +58,10 @@ type openAPISchema struct {
 // takes a form and no token.
 const slackCommandRoute = "POST /api/v1/integrations/slack/commands"
 
+// githubWebhookRoute takes GitHub's event payloads, whose schema is
+// GitHub's: ward reads the fields it needs and ignores the others.
+const githubWebhookRoute = "POST /api/v1/integrations/github/webhook"
+
 // httpMethods are the keys of an OpenAPI path item that name operations.
 var httpMethods = []string{"get", "put", "post", "delete", "options", "head", "patch", "trace"}
 
@@ -247,6 +251,9 @@ func TestOpenAPIIsValid(t *testing.T) {
 				continue
 			}
 			media, ok := rb.Content["application/json"]
+			if ok && key == githubWebhookRoute && len(rb.Content) == 1 {
+				continue
+			}
 			if !ok || len(rb.Content) != 1 {
 				t.Errorf("%s: request body content types = %v, want only application/json", key, slices.Sorted(maps.Keys(rb.Content)))
 				continue
@@ -283,8 +290,9 @@ func TestOpenAPIIsValid(t *testing.T) {
 			"GET /login/oidc", "GET /login/oidc/callback",
 			"POST /api/v1/distributors/requests", "GET /distributors/join", "POST /distributors/join", "GET /distributors/join/thanks",
 			// Slack cannot send a token: it signs each request with the
-			// app's signing secret, which the handler verifies instead.
-			slackCommandRoute}
+			// app's signing secret, which the handler verifies instead;
+			// GitHub signs its webhook's deliveries likewise.
+			slackCommandRoute, githubWebhookRoute}
 		for _, key := range keys {
 			sec := ops[key].Security
 			// No page takes a token: the public ones need nothing, the

@@ -70,6 +70,8 @@ func (s *Server) registerRoutes() {
 
 	// Slack signs its slash command's requests instead of sending a token.
 	s.handle("POST /api/v1/integrations/slack/commands", s.handleSlackCommand)
+	// GitHub signs its webhook's deliveries with the webhook's secret.
+	s.handle("POST /api/v1/integrations/github/webhook", s.handleGitHubWebhook)
 
 	// The reporter has no account: their link's secret is the key.
 	s.handle("GET /api/v1/reporter/{key}", s.handleReporterView)

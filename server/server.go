@@ -88,6 +88,11 @@ type Config struct {
 	// the requests of its slash command. Without it ("") the command's
 	// endpoint answers 404.
 	SlackSigningSecret string
+	// GitHubWebhookSecret verifies the deliveries of GitHub's webhook,
+	// whose issue events IssueChanges records. Without either the
+	// webhook's endpoint answers 404.
+	GitHubWebhookSecret string
+	IssueChanges        ward.IssueChangeService
 }
 
 // The public report form's default limit: five reports from one address,
@@ -119,6 +124,9 @@ type Server struct {
 	// slackLimit counts slash commands that fail Slack's signature, by
 	// address.
 	slackLimit *clientLimiter
+	// githubLimit counts GitHub deliveries that fail the signature, by
+	// address.
+	githubLimit *clientLimiter
 	// loginLimit counts sign-in attempts by address, emailLimit failed
 	// ones by the email tried (and the member's, for the current password
 	// and authenticator codes on /account).
@@ -155,7 +163,7 @@ func New(cfg Config) *Server {
 	s := &Server{cfg: cfg, mux: http.NewServeMux(), formLimit: newClientLimiter(cfg.FormEvery, cfg.FormBurst),
 		linkLimit: newClientLimiter(linkEvery, linkBurst), joinLimit: newClientLimiter(cfg.FormEvery, cfg.FormBurst), csrf: http.NewCrossOriginProtection(),
 		loginLimit: newClientLimiter(loginEvery, loginBurst), emailLimit: newClientLimiter(loginEmailEvery, loginEmailBurst),
-		slackLimit: newClientLimiter(slackEvery, slackBurst), comments: newRenderedComments(10_000)}
+		slackLimit: newClientLimiter(slackEvery, slackBurst), githubLimit: newClientLimiter(githubEvery, githubBurst), comments: newRenderedComments(10_000)}
 	if u, err := url.Parse(cfg.PublicURL); err == nil && strings.EqualFold(u.Scheme, "https") {
 		s.publicHTTPS = true
 	}
