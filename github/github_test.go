@@ -457,7 +457,9 @@ func TestAppTokenRefused(t *testing.T) {
 		w.WriteHeader(http.StatusUnauthorized)
 		w.Write(fixture(t, "error-bad-credentials.json"))
 	})
-	c := a.client(t, func(cfg *github.Config) { cfg.Token, cfg.AppID, cfg.InstallationID, cfg.PrivateKey = "", 123, 99, keyPEM })
+	c := a.client(t, func(cfg *github.Config) {
+		cfg.Token, cfg.AppID, cfg.InstallationID, cfg.PrivateKey = "", 123, 99, keyPEM
+	})
 	_, err := c.OpenPullRequests(t.Context())
 	if want := "GitHub: get a token for the App's installation 99: 401 Bad credentials"; err == nil || err.Error() != want {
 		t.Errorf("error %v, want %q", err, want)
@@ -498,4 +500,3 @@ func must[T any](v T, err error) T {
 	}
 	return v
 }
-

@@ -100,5 +100,3 @@ func TestTrackWithoutTrackerNeedsURL(t *testing.T) {
 		t.Errorf("Tracker() = %q without one", svc.Tracker())
 	}
 }
-
-
