@@ -55,7 +55,10 @@ type Config struct {
 	Rotations    ward.RotationService
 	OnCall       *oncall.Service
 	Distributors DistributorCounter // counts distributor list join requests
-	Now          func() time.Time   // the clock; time.Now when nil
+	// PullRequests lists the open pull requests of the team's GitHub
+	// repository; without it (nil) the brief has none.
+	PullRequests ward.PullRequestSource
+	Now          func() time.Time // the clock; time.Now when nil
 }
 
 // Service computes briefs and digests. It is safe for concurrent use.
@@ -181,6 +184,23 @@ type Brief struct {
 	// DistributorRequests counts distributor list join requests since
 	// Since.
 	DistributorRequests int `json:"distributor_requests"`
+	// PullRequests are the GitHub repository's open pull requests, null
+	// when GitHub is not configured.
+	PullRequests *PullRequests `json:"pull_requests"`
+}
+
+// PullRequests are the open pull requests of the team's repository, the
+// oldest first, or why they could not be listed: GitHub failing does not
+// keep the brief from the on-call.
+type PullRequests struct {
+	List[PullRequest]
+	Error string `json:"error,omitempty"`
+}
+
+// PullRequest is an open pull request and its age.
+type PullRequest struct {
+	ward.PullRequest
+	Age string `json:"age"` // from its creation to the brief's instant
 }
 
 // Digest is the daily look at the queues.
@@ -261,7 +281,26 @@ func (s *Service) Brief(ctx context.Context, rotation string, at time.Time) (*Br
 	if b.DistributorRequests, err = s.cfg.Distributors.CountDistributorRequestsSince(ctx, b.Since); err != nil {
 		return nil, fmt.Errorf("count distributor requests since %s: %w", b.Since.Format(time.RFC3339), err)
 	}
+	b.PullRequests = s.pullRequests(ctx, at)
 	return b, nil
+}
+
+// pullRequests lists the repository's open pull requests, the oldest
+// first, or says why it could not; nil without a source.
+func (s *Service) pullRequests(ctx context.Context, at time.Time) *PullRequests {
+	if s.cfg.PullRequests == nil {
+		return nil
+	}
+	open, err := s.cfg.PullRequests.OpenPullRequests(ctx)
+	if err != nil {
+		return &PullRequests{List: list[PullRequest](nil, false), Error: err.Error()}
+	}
+	out := make([]PullRequest, len(open))
+	for i, p := range open {
+		out[i] = PullRequest{PullRequest: p, Age: Age(at.Sub(p.CreatedAt))}
+	}
+	slices.SortStableFunc(out, func(a, b PullRequest) int { return a.CreatedAt.Compare(b.CreatedAt) })
+	return &PullRequests{List: list(out, false)}
 }
 
 // Digest returns the daily digest as of at (now when zero): the triage

@@ -61,6 +61,16 @@ func Text(b *Brief, baseURL string) string {
 		t.line("  %s: %s (%s)", g.Date, person(g.Assignee.Name, g.Assignee.Email), g.Reason)
 	}
 	t.para("Distributor list join requests since %s: %d.", b.Since.Format(when), b.DistributorRequests)
+	switch p := b.PullRequests; {
+	case p == nil:
+	case p.Error != "":
+		t.para("GitHub: could not list pull requests: %s", strings.TrimPrefix(p.Error, "GitHub: "))
+	default:
+		t.para("Open pull requests: %s, the oldest first.", p.Tally)
+		for _, pr := range p.Items {
+			t.line("  #%d %s, by %s, open %s: %s", pr.Number, pr.Title, pr.Author, pr.Age, pr.URL)
+		}
+	}
 	return t.String()
 }
 
