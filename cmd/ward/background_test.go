@@ -80,7 +80,7 @@ func briefAndDigestOnTheClock(t *testing.T, businessHoursOnly bool) {
 	notifier := notify.New(notify.Config{Store: db, Senders: map[string]notify.Sender{ward.ChannelEmail: mail}, Clock: c,
 		NextWorking: calendar.NextWorking, MachineNow: c.Now, Logger: slog.New(slog.DiscardHandler)})
 	b := background{db: db, calendar: calendar, clock: c, logger: slog.New(slog.DiscardHandler), notifier: notifier,
-		brief: newBrief(db, calendar, c.Now), baseURL: "https://ward.example.org"}
+		brief: newBrief(db, calendar, c.Now, nil), baseURL: "https://ward.example.org"}
 	// Two instances run each occurrence: the second sends nothing twice.
 	for at := start; at.Before(start.Add(2 * week)); at = at.Add(time.Hour) {
 		c.Set(at)

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"os"
 	"time"
 
@@ -14,7 +15,7 @@ import (
 )
 
 func (e *env) integrationsCmd() *cobra.Command {
-	cmd := &cobra.Command{Use: "integrations", Short: "The team's outside connections: notification channels"}
+	cmd := &cobra.Command{Use: "integrations", Short: "The team's outside connections: notification channels and GitHub"}
 	cmd.AddCommand(e.integrationsCheckCmd())
 	return cmd
 }
@@ -27,36 +28,24 @@ func (e *env) integrationsCheckCmd() *cobra.Command {
 	var timeout time.Duration
 	cmd := &cobra.Command{
 		Use:   "check [--send-test]",
-		Short: "Check each notification channel: its secrets are set, a Slack bot token works; with --send-test, each webhook answers a signed test delivery",
+		Short: "Check each notification channel (its secrets are set, a Slack bot token works; with --send-test, each webhook answers a signed test delivery) and GitHub (its secrets, the private repository, the webhook secret)",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if timeout <= 0 || timeout > 10*time.Second {
 				return ward.Errorf(ward.EINVALID, "--timeout %s: want more than 0 and at most 10s, which ward serve's senders allow", timeout)
 			}
 			return e.withStore(cmd.Context(), func(db *store.DB) error {
-				channels, err := db.NotifyChannels(cmd.Context())
+				failed, checked, err := e.checkChannels(cmd.Context(), db, send, timeout)
 				if err != nil {
 					return err
 				}
-				if len(channels) == 0 {
-					fmt.Fprintln(e.stdout, "no notification channels: add them under notifications.channels in the team file (docs/notifications.md)")
-					return nil
+				ghFailed, ghChecked, err := e.checkGitHub(cmd.Context(), db, timeout)
+				if err != nil {
+					return err
 				}
-				check := &notify.Channels{Store: db, Getenv: os.Getenv, ReadFile: os.ReadFile}
-				failed := 0
-				for _, ch := range channels {
-					ctx, cancel := context.WithTimeout(cmd.Context(), timeout)
-					err := check.Check(ctx, ch, send)
-					cancel()
-					if err != nil {
-						failed++
-						fmt.Fprintf(e.stdout, "%s (%s): %v\n", ch.Name, ch.Kind, err)
-						continue
-					}
-					fmt.Fprintf(e.stdout, "%s (%s): ok\n", ch.Name, ch.Kind)
-				}
+				failed, checked = failed+ghFailed, checked+ghChecked
 				if failed > 0 {
-					return ward.Errorf(ward.EINVALID, "%d of %d channels cannot be used as configured", failed, len(channels))
+					return ward.Errorf(ward.EINVALID, "%d of %d integrations and channels cannot be used as configured", failed, checked)
 				}
 				return nil
 			})
@@ -65,4 +54,63 @@ func (e *env) integrationsCheckCmd() *cobra.Command {
 	cmd.Flags().BoolVar(&send, "send-test", false, "send each webhook a signed delivery of the event \"check\"")
 	cmd.Flags().DurationVar(&timeout, "timeout", 10*time.Second, "how long each channel may take to answer")
 	return cmd
+}
+
+// checkChannels checks each notification channel and says how it is; it
+// returns how many failed of how many.
+func (e *env) checkChannels(ctx context.Context, db *store.DB, send bool, timeout time.Duration) (failed, checked int, err error) {
+	channels, err := db.NotifyChannels(ctx)
+	if err != nil {
+		return 0, 0, err
+	}
+	if len(channels) == 0 {
+		fmt.Fprintln(e.stdout, "no notification channels: add them under notifications.channels in the team file (docs/notifications.md)")
+		return 0, 0, nil
+	}
+	check := &notify.Channels{Store: db, Getenv: os.Getenv, ReadFile: os.ReadFile}
+	for _, ch := range channels {
+		ctx, cancel := context.WithTimeout(ctx, timeout)
+		err := check.Check(ctx, ch, send)
+		cancel()
+		if err != nil {
+			failed++
+			fmt.Fprintf(e.stdout, "%s (%s): %v\n", ch.Name, ch.Kind, err)
+			continue
+		}
+		fmt.Fprintf(e.stdout, "%s (%s): ok\n", ch.Name, ch.Kind)
+	}
+	return failed, len(channels), nil
+}
+
+// checkGitHub checks the GitHub integration as ward serve would use it:
+// its secrets can be read, the repository is private and the identity
+// may file issues in it, and the webhook has its secret. It returns
+// whether it failed, after saying why, and whether there was one to check.
+func (e *env) checkGitHub(ctx context.Context, db *store.DB, timeout time.Duration) (failed, checked int, err error) {
+	in, err := db.Integrations(ctx)
+	if err != nil {
+		return 0, 0, err
+	}
+	if in.GitHub == nil {
+		fmt.Fprintln(e.stdout, "github: not configured (integrations.github in the team file; docs/integrations.md)")
+		return 0, 0, nil
+	}
+	name := "github (" + in.GitHub.Repository + ")"
+	gh, err := newGitHub(in.GitHub, "", &http.Client{Timeout: timeout}, os.Getenv, os.ReadFile)
+	if err != nil {
+		fmt.Fprintf(e.stdout, "%s: %s\n", name, ward.ErrorMessage(err))
+		return 1, 1, nil
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	if err := gh.client.Check(ctx); err != nil {
+		fmt.Fprintf(e.stdout, "%s: %v\n", name, err)
+		return 1, 1, nil
+	}
+	if gh.webhookSecret == "" {
+		fmt.Fprintf(e.stdout, "%s: no webhook_secret_env or webhook_secret_file: the issues' state cannot come back to ward\n", name)
+		return 1, 1, nil
+	}
+	fmt.Fprintf(e.stdout, "%s: ok\n", name)
+	return 0, 1, nil
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"net/url"
+	"os"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -191,7 +192,16 @@ needs a second person, so do that through the API with your own token.`,
 				in.Attribution = &attribution
 			}
 			return e.withStore(cmd.Context(), func(db *store.DB) error {
-				r, ev, err := reports.New(db, db, db, db, time.Now).Act(cliContext(cmd.Context()), id, in)
+				svc := reports.New(db, db, db, db, time.Now)
+				if in.Action == "track" && in.URL == "" {
+					// ward serve's own: the issue links back to its public URL.
+					gh, err := loadGitHub(cmd.Context(), db, os.Getenv("WARD_PUBLIC_URL"))
+					if err != nil {
+						return err
+					}
+					svc = svc.WithIssueTracker(gh.issueTracker())
+				}
+				r, ev, err := svc.Act(cliContext(cmd.Context()), id, in)
 				if err != nil {
 					return err
 				}
@@ -213,7 +223,7 @@ needs a second person, so do that through the API with your own token.`,
 	f.StringVar(&in.Reason, "reason", "", "why a bounty is off the table, why an admin discloses early, or moves a fix status back")
 	f.Int64Var(&in.Of, "of", 0, "the original, for mark_duplicate")
 	f.StringVar(&in.Member, "member", "", "email, for assign and set_commander")
-	f.StringVar(&in.URL, "url", "", "the tracking issue, for track")
+	f.StringVar(&in.URL, "url", "", "the tracking issue, for track; without it, track files the issue on GitHub when the team file configures GitHub")
 	f.StringVar(&in.Kind, "kind", "", "full or redacted, for request_disclosure")
 	f.StringSliceVar(&in.Redactions, "redact", nil, "a passage to redact, for request_disclosure of kind redacted (repeat)")
 	f.StringVar(&in.Justification, "justification", "", "why not, for do_not_disclose")

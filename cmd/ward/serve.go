@@ -213,6 +213,12 @@ func (e *env) serve(ctx context.Context, f serveFlags) error {
 	}
 	defer db.Close()
 	calendar := oncall.New(db, clk.Now)
+	// The team file's integrations as they are now: ward apply takes
+	// effect at the next start.
+	gh, err := loadGitHub(ctx, db, f.publicURL)
+	if err != nil {
+		return err
+	}
 	if f.demo {
 		inboxCfg = demoInboxConfig(inboxCfg)
 	}
@@ -233,7 +239,7 @@ func (e *env) serve(ctx context.Context, f serveFlags) error {
 		go func() { defer close(notified); notifier.Run(notifyCtx) }()
 		defer func() { stopNotify(); <-notified }()
 		scheduled := background{db: db, calendar: calendar, clock: clk, logger: logger, notifier: notifier,
-			brief: newBrief(db, calendar, clk.Now), baseURL: f.publicURL}.jobs()
+			brief: newBrief(db, calendar, clk.Now, gh.pullRequests()), baseURL: f.publicURL}.jobs()
 		for i, j := range scheduled {
 			// What a job notified of goes out now, not at the next poll.
 			scheduled[i].Run = func(ctx context.Context, at time.Time) error {
@@ -270,12 +276,12 @@ func (e *env) serve(ctx context.Context, f serveFlags) error {
 		Notifications:  db,
 		Dispatches:     db,
 		Stale:          db,
-		Actions:        reports.New(db, db, db, db, clk.Now),
+		Actions:        reports.New(db, db, db, db, clk.Now).WithIssueTracker(gh.issueTracker()),
 		Filters:        db,
 		Sessions:       db,
 		Distributors:   db,
 		OnCall:         calendar,
-		Brief:          newBrief(db, calendar, clk.Now),
+		Brief:          newBrief(db, calendar, clk.Now, gh.pullRequests()),
 		PublicURL:      f.publicURL,
 		TrustedProxies: proxies,
 		Ready:          db.Ping,
@@ -283,7 +289,9 @@ func (e *env) serve(ctx context.Context, f serveFlags) error {
 		Version:        version,
 		MaxBody:        f.maxBody,
 
-		SlackSigningSecret: slackSecret,
+		SlackSigningSecret:  slackSecret,
+		GitHubWebhookSecret: gh.webhookSecret,
+		IssueChanges:        db,
 	}
 	if sso != nil {
 		cfg.SSO, cfg.SSOName = sso, f.oidcName

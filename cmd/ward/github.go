@@ -1,0 +1,95 @@
+package main
+
+import (
+	"context"
+	"net/http"
+	"os"
+	"time"
+
+	"github.com/wardsec/ward"
+	"github.com/wardsec/ward/github"
+)
+
+// githubTimeout bounds one request to GitHub: filing an issue is done
+// while a member waits for the page.
+const githubTimeout = 20 * time.Second
+
+// gitHub is the GitHub integration as ward serve uses it: the client
+// (nil without GitHub) and the webhook's secret ("" without one).
+type gitHub struct {
+	client        *github.Client
+	webhookSecret string
+}
+
+// newGitHub builds the GitHub integration that the team file declares,
+// its secrets read with getenv and readFile. Without one it returns the
+// zero gitHub. Its errors name the secret that is missing, never a value.
+func newGitHub(cfg *ward.GitHubConfig, publicURL string, hc *http.Client,
+	getenv func(string) string, readFile func(string) ([]byte, error)) (gitHub, error) {
+	if cfg == nil {
+		return gitHub{}, nil
+	}
+	c := github.Config{Repository: cfg.Repository, APIURL: cfg.APIURL, AppID: cfg.AppID, InstallationID: cfg.InstallationID,
+		Labels: cfg.Labels, Logins: cfg.Logins, PublicURL: publicURL, HTTPClient: hc}
+	var err error
+	if !cfg.Token.IsZero() {
+		if c.Token, err = cfg.Token.Resolve(getenv, readFile); err != nil {
+			return gitHub{}, ward.Errorf(ward.EINVALID, "integrations.github.token: %s", ward.ErrorMessage(err))
+		}
+	}
+	if !cfg.PrivateKey.IsZero() {
+		key, err := cfg.PrivateKey.Resolve(getenv, readFile)
+		if err != nil {
+			return gitHub{}, ward.Errorf(ward.EINVALID, "integrations.github.private_key: %s", ward.ErrorMessage(err))
+		}
+		c.PrivateKey = []byte(key)
+	}
+	if cfg.Template != "" {
+		b, err := readFile(cfg.Template)
+		if err != nil {
+			return gitHub{}, ward.Errorf(ward.EINVALID, "integrations.github.template: %v", err)
+		}
+		c.Template = string(b)
+	}
+	g := gitHub{}
+	if g.client, err = github.New(c); err != nil {
+		return gitHub{}, ward.Errorf(ward.EINVALID, "integrations.github: %v", err)
+	}
+	if !cfg.WebhookSecret.IsZero() {
+		if g.webhookSecret, err = cfg.WebhookSecret.Resolve(getenv, readFile); err != nil {
+			return gitHub{}, ward.Errorf(ward.EINVALID, "integrations.github.webhook_secret: %s", ward.ErrorMessage(err))
+		}
+	}
+	return g, nil
+}
+
+// githubHTTPClient is the HTTP client of GitHub's calls.
+func githubHTTPClient() *http.Client {
+	return &http.Client{Timeout: githubTimeout}
+}
+
+// loadGitHub reads the team's GitHub integration from the store.
+func loadGitHub(ctx context.Context, in ward.IntegrationService, publicURL string) (gitHub, error) {
+	integrations, err := in.Integrations(ctx)
+	if err != nil {
+		return gitHub{}, err
+	}
+	return newGitHub(integrations.GitHub, publicURL, githubHTTPClient(), os.Getenv, os.ReadFile)
+}
+
+// pullRequests is the brief's source of open pull requests: nil without
+// GitHub, so that the brief has none rather than a typed nil.
+func (g gitHub) pullRequests() ward.PullRequestSource {
+	if g.client == nil {
+		return nil
+	}
+	return g.client
+}
+
+// issueTracker is track's tracker, nil without GitHub.
+func (g gitHub) issueTracker() ward.IssueTracker {
+	if g.client == nil {
+		return nil
+	}
+	return g.client
+}

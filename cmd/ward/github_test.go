@@ -1,0 +1,69 @@
+package main
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// ward integrations check says what keeps GitHub from working: a secret
+// not set (named, never its value), a public repository, no webhook
+// secret; and ok when all is well.
+func TestIntegrationsCheckGitHub(t *testing.T) {
+	private := true
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/repos/example-org/security" || r.Header.Get("Authorization") != "Bearer ghp-check-value" {
+			w.WriteHeader(http.StatusNotFound)
+			w.Write([]byte(`{"message":"Not Found","documentation_url":"https://docs.github.com/rest/repos/repos#get-a-repository"}`))
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		if private {
+			w.Write([]byte(`{"full_name":"example-org/security","private":true,"has_issues":true,"permissions":{"admin":false,"push":true,"pull":true}}`))
+			return
+		}
+		w.Write([]byte(`{"full_name":"example-org/security","private":false,"has_issues":true}`))
+	}))
+	defer srv.Close()
+	c := newCLI(t)
+	if out := c.ok("integrations", "check"); !strings.Contains(out, "github: not configured") {
+		t.Errorf("without GitHub: %q", out)
+	}
+	team := filepath.Join(t.TempDir(), "team.yaml")
+	write := func(webhook string) {
+		t.Helper()
+		if err := os.WriteFile(team, []byte(`integrations:
+  github:
+    repository: example-org/security
+    api_url: `+srv.URL+`/
+    token_env: WARD_TEST_GITHUB_TOKEN
+`+webhook), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		c.ok("apply", "-f", team)
+	}
+	write("")
+	check := func(want string) {
+		t.Helper()
+		out, _, err := c.run("", "integrations", "check")
+		if (err == nil) != strings.HasSuffix(want, ": ok") || !strings.Contains(out, want) || strings.Contains(out, "ghp-check-value") {
+			t.Errorf("check: %v\n%s\nwant %q", err, out, want)
+		}
+	}
+	t.Setenv("WARD_TEST_GITHUB_TOKEN", "")
+	check("github (example-org/security): integrations.github.token: the environment variable WARD_TEST_GITHUB_TOKEN is not set or empty")
+	t.Setenv("WARD_TEST_GITHUB_TOKEN", "ghp-check-value")
+	check("github (example-org/security): no webhook_secret_env or webhook_secret_file")
+	write("    webhook_secret_env: WARD_TEST_GITHUB_HOOK\n")
+	t.Setenv("WARD_TEST_GITHUB_HOOK", "")
+	check("integrations.github.webhook_secret: the environment variable WARD_TEST_GITHUB_HOOK is not set or empty")
+	t.Setenv("WARD_TEST_GITHUB_HOOK", "hook-secret")
+	check("github (example-org/security): ok")
+	private = false
+	check("github (example-org/security): github: example-org/security is public")
+	t.Setenv("WARD_TEST_GITHUB_TOKEN", "ghp-other")
+	check("github (example-org/security): GitHub: read the repository example-org/security: 404 Not Found: the token cannot see example-org/security")
+}
