@@ -62,6 +62,7 @@ var goodTests = []struct {
     labels: [security]
     logins:
       ana@example.org: ana-keller
+    template: /etc/ward/tracking-issue.tmpl
   hackerone:
     program: example
     api_url: https://api.hackerone.com/v1/
@@ -72,7 +73,7 @@ var goodTests = []struct {
 		want: ward.TeamSpec{Integrations: &ward.Integrations{
 			GitHub: &ward.GitHubConfig{Repository: "example-org/security-disclosures", AppID: 12345, InstallationID: 678,
 				PrivateKey: ward.SecretRef{File: "/run/secrets/github-app.pem"}, WebhookSecret: ward.SecretRef{Env: "WARD_GITHUB_WEBHOOK_SECRET"},
-				Labels: []string{"security"}, Logins: map[string]string{"ana@example.org": "ana-keller"}},
+				Labels: []string{"security"}, Logins: map[string]string{"ana@example.org": "ana-keller"}, Template: "/etc/ward/tracking-issue.tmpl"},
 			HackerOne: &ward.HackerOneConfig{Program: "example", APIURL: "https://api.hackerone.com/v1/", Username: "ward-bot",
 				Token: ward.SecretRef{Env: "WARD_HACKERONE_TOKEN"}, Interval: 10 * time.Minute},
 		}},
