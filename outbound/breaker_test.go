@@ -2,7 +2,6 @@ package outbound
 
 import (
 	"context"
-	"errors"
 	"net/http"
 	"strings"
 	"sync"
@@ -36,10 +35,7 @@ func wantRefused(t *testing.T, f *fixture) *Error {
 	t.Helper()
 	calls := f.srv.calls()
 	_, err := f.do(t, context.Background(), "GET", "")
-	e, ok := errors.AsType[*Error](err)
-	if !ok || !e.Temporary() {
-		t.Fatalf("err = %v, want a temporary *outbound.Error", err)
-	}
+	e := wantTemporary(t, err, "GitHub is failing; ")
 	if f.srv.calls() != calls {
 		t.Fatal("the service was called through an open breaker")
 	}

@@ -133,24 +133,12 @@ func New(cfg Config) *Transport {
 	if cfg.Base == nil {
 		cfg.Base = http.DefaultTransport
 	}
-	if cfg.Timeout <= 0 {
-		cfg.Timeout = defaultTimeout
-	}
-	if cfg.MaxAttempts <= 0 {
-		cfg.MaxAttempts = defaultMaxAttempts
-	}
-	if cfg.MaxWait <= 0 {
-		cfg.MaxWait = defaultMaxWait
-	}
-	if cfg.Backoff <= 0 {
-		cfg.Backoff = defaultBackoff
-	}
-	if cfg.BreakerFailures <= 0 {
-		cfg.BreakerFailures = defaultBreakerFailures
-	}
-	if cfg.BreakerOpenFor <= 0 {
-		cfg.BreakerOpenFor = defaultBreakerOpenFor
-	}
+	orDefault(&cfg.Timeout, defaultTimeout)
+	orDefault(&cfg.MaxAttempts, defaultMaxAttempts)
+	orDefault(&cfg.MaxWait, defaultMaxWait)
+	orDefault(&cfg.Backoff, defaultBackoff)
+	orDefault(&cfg.BreakerFailures, defaultBreakerFailures)
+	orDefault(&cfg.BreakerOpenFor, defaultBreakerOpenFor)
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
@@ -285,6 +273,13 @@ func (t *Transport) host(name string) *host {
 		t.hosts[name] = h
 	}
 	return h
+}
+
+// orDefault sets *v to def when it is not positive.
+func orDefault[T int | time.Duration](v *T, def T) {
+	if *v <= 0 {
+		*v = def
+	}
 }
 
 // replayable reports whether req's body can be sent again.

@@ -178,6 +178,20 @@ func resetIn(status int, d time.Duration) answer {
 		"X-RateLimit-Reset", strconv.FormatInt(start.Add(d).Unix(), 10))}
 }
 
+// wantTemporary checks that err holds a temporary *Error whose message
+// starts with prefix, and returns it.
+func wantTemporary(t *testing.T, err error, prefix string) *Error {
+	t.Helper()
+	e, ok := errors.AsType[*Error](err)
+	if !ok || !e.Temporary() || !strings.HasPrefix(e.Error(), prefix) {
+		t.Fatalf("err = %v, want a temporary *outbound.Error %q…", err, prefix)
+	}
+	if strings.Contains(e.Error(), "secret-token") {
+		t.Fatalf("err = %v: it holds the token", err)
+	}
+	return e
+}
+
 func TestRetryRules(t *testing.T) {
 	tests := []struct {
 		name       string
@@ -310,15 +324,9 @@ func TestWaitBeyondMaxWait(t *testing.T) {
 			if resp != nil {
 				t.Fatalf("status %d, want an error", resp.StatusCode)
 			}
-			e, ok := errors.AsType[*Error](err)
-			if !ok {
-				t.Fatalf("err = %v, want an *outbound.Error", err)
-			}
-			if !e.Temporary() || e.RetryAfter() != tt.want || e.StatusCode != tt.answer.status {
-				t.Errorf("Temporary %v, RetryAfter %s, StatusCode %d; want true, %s, %d", e.Temporary(), e.RetryAfter(), e.StatusCode, tt.want, tt.answer.status)
-			}
-			if !strings.HasPrefix(e.Error(), "GitHub: ") || strings.Contains(e.Error(), "secret-token") {
-				t.Errorf("message %q, want GitHub's name and no token", e.Error())
+			e := wantTemporary(t, err, "GitHub: ")
+			if e.RetryAfter() != tt.want || e.StatusCode != tt.answer.status {
+				t.Errorf("RetryAfter %s, StatusCode %d; want %s, %d", e.RetryAfter(), e.StatusCode, tt.want, tt.answer.status)
 			}
 			if f.srv.calls() != 1 || len(f.sleep.slept()) != 0 {
 				t.Errorf("calls %d, waits %v; want 1 and none", f.srv.calls(), f.sleep.slept())
@@ -415,29 +423,27 @@ func TestCancelDuringWait(t *testing.T) {
 
 func TestTimeouts(t *testing.T) {
 	hang := []answer{{hang: true}, {hang: true}, {hang: true}}
-	t.Run("GET retried", func(t *testing.T) {
-		f := newFixture(t, Config{Timeout: 50 * time.Millisecond, MaxAttempts: 3}, hang...)
-		_, err := f.do(t, context.Background(), "GET", "")
-		e, ok := errors.AsType[*Error](err)
-		if !ok || !e.Temporary() || !strings.Contains(err.Error(), "no answer within 50ms (3 attempts)") {
-			t.Fatalf("err = %v, want a temporary *outbound.Error for 3 timeouts", err)
-		}
-		if f.srv.calls() != 3 {
-			t.Errorf("calls = %d, want 3", f.srv.calls())
-		}
-	})
-	t.Run("POST not retried", func(t *testing.T) {
-		f := newFixture(t, Config{Timeout: 50 * time.Millisecond}, hang...)
-		_, err := f.do(t, context.Background(), "POST", `{"title":"t"}`)
-		e, ok := errors.AsType[*Error](err)
-		if !ok || !e.Temporary() || !strings.Contains(err.Error(), "GitHub: no answer within 50ms") {
-			t.Fatalf("err = %v, want a temporary *outbound.Error for the timeout", err)
-		}
-		if f.srv.calls() != 1 {
-			t.Errorf("calls = %d, want 1: the service may have acted", f.srv.calls())
-		}
-	})
-	t.Run("the timeout covers the body", func(t *testing.T) {
+	tests := []struct {
+		method      string
+		maxAttempts int
+		wantErr     string
+		wantCalls   int
+	}{
+		{"GET", 3, "GitHub: no answer within 50ms (3 attempts): ", 3},
+		// The service may have acted on the POST.
+		{"POST", 3, "GitHub: no answer within 50ms: ", 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.method, func(t *testing.T) {
+			f := newFixture(t, Config{Timeout: 50 * time.Millisecond, MaxAttempts: tt.maxAttempts}, hang...)
+			_, err := f.do(t, context.Background(), tt.method, `{"title":"t"}`)
+			wantTemporary(t, err, tt.wantErr)
+			if f.srv.calls() != tt.wantCalls {
+				t.Errorf("calls = %d, want %d", f.srv.calls(), tt.wantCalls)
+			}
+		})
+	}
+	t.Run("the answer's body outlives RoundTrip", func(t *testing.T) {
 		f := newFixture(t, Config{Timeout: time.Minute})
 		req, _ := http.NewRequest("GET", f.srv.URL, nil)
 		resp, err := f.client.Do(req)
@@ -505,10 +511,7 @@ func TestConnectionErrors(t *testing.T) {
 				t.Fatalf("err = %v, want none", err)
 			}
 			if tt.wantErr != "" {
-				e, ok := errors.AsType[*Error](err)
-				if !ok || !e.Temporary() || e.Error() != tt.wantErr {
-					t.Fatalf("err = %v, want a temporary *outbound.Error %q", err, tt.wantErr)
-				}
+				wantTemporary(t, err, tt.wantErr)
 			}
 			if got := f.srv.calls(); got != tt.wantCalls {
 				t.Errorf("calls = %d, want %d", got, tt.wantCalls)
