@@ -49,9 +49,9 @@
 // Any answer with X-RateLimit-Remaining: 0 and a reset to come (a 200
 // included) makes the next request to that host wait for the reset rather
 // than spend a request on a certain refusal. HackerOne's API documentation
-// (https://api.hackerone.com/getting-started/#rate-limits) names no
-// rate-limit headers, only 429 answers; they are honoured like any other's,
-// with Retry-After when HackerOne sends one.
+// (https://api.hackerone.com/getting-started/) names no rate-limit
+// headers, only 429 answers; they are honoured like any other's, with
+// Retry-After when HackerOne sends one.
 //
 // # Circuit breaker
 //
