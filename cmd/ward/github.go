@@ -8,11 +8,8 @@ import (
 
 	"github.com/wardsec/ward"
 	"github.com/wardsec/ward/github"
+	"github.com/wardsec/ward/outbound"
 )
-
-// githubTimeout bounds one request to GitHub: filing an issue is done
-// while a member waits for the page.
-const githubTimeout = 20 * time.Second
 
 // gitHub is the GitHub integration as ward serve uses it: the client
 // (nil without GitHub) and the webhook's secret ("" without one).
@@ -63,9 +60,11 @@ func newGitHub(cfg *ward.GitHubConfig, publicURL string, hc *http.Client,
 	return g, nil
 }
 
-// githubHTTPClient is the HTTP client of GitHub's calls.
-func githubHTTPClient() *http.Client {
-	return &http.Client{Timeout: githubTimeout}
+// githubHTTPClient is the HTTP client of GitHub's calls: outbound's
+// policy (retries, rate limits, the circuit), with timeout bounding each
+// attempt (zero: outbound's default).
+func githubHTTPClient(timeout time.Duration) *http.Client {
+	return &http.Client{Transport: outbound.New(outbound.Config{Name: "GitHub", Timeout: timeout})}
 }
 
 // loadGitHub reads the team's GitHub integration from the store.
@@ -74,7 +73,7 @@ func loadGitHub(ctx context.Context, in ward.IntegrationService, publicURL strin
 	if err != nil {
 		return gitHub{}, err
 	}
-	return newGitHub(integrations.GitHub, publicURL, githubHTTPClient(), os.Getenv, os.ReadFile)
+	return newGitHub(integrations.GitHub, publicURL, githubHTTPClient(0), os.Getenv, os.ReadFile)
 }
 
 // pullRequests is the brief's source of open pull requests: nil without

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"net/http"
 	"os"
 	"time"
 
@@ -96,7 +95,7 @@ func (e *env) checkGitHub(ctx context.Context, db *store.DB, timeout time.Durati
 		return 0, 0, nil
 	}
 	name := "github (" + in.GitHub.Repository + ")"
-	gh, err := newGitHub(in.GitHub, "", &http.Client{Timeout: timeout}, os.Getenv, os.ReadFile)
+	gh, err := newGitHub(in.GitHub, "", githubHTTPClient(timeout), os.Getenv, os.ReadFile)
 	if err != nil {
 		fmt.Fprintf(e.stdout, "%s: %s\n", name, ward.ErrorMessage(err))
 		return 1, 1, nil
