@@ -126,6 +126,9 @@ type reportPage struct {
 	// Tracker is where track files the tracking issue without a URL,
 	// such as GitHub; "" when track needs one.
 	Tracker string
+	// Issue is how the tracking issue stood at the tracker's last webhook
+	// delivery about it, or nil.
+	Issue *ward.IssueState
 }
 
 func (s *Server) handleReportPage(w http.ResponseWriter, r *http.Request) {
@@ -152,6 +155,13 @@ func (s *Server) reportPage(r *http.Request, rep *ward.Report) (*reportPage, err
 	events, err := s.cfg.Reports.FindTimeline(ctx, rep.ID)
 	if err != nil {
 		return nil, err
+	}
+	if rep.TrackingURL != "" && s.cfg.IssueChanges != nil {
+		switch p.Issue, err = s.cfg.IssueChanges.FindIssueState(ctx, rep.ID); {
+		case ward.ErrorCode(err) == ward.ENOTFOUND:
+		case err != nil:
+			return nil, err
+		}
 	}
 	p.Events = make([]timelineEntry, len(events))
 	for i, ev := range events {

@@ -131,6 +131,11 @@ func TestGitHubWebhook(t *testing.T) {
 	if err != nil || state.State != "closed" || strings.Join(state.Labels, ",") != "bug" || strings.Join(state.Assignees, ",") != "Codertocat" {
 		t.Errorf("issue state %+v, %v", state, err)
 	}
+	// The report's page shows where the issue stands.
+	_, page := f.page(ward.RoleViewer, "GET", "/reports/"+id, nil)
+	if !strings.Contains(page, `<span class="meta" id="issue-state">closed · bug · assigned to Codertocat · as of`) {
+		t.Errorf("the report page does not show the issue's state:\n%s", page)
+	}
 }
 
 // withGitHubWebhook turns the webhook on, over the fixture's store.
