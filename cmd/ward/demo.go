@@ -67,6 +67,9 @@ func seedDemo(ctx context.Context, db *store.DB, calendar *oncall.Service, mail 
 	if err := trackDemoReport(ctx, svc, ids[1]); err != nil {
 		return nil, fmt.Errorf("demo reports: %w", err)
 	}
+	if err := seedDemoIssueChange(ctx, db); err != nil {
+		return nil, fmt.Errorf("demo GitHub delivery: %w", err)
+	}
 	if err := seedDemoHandoff(ctx, svc, ids[1], admins[0], responders[0].Email); err != nil {
 		return nil, fmt.Errorf("demo handoff: %w", err)
 	}
@@ -154,6 +157,18 @@ func trackDemoReport(ctx context.Context, svc *reports.Service, id int64) error 
 		}
 	}
 	return nil
+}
+
+// seedDemoIssueChange records what GitHub's webhook would say when a
+// responder labels and assigns the tracking issue, so that the tracked
+// report's page shows the issue's state and its timeline the change.
+func seedDemoIssueChange(ctx context.Context, db *store.DB) error {
+	const issue = "https://github.com/example/security/issues/42"
+	as := ward.NewContextWithActor(ctx, ward.Actor{Kind: ward.ActorGitHub, Email: "ben-carter"})
+	_, err := db.RecordIssueChange(as, &ward.IssueChange{Delivery: "demo-1", Event: "issues", Action: "assigned",
+		Sender: "ben-carter", IssueURL: issue, Issue: "example/security#42", Summary: "assigned example/security#42 to ben-carter",
+		State: "open", Labels: []string{"area/kubelet", "severity/medium"}, Assignees: []string{"ben-carter"}}, time.Now().Add(-time.Hour))
+	return err
 }
 
 // seedDemoHandoff makes the admin the demo signs in as the tracked

@@ -115,6 +115,10 @@ func TestServeDemo(t *testing.T) {
 	if code != 200 || strings.Count(body, `"state":"new"`) != 3 || !strings.Contains(body, `"fix_status":"development"`) {
 		t.Errorf("demo reports: %d %.300s", code, body)
 	}
+	// The tracked report: GitHub's webhook said its issue was assigned.
+	if code, body := get(t, p.url+"/api/v1/reports/2/timeline", token); code != 200 || !strings.Contains(body, `"actor":"github:ben-carter"`) {
+		t.Errorf("demo GitHub delivery: %d %.300s", code, body)
+	}
 	// The inbox: five threads besides the spam, one flagged, one a report,
 	// and the acknowledgements queued (nothing is sent without --smtp-url).
 	code, body = get(t, p.url+"/api/v1/inbox", token)
