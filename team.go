@@ -17,6 +17,9 @@ type TeamSpec struct {
 	// of them, so a channel left out is removed (a channel has no history
 	// to keep, and a stale webhook is a leak). Nil keeps the current ones.
 	Channels []NotifyChannel
+	// Integrations, when not nil, are all of them: one left out is
+	// removed. Nil keeps the current ones.
+	Integrations *Integrations
 }
 
 // TierSpec declares a severity tier: the bounty a report of each CVSS

@@ -321,7 +321,7 @@ func (tx *Tx) planChannels(ctx context.Context, declared []ward.NotifyChannel) (
 		case !ok:
 			changes = append(changes, ward.Change{Action: "create", Object: "channel/" + c.Name, Diff: ward.Diff{"kind": {nil, c.Kind}}})
 		case !reflect.DeepEqual(before, c):
-			changes = append(changes, ward.Change{Action: "update", Object: "channel/" + c.Name, Diff: channelDiff(before, c)})
+			changes = append(changes, ward.Change{Action: "update", Object: "channel/" + c.Name, Diff: specDiff(before, c)})
 		}
 	}
 	for _, name := range slices.Sorted(maps.Keys(byName)) {
@@ -330,9 +330,9 @@ func (tx *Tx) planChannels(ctx context.Context, declared []ward.NotifyChannel) (
 	return changes, nil
 }
 
-// channelDiff names the fields that changed; values are left out, as a
-// URL may carry a token.
-func channelDiff(before, after ward.NotifyChannel) ward.Diff {
+// specDiff names the fields of a channel's or an integration's spec that
+// changed; values are left out, as a URL may carry a token.
+func specDiff(before, after any) ward.Diff {
 	d := ward.Diff{}
 	b, _ := json.Marshal(before)
 	a, _ := json.Marshal(after)

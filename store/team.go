@@ -10,7 +10,7 @@ import (
 var _ ward.TeamService = (*DB)(nil)
 
 // ApplyTeam brings the team to the spec in one transaction and returns the
-// changes, members first, then rotations, then tiers, then reminders, then notification channels; with dryRun it writes nothing, and
+// changes, members first, then rotations, then tiers, then reminders, then notification channels, then integrations; with dryRun it writes nothing, and
 // the plan it shows is computed against exactly what a real apply would see.
 func (db *DB) ApplyTeam(ctx context.Context, spec ward.TeamSpec, dryRun bool) ([]ward.Change, error) {
 	tx, err := db.begin(ctx)
@@ -59,8 +59,12 @@ func (db *DB) ApplyTeam(ctx context.Context, spec ward.TeamSpec, dryRun bool) ([
 	if err != nil {
 		return nil, err
 	}
+	integrationChanges, err := tx.planIntegrations(ctx, spec.Integrations)
+	if err != nil {
+		return nil, err
+	}
 	if dryRun {
-		return slices.Concat(changes, rotationChanges, tierChanges, reminderChanges, channelChanges), nil
+		return slices.Concat(changes, rotationChanges, tierChanges, reminderChanges, channelChanges, integrationChanges), nil
 	}
 	for _, c := range changes {
 		if c.Action == "create" {
@@ -110,8 +114,11 @@ func (db *DB) ApplyTeam(ctx context.Context, spec ward.TeamSpec, dryRun bool) ([
 	if err := tx.writeChannels(ctx, spec.Channels, channelChanges); err != nil {
 		return nil, err
 	}
+	if err := tx.writeIntegrations(ctx, spec.Integrations, integrationChanges); err != nil {
+		return nil, err
+	}
 	scheduleChanged := len(changes)+len(rotationChanges) > 0
-	changes = slices.Concat(changes, rotationChanges, tierChanges, reminderChanges, channelChanges)
+	changes = slices.Concat(changes, rotationChanges, tierChanges, reminderChanges, channelChanges, integrationChanges)
 	if scheduleChanged {
 		// Members' names, hours and holidays show in schedules too.
 		if err := tx.bumpSchedule(ctx); err != nil {

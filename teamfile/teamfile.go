@@ -75,7 +75,7 @@ import (
 const maxErrors = 20
 
 var (
-	topKeys      = []string{"members", "rotations", "tiers", "reminders", "notifications"}
+	topKeys      = []string{"members", "rotations", "tiers", "reminders", "notifications", "integrations"}
 	reminderKeys = []string{"stale"}
 	notifyKeys   = []string{"channels"}
 	channelKeys  = []string{"name", "kind", "url", "url_env", "secret_env", "secret_file", "token_env", "channel", "kinds"}
@@ -299,6 +299,8 @@ func (p *parser) team(n *yaml.Node) ward.TeamSpec {
 			spec.Reminders = p.reminders(v, key)
 		case "notifications":
 			spec.Channels = p.notifications(v, key)
+		case "integrations":
+			spec.Integrations = p.integrations(v, key)
 		}
 	})
 	return spec

@@ -51,6 +51,38 @@ var goodTests = []struct {
 			{Name: "siem", Kind: "webhook", URL: "https://siem.example.org/hooks/ward", SecretFile: "/run/secrets/siem"}}},
 	},
 	{
+		name: "integrations",
+		in: `integrations:
+  github:
+    repository: example-org/security-disclosures
+    app_id: 12345
+    installation_id: 678
+    private_key_file: /run/secrets/github-app.pem
+    webhook_secret_env: WARD_GITHUB_WEBHOOK_SECRET
+    labels: [security]
+    logins:
+      ana@example.org: ana-keller
+  hackerone:
+    program: example
+    api_url: https://api.hackerone.com/v1/
+    username: ward-bot
+    token_env: WARD_HACKERONE_TOKEN
+    interval: 10m
+`,
+		want: ward.TeamSpec{Integrations: &ward.Integrations{
+			GitHub: &ward.GitHubConfig{Repository: "example-org/security-disclosures", AppID: 12345, InstallationID: 678,
+				PrivateKey: ward.SecretRef{File: "/run/secrets/github-app.pem"}, WebhookSecret: ward.SecretRef{Env: "WARD_GITHUB_WEBHOOK_SECRET"},
+				Labels: []string{"security"}, Logins: map[string]string{"ana@example.org": "ana-keller"}},
+			HackerOne: &ward.HackerOneConfig{Program: "example", APIURL: "https://api.hackerone.com/v1/", Username: "ward-bot",
+				Token: ward.SecretRef{Env: "WARD_HACKERONE_TOKEN"}, Interval: 10 * time.Minute},
+		}},
+	},
+	{
+		name: "an empty integrations key removes them all",
+		in:   "integrations:\n",
+		want: ward.TeamSpec{Integrations: &ward.Integrations{}},
+	},
+	{
 		name: "an empty list of channels removes them all",
 		in:   "notifications:\n  channels: []\n",
 		want: ward.TeamSpec{Channels: []ward.NotifyChannel{}},
@@ -378,8 +410,8 @@ var errorTests = []struct {
 		name: "unknown top-level keys",
 		in:   "members: []\nrotations: []\ntiers: []\ntier:\n  - name: first\nrotation: []\n",
 		want: []string{
-			`team.yaml:4: unknown key "tier" (known keys: members, rotations, tiers, reminders, notifications)`,
-			`team.yaml:6: unknown key "rotation" (known keys: members, rotations, tiers, reminders, notifications)`,
+			`team.yaml:4: unknown key "tier" (known keys: members, rotations, tiers, reminders, notifications, integrations)`,
+			`team.yaml:6: unknown key "rotation" (known keys: members, rotations, tiers, reminders, notifications, integrations)`,
 		},
 	},
 	{
@@ -415,7 +447,7 @@ var errorTests = []struct {
 	{
 		name: "top level not a mapping",
 		in:   "- email: ana@example.org\n",
-		want: []string{"team.yaml:1: want a mapping with the keys members, rotations, tiers, reminders, notifications, got a list"},
+		want: []string{"team.yaml:1: want a mapping with the keys members, rotations, tiers, reminders, notifications, integrations, got a list"},
 	},
 	{
 		name: "members not a list",
@@ -995,6 +1027,42 @@ var errorTests = []struct {
 			"team.yaml:7: notifications.channels[1]: a webhook needs its signing secret from one of secret_env and secret_file (never in the team file)",
 			"team.yaml:10: notifications.channels[2]: name is required: it says which channel this is",
 			`team.yaml:11: notifications.channels[3]: token_env: "slack-token" is not an environment variable's name such as WARD_SLACK_TOKEN`,
+		},
+	},
+	{
+		name: "integration errors",
+		in: `integrations:
+  github:
+    repository: security-disclosures
+    token: ghp_secret
+    token_env: WARD_GITHUB_TOKEN
+  hackerone:
+    program: example
+    username: ward-bot
+    token_env: WARD_H1_TOKEN
+    token_file: /run/secrets/h1
+    interval: often
+  gitlab: {}
+`,
+		want: []string{
+			`team.yaml:3: integrations.github: repository: "security-disclosures" is not owner/name`,
+			`team.yaml:4: integrations.github: unknown key "token" (known keys: repository, api_url, token_env, token_file, app_id`,
+			"team.yaml:7: integrations.hackerone: token: give one of token_env and token_file, not both",
+			`team.yaml:11: integrations.hackerone.interval: "often" is not a duration such as 5m`,
+			`team.yaml:12: integrations: unknown key "gitlab" (known keys: github, hackerone)`,
+		},
+	},
+	{
+		name: "a GitHub App half configured",
+		in: `integrations:
+  github:
+    repository: example-org/security
+    app_id: "12"
+    private_key_env: WARD_GITHUB_KEY
+`,
+		want: []string{
+			"team.yaml:3: integrations.github: a GitHub App needs app_id and installation_id, both positive",
+			`team.yaml:4: integrations.github.app_id: want a positive whole number, got the string "12"`,
 		},
 	},
 	{
