@@ -327,7 +327,10 @@ func (tx *Tx) updateReport(ctx context.Context, r *ward.Report, version int64, e
 		return ward.Errorf(ward.ECONFLICT, "report %d changed while this action was worked out; reload it and try again", r.ID)
 	}
 	r.Version, r.UpdatedAt = version+1, tx.now
-	return tx.eventAndAudit(ctx, ev, r.ID)
+	if err := tx.eventAndAudit(ctx, ev, r.ID); err != nil {
+		return err
+	}
+	return tx.queuePush(ctx, r, ev)
 }
 
 // eventAndAudit stores ev on the report, with its notifications, and the
