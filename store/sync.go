@@ -112,12 +112,17 @@ func (db *DB) StoreSyncPage(ctx context.Context, page *ward.SyncPage) (ward.Sync
 // syncReport creates or updates the report that er mirrors, and adds its
 // activities not yet seen.
 func (tx *Tx) syncReport(ctx context.Context, page *ward.SyncPage, er *ward.ExternalReport, res *ward.SyncResult) error {
-	r, err := scanReport(tx.queryRow(ctx, `SELECT `+reportColumns+` FROM reports WHERE source = ? AND external_id = ?`, er.Source, er.ExternalID))
+	// external_id <> '' is the partial index's own condition, which SQLite
+	// must see to use it: without it each report of a page scans them all.
+	r, err := scanReport(tx.queryRow(ctx, `SELECT `+reportColumns+` FROM reports WHERE source = ? AND external_id = ? AND external_id <> ''`,
+		er.Source, er.ExternalID))
+	created := false
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 		if r, err = tx.createSynced(ctx, page, er); err != nil {
 			return err
 		}
+		created = true
 		res.Created++
 	case err != nil:
 		return fmt.Errorf("find the report: %w", err)
@@ -131,7 +136,7 @@ func (tx *Tx) syncReport(ctx context.Context, page *ward.SyncPage, er *ward.Exte
 		}
 		res.Conflicts += conflicts
 	}
-	n, err := tx.syncActivities(ctx, r, er)
+	n, err := tx.syncActivities(ctx, r, er, created)
 	res.Events += n
 	return err
 }
@@ -341,31 +346,48 @@ func (tx *Tx) writeSynced(ctx context.Context, report int64, er *ward.ExternalRe
 }
 
 // syncActivities adds each activity not seen before as one event, oldest
-// first; ward's own are recorded as seen without one.
-func (tx *Tx) syncActivities(ctx context.Context, r *ward.Report, er *ward.ExternalReport) (int, error) {
+// first; ward's own are recorded as seen without one. A report just
+// created has seen none, which spares a query per report on a first sync
+// (on PostgreSQL each statement is a round trip).
+func (tx *Tx) syncActivities(ctx context.Context, r *ward.Report, er *ward.ExternalReport, created bool) (int, error) {
+	seen := map[string]bool{}
+	if !created && len(er.Activities) > 0 {
+		rows, err := tx.query(ctx, `SELECT external_id FROM synced_activities WHERE source = ? AND report_id = ?`, er.Source, r.ID)
+		if err != nil {
+			return 0, fmt.Errorf("find its activities: %w", err)
+		}
+		ids, err := collect(rows, "activities", func(row scanner) (string, error) {
+			var id string
+			return id, row.Scan(&id)
+		})
+		if err != nil {
+			return 0, err
+		}
+		for _, id := range ids {
+			seen[id] = true
+		}
+	}
 	acts := slices.Clone(er.Activities)
 	sort.SliceStable(acts, func(i, j int) bool { return acts[i].At.Before(acts[j].At) })
 	n := 0
 	for _, a := range acts {
-		res, err := tx.exec(ctx, `INSERT INTO synced_activities (source, external_id, report_id) VALUES (?, ?, ?) ON CONFLICT (source, external_id) DO NOTHING`,
-			er.Source, a.ID, r.ID)
-		if err != nil {
-			return n, fmt.Errorf("record activity %s: %w", a.ID, err)
-		}
-		if k, err := res.RowsAffected(); err != nil || k == 0 || a.Own {
-			if err != nil {
-				return n, fmt.Errorf("record activity %s: %w", a.ID, err)
-			}
+		if seen[a.ID] {
 			continue
 		}
-		ev := &ward.TimelineEvent{Action: a.Action, FromState: r.State, ToState: r.State, Visibility: a.Visibility, Comment: a.Comment}
-		if err := tx.insertSyncedEvent(ctx, r.ID, ev, a.Actor, a.At); err != nil {
-			return n, err
+		seen[a.ID] = true
+		var event int64
+		if !a.Own {
+			ev := &ward.TimelineEvent{Action: a.Action, FromState: r.State, ToState: r.State, Visibility: a.Visibility, Comment: a.Comment}
+			if err := tx.insertSyncedEvent(ctx, r.ID, ev, a.Actor, a.At); err != nil {
+				return n, err
+			}
+			event = ev.ID
+			n++
 		}
-		if _, err := tx.exec(ctx, `UPDATE synced_activities SET event_id = ? WHERE source = ? AND external_id = ?`, ev.ID, er.Source, a.ID); err != nil {
+		if _, err := tx.exec(ctx, `INSERT INTO synced_activities (source, external_id, report_id, event_id) VALUES (?, ?, ?, ?)`,
+			er.Source, a.ID, r.ID, event); err != nil {
 			return n, fmt.Errorf("record activity %s: %w", a.ID, err)
 		}
-		n++
 	}
 	return n, nil
 }
