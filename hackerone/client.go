@@ -152,21 +152,36 @@ func (e *Error) Temporary() bool {
 }
 
 // IsTemporary reports whether err may pass on a later try: a temporary
-// *Error, or a failure to reach HackerOne at all.
+// *Error, a call the outbound policy refused for now (its Temporary), or
+// a failure to reach HackerOne at all.
 func IsTemporary(err error) bool {
 	var e *Error
 	if errors.As(err, &e) {
 		return e.Temporary()
 	}
+	// *url.Error has a Temporary of its own that says false for a refused
+	// connection; what it wraps decides.
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		err = ue.Err
+	}
+	var t interface{ Temporary() bool }
+	if errors.As(err, &t) {
+		return t.Temporary()
+	}
 	return err != nil && !errors.Is(err, context.Canceled)
 }
 
-// RetryAfter returns how long HackerOne asked to wait before trying err's
-// call again, or 0.
+// RetryAfter returns how long HackerOne, or the outbound policy, asked to
+// wait before trying err's call again, or 0.
 func RetryAfter(err error) time.Duration {
 	var e *Error
 	if errors.As(err, &e) {
 		return e.RetryAfter
+	}
+	var r interface{ RetryAfter() time.Duration }
+	if errors.As(err, &r) {
+		return r.RetryAfter()
 	}
 	return 0
 }

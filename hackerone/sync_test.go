@@ -156,6 +156,10 @@ func TestSyncTwiceIsOnce(t *testing.T) {
 		if b := byID["1339"].Bounty; b == nil || b.Amount != 133700 || b.Currency != "USD" || byID["1339"].State != "resolved" {
 			t.Errorf("report 1339's bounty %+v, state %s", b, byID["1339"].State)
 		}
+		queue, err := db.FindReports(ctx, ward.ReportFilter{View: "bounty-triage"})
+		if err != nil || len(queue) != 2 || queue[0].ExternalID != "1338" || queue[1].ExternalID != "1337" {
+			t.Errorf("bounty-triage: %d reports, %v; want 1338 and 1337, not the rewarded 1339", len(queue), err)
+		}
 		tl := first.Timelines[xss.ID]
 		var got []string
 		for _, e := range tl {

@@ -213,6 +213,8 @@ func addView(add func(string, ...any), view, me string, now time.Time, th ward.S
 			return nil
 		}
 		add("state IN "+openStates+" AND rating = ? AND last_activity_at <= ?", rating, micros(p.Cutoff(now)))
+	case "bounty-triage": // the runbook's HackerOne queue: the programme's open reports, no bounty awarded
+		add("source = 'hackerone' AND state IN " + openStates + " AND NOT bounty_awarded")
 	case "needs-disclosure":
 		add("state = 'resolved'")
 	case "pending-disclosure":
