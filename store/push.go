@@ -69,6 +69,16 @@ func (db *DB) ClaimPushes(ctx context.Context, source string, limit int, lease t
 	if limit <= 0 {
 		limit = 20
 	}
+	// Most runs find nothing due: a read through pushes_due answers that
+	// without the write lock.
+	var due bool
+	if err := db.queryRow(ctx, `SELECT EXISTS (SELECT 1 FROM pushes WHERE source = ? AND status = 'pending' AND next_attempt_at <= ?)`,
+		source, micros(db.now())).Scan(&due); err != nil {
+		return nil, fmt.Errorf("find due pushes: %w", err)
+	}
+	if !due {
+		return nil, nil
+	}
 	tx, err := db.begin(ctx)
 	if err != nil {
 		return nil, err
