@@ -51,9 +51,9 @@ func (s *Syncer) Sync(ctx context.Context) (ward.SyncResult, error) {
 			}
 			sp.Reports = append(sp.Reports, er)
 		}
-		res, err := s.Store.StoreSyncPage(ctx, sp)
-		if err != nil {
-			return total, err
+		res, serr := s.Store.StoreSyncPage(ctx, sp)
+		if serr != nil {
+			return total, serr
 		}
 		cursor = sp.Cursor
 		total.Created += res.Created

@@ -50,30 +50,34 @@ func (b background) hackeroneJobs() []jobs.Periodic {
 	return []jobs.Periodic{{
 		Name:  "hackerone-sync",
 		Every: jobs.Interval(interval),
-		Run: func(ctx context.Context, at time.Time) error {
-			c, err := hackeroneClient(ctx, b.db)
-			if c == nil || err != nil {
-				return err
-			}
+		Run: b.withHackerOne(func(ctx context.Context, c *hackerone.Client, at time.Time) error {
 			res, err := (&hackerone.Syncer{Client: c, Store: b.db}).Sync(ctx)
 			b.done("synced from HackerOne", res.Created+res.Updated+res.Events, at)
 			if res.Conflicts > 0 {
 				b.logger.Warn("HackerOne changed fields the team had changed; ward's values kept", "conflicts", res.Conflicts)
 			}
 			return err
-		},
+		}),
 	}, {
 		Name:  "hackerone-push",
 		Every: jobs.Interval(pushInterval),
-		Run: func(ctx context.Context, at time.Time) error {
-			c, err := hackeroneClient(ctx, b.db)
-			if c == nil || err != nil {
-				return err
-			}
+		Run: b.withHackerOne(func(ctx context.Context, c *hackerone.Client, at time.Time) error {
 			sent, failed, err := (&hackerone.Pusher{Client: c, Store: b.db, Now: b.clock.Now}).Push(ctx)
 			b.done("sent actions to HackerOne", sent, at)
 			b.done("HackerOne refused actions", failed, at)
 			return err
-		},
+		}),
 	}}
+}
+
+// withHackerOne runs fn with a client for the configuration as it is
+// now, and does nothing when HackerOne is not configured.
+func (b background) withHackerOne(fn func(context.Context, *hackerone.Client, time.Time) error) func(context.Context, time.Time) error {
+	return func(ctx context.Context, at time.Time) error {
+		c, err := hackeroneClient(ctx, b.db)
+		if c == nil || err != nil {
+			return err
+		}
+		return fn(ctx, c, at)
+	}
 }
