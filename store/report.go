@@ -213,6 +213,8 @@ func addView(add func(string, ...any), view, me string, now time.Time, th ward.S
 			return nil
 		}
 		add("state IN "+openStates+" AND rating = ? AND last_activity_at <= ?", rating, micros(p.Cutoff(now)))
+	case "bounty-triage": // the runbook's HackerOne queue: the programme's open reports, no bounty awarded
+		add("source = 'hackerone' AND state IN " + openStates + " AND NOT bounty_awarded")
 	case "needs-disclosure":
 		add("state = 'resolved'")
 	case "pending-disclosure":
@@ -327,7 +329,10 @@ func (tx *Tx) updateReport(ctx context.Context, r *ward.Report, version int64, e
 		return ward.Errorf(ward.ECONFLICT, "report %d changed while this action was worked out; reload it and try again", r.ID)
 	}
 	r.Version, r.UpdatedAt = version+1, tx.now
-	return tx.eventAndAudit(ctx, ev, r.ID)
+	if err := tx.eventAndAudit(ctx, ev, r.ID); err != nil {
+		return err
+	}
+	return tx.queuePush(ctx, r, ev)
 }
 
 // eventAndAudit stores ev on the report, with its notifications, and the

@@ -38,7 +38,7 @@ func (b background) jobs() []jobs.Periodic {
 	pinger := reports.NewStalePinger(reports.New(b.db, b.db, b.db, b.db, b.clock.Now), b.db, onCall)
 	reminder := reports.NewReminder(b.db, onCall)
 	hourly := jobs.Interval(time.Hour)
-	return []jobs.Periodic{{
+	return append(b.hackeroneJobs(), []jobs.Periodic{{
 		Name:  "prune-sessions",
 		Every: jobs.Daily(3, 0, time.UTC),
 		Run: func(ctx context.Context, at time.Time) error {
@@ -91,7 +91,7 @@ func (b background) jobs() []jobs.Periodic {
 		Name:  "triage-digest",
 		Every: hourly,
 		Run:   b.sendDigests,
-	}}
+	}}...)
 }
 
 func (b background) done(what string, n int, at time.Time) {

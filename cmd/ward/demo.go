@@ -73,6 +73,9 @@ func seedDemo(ctx context.Context, db *store.DB, calendar *oncall.Service, mail 
 	if err := seedDemoHandoff(ctx, svc, ids[1], admins[0], responders[0].Email); err != nil {
 		return nil, fmt.Errorf("demo handoff: %w", err)
 	}
+	if err := seedDemoHackerOne(ctx, db); err != nil {
+		return nil, fmt.Errorf("demo HackerOne reports: %w", err)
+	}
 	reporterKey, err := seedDemoReporter(ctx, db)
 	if err != nil {
 		return nil, fmt.Errorf("demo reporter: %w", err)

@@ -4,18 +4,20 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/wardsec/ward"
+	"github.com/wardsec/ward/hackerone"
 	"github.com/wardsec/ward/notify"
 	"github.com/wardsec/ward/store"
 )
 
 func (e *env) integrationsCmd() *cobra.Command {
-	cmd := &cobra.Command{Use: "integrations", Short: "The team's outside connections: notification channels and GitHub"}
-	cmd.AddCommand(e.integrationsCheckCmd())
+	cmd := &cobra.Command{Use: "integrations", Short: "The team's outside connections: notification channels, GitHub and HackerOne"}
+	cmd.AddCommand(e.integrationsCheckCmd(), e.integrationsSyncCmd())
 	return cmd
 }
 
@@ -27,7 +29,7 @@ func (e *env) integrationsCheckCmd() *cobra.Command {
 	var timeout time.Duration
 	cmd := &cobra.Command{
 		Use:   "check [--send-test]",
-		Short: "Check each notification channel (its secrets are set, a Slack bot token works; with --send-test, each webhook answers a signed test delivery) and GitHub (its secrets, the private repository, the webhook secret)",
+		Short: "Check each notification channel (its secrets are set, a Slack bot token works; with --send-test, each webhook answers a signed test delivery) GitHub (its secrets, the private repository, the webhook secret) and HackerOne (its token reaches the programme)",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if timeout <= 0 || timeout > 10*time.Second {
@@ -38,11 +40,13 @@ func (e *env) integrationsCheckCmd() *cobra.Command {
 				if err != nil {
 					return err
 				}
-				ghFailed, ghChecked, err := e.checkGitHub(cmd.Context(), db, timeout)
-				if err != nil {
-					return err
+				for _, check := range []func(context.Context, *store.DB, time.Duration) (int, int, error){e.checkGitHub, e.checkHackerOne} {
+					f, c, err := check(cmd.Context(), db, timeout)
+					if err != nil {
+						return err
+					}
+					failed, checked = failed+f, checked+c
 				}
-				failed, checked = failed+ghFailed, checked+ghChecked
 				if failed > 0 {
 					return ward.Errorf(ward.EINVALID, "%d of %d integrations and channels cannot be used as configured", failed, checked)
 				}
@@ -112,4 +116,63 @@ func (e *env) checkGitHub(ctx context.Context, db *store.DB, timeout time.Durati
 	}
 	fmt.Fprintf(e.stdout, "%s: ok\n", name)
 	return 0, 1, nil
+}
+
+// checkHackerOne checks the HackerOne integration, if the team file has
+// one: its token can be read, and with it the programme reached. It
+// returns whether it failed, after saying why, and whether there was one
+// to check.
+func (e *env) checkHackerOne(ctx context.Context, db *store.DB, timeout time.Duration) (failed, checked int, err error) {
+	in, err := db.Integrations(ctx)
+	if err != nil {
+		return 0, 0, err
+	}
+	if in.HackerOne == nil {
+		fmt.Fprintln(e.stdout, "hackerone: not configured (integrations.hackerone in the team file; docs/integrations.md)")
+		return 0, 0, nil
+	}
+	name := "hackerone (" + in.HackerOne.Program + ")"
+	c, err := hackeroneClient(ctx, db)
+	if err == nil {
+		cctx, cancel := context.WithTimeout(ctx, timeout)
+		err = c.Check(cctx)
+		cancel()
+	}
+	if err != nil {
+		msg := err.Error()
+		if ward.ErrorCode(err) != ward.EINTERNAL {
+			msg = ward.ErrorMessage(err) // without "ward: invalid: "
+		}
+		fmt.Fprintf(e.stdout, "%s: %s\n", name, strings.TrimPrefix(msg, "hackerone: "))
+		return 1, 1, nil
+	}
+	fmt.Fprintf(e.stdout, "%s: ok\n", name)
+	return 0, 1, nil
+}
+
+// integrationsSyncCmd pulls from a platform now, as the scheduled sync
+// does.
+func (e *env) integrationsSyncCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:       "sync hackerone",
+		Short:     "Pull the HackerOne programme's reports with activity since the last sync, now",
+		Args:      cobra.MatchAll(cobra.ExactArgs(1), cobra.OnlyValidArgs),
+		ValidArgs: []string{"hackerone"},
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return e.withStore(cmd.Context(), func(db *store.DB) error {
+				c, err := hackeroneClient(cmd.Context(), db)
+				if err != nil {
+					return err
+				}
+				if c == nil {
+					return ward.Errorf(ward.EINVALID, "HackerOne is not configured: add integrations.hackerone to the team file (docs/integrations.md)")
+				}
+				ctx := cliContext(cmd.Context())
+				res, err := (&hackerone.Syncer{Client: c, Store: db}).Sync(ctx)
+				fmt.Fprintf(e.stdout, "hackerone (%s): %d new, %d updated, %d events, %d conflicts\n",
+					c.Program(), res.Created, res.Updated, res.Events, res.Conflicts)
+				return err
+			})
+		},
+	}
 }

@@ -1,0 +1,83 @@
+package main
+
+import (
+	"context"
+	"net/http"
+	"os"
+	"time"
+
+	"github.com/wardsec/ward"
+	"github.com/wardsec/ward/hackerone"
+	"github.com/wardsec/ward/jobs"
+	"github.com/wardsec/ward/outbound"
+	"github.com/wardsec/ward/store"
+)
+
+// pushInterval is how often the outbox of actions for HackerOne is
+// worked.
+const pushInterval = 30 * time.Second
+
+// hackeroneClient builds the client for the team file's HackerOne
+// configuration, its token read from this process's environment or
+// files; nil, nil when HackerOne is not configured. Calls go through the
+// outbound policy (timeouts, retries, the breaker).
+func hackeroneClient(ctx context.Context, db *store.DB) (*hackerone.Client, error) {
+	in, err := db.Integrations(ctx)
+	if err != nil || in.HackerOne == nil {
+		return nil, err
+	}
+	cfg := in.HackerOne
+	token, err := cfg.Token.Resolve(os.Getenv, os.ReadFile)
+	if err != nil {
+		return nil, ward.Errorf(ward.EINVALID, "hackerone: token: %s", ward.ErrorMessage(err))
+	}
+	return hackerone.New(hackerone.Config{APIURL: cfg.APIURL, Username: cfg.Username, Token: token, Program: cfg.Program,
+		HTTP: &http.Client{Transport: outbound.New(outbound.Config{Name: "HackerOne"})}})
+}
+
+// hackeroneJobs are the sync from HackerOne, every interval of the team
+// file's (read when ward serve starts), and the push of the team's
+// actions. Each reads the configuration when it runs, so a team file
+// applied later takes effect without a restart (but for the interval); a
+// team without HackerOne runs them for nothing.
+func (b background) hackeroneJobs() []jobs.Periodic {
+	interval := ward.DefaultSyncInterval
+	if in, err := b.db.Integrations(context.Background()); err == nil && in.HackerOne != nil {
+		interval = in.HackerOne.SyncInterval()
+	} else if err != nil {
+		b.logger.Error("read the integrations", "err", err)
+	}
+	return []jobs.Periodic{{
+		Name:  "hackerone-sync",
+		Every: jobs.Interval(interval),
+		Run: b.withHackerOne(func(ctx context.Context, c *hackerone.Client, at time.Time) error {
+			res, err := (&hackerone.Syncer{Client: c, Store: b.db}).Sync(ctx)
+			b.done("synced from HackerOne", res.Created+res.Updated+res.Events, at)
+			if res.Conflicts > 0 {
+				b.logger.Warn("HackerOne changed fields the team had changed; ward's values kept", "conflicts", res.Conflicts)
+			}
+			return err
+		}),
+	}, {
+		Name:  "hackerone-push",
+		Every: jobs.Interval(pushInterval),
+		Run: b.withHackerOne(func(ctx context.Context, c *hackerone.Client, at time.Time) error {
+			sent, failed, err := (&hackerone.Pusher{Client: c, Store: b.db, Now: b.clock.Now}).Push(ctx)
+			b.done("sent actions to HackerOne", sent, at)
+			b.done("HackerOne refused actions", failed, at)
+			return err
+		}),
+	}}
+}
+
+// withHackerOne runs fn with a client for the configuration as it is
+// now, and does nothing when HackerOne is not configured.
+func (b background) withHackerOne(fn func(context.Context, *hackerone.Client, time.Time) error) func(context.Context, time.Time) error {
+	return func(ctx context.Context, at time.Time) error {
+		c, err := hackeroneClient(ctx, b.db)
+		if c == nil || err != nil {
+			return err
+		}
+		return fn(ctx, c, at)
+	}
+}

@@ -1,0 +1,163 @@
+package ward
+
+import (
+	"context"
+	"time"
+)
+
+// ExternalReport is a report as a platform that reporters use (HackerOne)
+// holds it, in ward's terms: what a sync creates or updates the report
+// it mirrors from. The store keeps, per report, the values a sync last
+// wrote, so that a later sync can tell the platform's changes from the
+// team's (see SyncService).
+type ExternalReport struct {
+	Source       string `json:"source"`
+	ExternalID   string `json:"external_id"`
+	ExternalURL  string `json:"external_url"`
+	Title        string `json:"title"`
+	Body         string `json:"body"` // Markdown as written; rendered only sanitised
+	ReporterName string `json:"reporter_name"`
+	// Reporter is the reporter's login on the platform, for the actor of
+	// the report's first event (such as hackerone:alice).
+	Reporter string `json:"-"`
+	// State is ward's state for the platform's, or "" where none has a
+	// meaning in ward (the platform's own intermediate states).
+	State    string    `json:"state"`
+	Severity *Severity `json:"severity"` // nil when the platform has none
+	// Bounty is the platform's awarded bounty, approved there; nil when
+	// none was awarded.
+	Bounty *Bounty `json:"bounty"`
+	// Weakness names the weakness (such as "Cross-site Scripting (XSS) -
+	// Generic (CWE-79)"); CWE is its label (such as "cwe-79"), added to
+	// the report's labels, never removed from them.
+	Weakness    string               `json:"weakness"`
+	CWE         string               `json:"cwe"`
+	Attachments []ExternalAttachment `json:"attachments"`
+	Activities  []ExternalActivity   `json:"-"`
+	CreatedAt   time.Time            `json:"-"` // when it was filed on the platform
+	// ActivityAt is the platform's time of the report's last activity: a
+	// report whose ActivityAt has not moved since the last sync is
+	// skipped.
+	ActivityAt time.Time `json:"-"`
+}
+
+// ExternalAttachment is a file's metadata; ward never fetches the file.
+type ExternalAttachment struct {
+	Name        string `json:"name"`
+	ContentType string `json:"content_type"`
+	Size        int64  `json:"size"`
+	URL         string `json:"url"` // the platform's link, which may expire
+}
+
+// ExternalActivity is one entry of a platform's activity stream, which
+// becomes one timeline event, once.
+type ExternalActivity struct {
+	ID         string
+	At         time.Time
+	Actor      string // as the timeline names it, such as hackerone:alice
+	Action     string // the event's action, such as comment or hackerone_triaged
+	Comment    string
+	Visibility string // team or reporter
+	// Own marks what ward itself did through the platform's API: it is
+	// already on the timeline, and is recorded as seen without an event.
+	Own bool
+}
+
+// SyncPage is one page of a platform's reports, stored in one
+// transaction with the cursor that follows it.
+type SyncPage struct {
+	Source  string
+	Scope   string // the programme
+	Reports []ExternalReport
+	// Cursor is the platform's time to sync from next; it only moves
+	// forward.
+	Cursor time.Time
+	// Notify tells whoever is on call of each report new to ward. A first
+	// sync, which brings in the programme's history, notifies nobody.
+	Notify bool
+}
+
+// SyncResult counts what storing a page did.
+type SyncResult struct {
+	Created   int // reports new to ward
+	Updated   int // reports changed by the platform
+	Conflicts int // fields both sides changed: ward's value kept
+	Events    int // timeline events added from activities
+}
+
+// SyncService stores what a sync pulls from a platform. Storing the same
+// page twice leaves the store as storing it once did.
+type SyncService interface {
+	// SyncCursor returns where the last stored page left the sync of the
+	// scope, or the zero time before the first.
+	SyncCursor(ctx context.Context, source, scope string) (time.Time, error)
+	// StoreSyncPage creates the reports new to ward and updates the
+	// others, in one transaction with the cursor. A field the platform
+	// changed since the last sync is written unless the team also changed
+	// it in ward since then: ward's value is then kept and a conflict
+	// event on the timeline names the field and both values. Each
+	// activity becomes one event, by its ID.
+	StoreSyncPage(ctx context.Context, page *SyncPage) (SyncResult, error)
+}
+
+// Push is one of the team's actions on a report from a platform, waiting
+// in the outbox to be written back there. It is stored with the action,
+// in the same transaction, so that no action is lost if the platform is
+// down; a worker sends it.
+type Push struct {
+	ID         int64       `json:"id"`
+	Report     int64       `json:"report"`
+	Event      int64       `json:"event"`
+	Source     string      `json:"source"`
+	ExternalID string      `json:"external_id"` // the report's id on the platform
+	Kind       string      `json:"kind"`        // the action, such as comment or triage
+	Payload    PushPayload `json:"payload"`
+	Attempts   int         `json:"attempts"`
+}
+
+// PushPayload is what the platform needs of an action, as the report was
+// after it.
+type PushPayload struct {
+	Comment    string `json:"comment,omitempty"`
+	Visibility string `json:"visibility,omitempty"`
+	Vector     string `json:"vector,omitempty"`
+	Rating     string `json:"rating,omitempty"`
+	// Original is the duplicate's original: its id on the same platform,
+	// or "" when it did not come from there (OriginalID is then ward's).
+	Original   string `json:"original,omitempty"`
+	OriginalID int64  `json:"original_id,omitempty"`
+	Amount     int64  `json:"amount,omitempty"` // minor units
+	Currency   string `json:"currency,omitempty"`
+	Disclosure string `json:"disclosure,omitempty"` // full or redacted
+}
+
+// PushOutcome is how a push went.
+type PushOutcome struct {
+	// Sent: ActivityID (when the platform returned one) is recorded, so
+	// that the sync does not bring the action back as a new event.
+	Sent       bool
+	ActivityID string
+	// Not sent: Error says why, for the timeline and the outbox. A
+	// permanent refusal fails the push for good; otherwise it is tried
+	// again at RetryAt.
+	Error     string
+	Permanent bool
+	RetryAt   time.Time
+}
+
+// PushService is the outbox of pushes.
+type PushService interface {
+	// ClaimPushes returns up to limit of the source's pushes that are due,
+	// oldest first, each leased for lease: a second worker does not take
+	// them until then.
+	ClaimPushes(ctx context.Context, source string, limit int, lease time.Duration) ([]*Push, error)
+	// RecordPush stores the outcome of a claimed push and, when it was
+	// sent or refused for good, an event on the report's timeline saying
+	// so.
+	RecordPush(ctx context.Context, id int64, outcome PushOutcome) error
+}
+
+// Pushed are the actions that a report from a platform writes back
+// there; the others (labels, assignments, tracking) stay in ward.
+var Pushed = []string{"comment", "request_info", "triage", "resolve", "mark_invalid", "mark_duplicate", "mark_spam",
+	"set_severity", "approve_bounty", "request_disclosure"}

@@ -1,0 +1,187 @@
+package hackerone
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/wardsec/ward"
+	"github.com/wardsec/ward/store"
+	"github.com/wardsec/ward/wardtest"
+)
+
+// h1 serves the fixture pages for the sync and answers writes with
+// whatever status and fixture answer holds, recording what it was sent.
+type h1 struct {
+	pages
+	mu     sync.Mutex
+	answer func(r *http.Request) (int, string, http.Header)
+	sent   []string // method path body
+}
+
+func (h *h1) serve(t *testing.T) *httptest.Server {
+	reports := h.pages.serve(t)
+	var srv *httptest.Server
+	srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == "GET" {
+			resp, err := reports.Client().Get(reports.URL + r.URL.String())
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			defer resp.Body.Close()
+			b, _ := io.ReadAll(resp.Body)
+			w.Write([]byte(strings.ReplaceAll(string(b), reports.URL, srv.URL)))
+			return
+		}
+		if u, p, _ := r.BasicAuth(); u != testUser || p != testToken {
+			t.Errorf("%s %s without the token", r.Method, r.URL.Path)
+		}
+		body, _ := io.ReadAll(r.Body)
+		h.mu.Lock()
+		h.sent = append(h.sent, r.Method+" "+r.URL.Path+" "+string(body))
+		h.mu.Unlock()
+		status, name, header := h.answer(r)
+		for k, v := range header {
+			w.Header()[k] = v
+		}
+		w.WriteHeader(status)
+		if name != "" {
+			w.Write(fixture(t, name, srv.URL+"/v1"))
+		}
+	}))
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+// act stores an action on the report as a member took it, as
+// reports.Service.Act does: the report and its event together.
+func act(t *testing.T, db *store.DB, id int64, change func(r *ward.Report), ev *ward.TimelineEvent) {
+	t.Helper()
+	ctx := ward.NewContextWithActor(context.Background(), ward.Actor{Kind: ward.ActorMember, Email: "ana@example.org", Role: ward.RoleAdmin})
+	r, err := db.FindReportByID(ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	after := *r
+	change(&after)
+	if err := db.UpdateReport(ctx, &after, r.Version, ev); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func timelineActions(t *testing.T, db *store.DB, id int64) []string {
+	t.Helper()
+	tl, err := db.FindTimeline(context.Background(), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, e := range tl {
+		out = append(out, e.Action)
+	}
+	return out
+}
+
+func TestPush(t *testing.T) {
+	eachDB(t, func(t *testing.T, db *store.DB, clock *wardtest.Clock) {
+		ctx := context.Background()
+		h := &h1{}
+		srv := h.serve(t)
+		s := newSyncer(t, srv, db)
+		if _, err := s.Sync(ctx); err != nil {
+			t.Fatal(err)
+		}
+		reports, err := db.FindReports(ctx, ward.ReportFilter{Source: "hackerone", Query: "XSS"})
+		if err != nil || len(reports) != 1 {
+			t.Fatalf("find the XSS report: %v, %v", reports, err)
+		}
+		id := reports[0].ID
+		p := &Pusher{Client: s.Client, Store: db, Now: clock.Now}
+
+		// A team-only comment becomes an internal activity, once.
+		h.answer = func(*http.Request) (int, string, http.Header) { return 201, "comment_response.json", nil }
+		act(t, db, id, func(*ward.Report) {}, &ward.TimelineEvent{Action: "comment", FromState: "triaged", ToState: "triaged",
+			Visibility: "team", Comment: "I am an internal comment"})
+		if sent, failed, err := p.Push(ctx); err != nil || sent != 1 || failed != 0 {
+			t.Fatalf("push: %d sent, %d failed, %v", sent, failed, err)
+		}
+		want := `POST /v1/reports/1337/activities {"data":{"type":"activity-comment","attributes":{"message":"I am an internal comment","internal":true}}}`
+		if len(h.sent) != 1 || h.sent[0] != want {
+			t.Errorf("sent %q\nwant %q", h.sent, want)
+		}
+		if sent, _, _ := p.Push(ctx); sent != 0 {
+			t.Errorf("a second push sent %d again", sent)
+		}
+		// HackerOne refuses a resolution: the report stays resolved in
+		// ward, and the timeline says what HackerOne said.
+		h.answer = func(*http.Request) (int, string, http.Header) { return 422, "error_422.json", nil }
+		act(t, db, id, func(r *ward.Report) { r.State = "resolved" }, &ward.TimelineEvent{Action: "resolve", FromState: "triaged", ToState: "resolved", Visibility: "reporter"})
+		if sent, failed, err := p.Push(ctx); err != nil || sent != 0 || failed != 1 {
+			t.Fatalf("push: %d sent, %d failed, %v", sent, failed, err)
+		}
+		tl, err := db.FindTimeline(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		last := tl[len(tl)-1]
+		if last.Action != "push_failed" || !strings.Contains(last.Comment, "HackerOne refused: 422 Invalid Parameter: The parameter 'state' is invalid.") {
+			t.Errorf("last event %s %q", last.Action, last.Comment)
+		}
+		if r, _ := db.FindReportByID(ctx, id); r.State != "resolved" {
+			t.Errorf("state %s after the refusal, want resolved kept", r.State)
+		}
+		// Rate limited: tried again after Retry-After, not before.
+		calls := 0
+		h.answer = func(*http.Request) (int, string, http.Header) {
+			calls++
+			if calls == 1 {
+				return 429, "error_429.json", http.Header{"Retry-After": {"600"}}
+			}
+			return 200, "severity_response.json", nil
+		}
+		act(t, db, id, func(r *ward.Report) {
+			r.Severity = &ward.Severity{Vector: "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:N/A:N", Version: "3.1", Score: 7.5, Rating: "High"}
+		}, &ward.TimelineEvent{Action: "set_severity", FromState: "resolved", ToState: "resolved", Visibility: "team"})
+		if sent, failed, err := p.Push(ctx); err != nil || sent+failed != 0 {
+			t.Fatalf("rate-limited push: %d sent, %d failed, %v", sent, failed, err)
+		}
+		clock.Advance(9 * time.Minute)
+		if sent, _, _ := p.Push(ctx); sent != 0 || calls != 1 {
+			t.Errorf("pushed again before Retry-After: %d sent, %d calls", sent, calls)
+		}
+		clock.Advance(2 * time.Minute)
+		if sent, _, _ := p.Push(ctx); sent != 1 || calls != 2 {
+			t.Errorf("after Retry-After: %d sent, %d calls", sent, calls)
+		}
+		if got := h.sent[len(h.sent)-1]; !strings.Contains(got, `"attack_vector":"network"`) || !strings.Contains(got, `"rating":"high"`) {
+			t.Errorf("severity sent as %s", got)
+		}
+		// The comment comes back in the activity stream with the id the
+		// push recorded: no second event.
+		before := timelineActions(t, db, id)
+		edit := func(rep map[string]any) {
+			if rep["id"] != "1337" {
+				return
+			}
+			rep["attributes"].(map[string]any)["last_activity_at"] = "2017-07-20T19:31:19.733Z"
+			rel := rep["relationships"].(map[string]any)["activities"].(map[string]any)
+			rel["data"] = append(rel["data"].([]any), map[string]any{"type": "activity-comment", "id": "1854710",
+				"attributes":    map[string]any{"message": "I am an internal comment", "internal": true, "created_at": "2017-07-20T19:31:19.733Z"},
+				"relationships": map[string]any{"actor": map[string]any{"data": map[string]any{"type": "user", "id": "185283", "attributes": map[string]any{"username": "someone-else"}}}}})
+		}
+		h.pages.edit.Store(&edit)
+		if _, err := s.Sync(ctx); err != nil {
+			t.Fatal(err)
+		}
+		after := timelineActions(t, db, id)
+		if strings.Join(after, " ") != strings.Join(before, " ") {
+			t.Errorf("the sync added %v to %v", after[len(before):], before)
+		}
+	})
+}

@@ -1,0 +1,171 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/wardsec/ward"
+)
+
+var _ ward.PushService = (*DB)(nil)
+
+// pushedSources are the sources whose reports write the team's actions
+// back (ward.Pushed).
+var pushedSources = []string{ward.SourceHackerOne}
+
+// queuePush adds ev's action on r to the outbox when r came from a
+// platform that takes it back: in the action's transaction, so that the
+// action and its push are stored together or not at all. What a reporter
+// does through ward's own link is not pushed.
+func (tx *Tx) queuePush(ctx context.Context, r *ward.Report, ev *ward.TimelineEvent) error {
+	if !slices.Contains(pushedSources, r.Source) || r.ExternalID == "" || !slices.Contains(ward.Pushed, ev.Action) ||
+		ward.ActorFromContext(ctx).Kind == ward.ActorReporter {
+		return nil
+	}
+	p := ward.PushPayload{Comment: ev.Comment, Visibility: ev.Visibility}
+	switch ev.Action {
+	case "set_severity", "triage":
+		if r.Severity != nil {
+			p.Vector, p.Rating = r.Severity.Vector, r.Severity.Rating
+		}
+	case "mark_duplicate":
+		p.OriginalID = r.DuplicateOf
+		var source, external string
+		err := tx.queryRow(ctx, `SELECT source, external_id FROM reports WHERE id = ?`, r.DuplicateOf).Scan(&source, &external)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return fmt.Errorf("find the original of report %d: %w", r.ID, err)
+		}
+		if source == r.Source {
+			p.Original = external
+		}
+	case "approve_bounty":
+		if r.Bounty != nil {
+			p.Amount, p.Currency = r.Bounty.Amount, r.Bounty.Currency
+		}
+	case "request_disclosure":
+		if r.Disclosure != nil {
+			p.Disclosure = r.Disclosure.Kind
+		}
+	}
+	payload, err := json.Marshal(p)
+	if err != nil {
+		return err
+	}
+	if _, err := tx.exec(ctx, `INSERT INTO pushes (report_id, event_id, source, kind, payload, next_attempt_at, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, r.ID, ev.ID, r.Source, ev.Action, string(payload), micros(tx.now), micros(tx.now), micros(tx.now)); err != nil {
+		return fmt.Errorf("queue the push of report %d's %s: %w", r.ID, ev.Action, err)
+	}
+	return nil
+}
+
+// ClaimPushes returns the source's due pushes, oldest first, each leased
+// until now+lease; see ward.PushService.
+func (db *DB) ClaimPushes(ctx context.Context, source string, limit int, lease time.Duration) ([]*ward.Push, error) {
+	if limit <= 0 {
+		limit = 20
+	}
+	// Most runs find nothing due: a read through pushes_due answers that
+	// without the write lock.
+	var due bool
+	if err := db.queryRow(ctx, `SELECT EXISTS (SELECT 1 FROM pushes WHERE source = ? AND status = 'pending' AND next_attempt_at <= ?)`,
+		source, micros(db.now())).Scan(&due); err != nil {
+		return nil, fmt.Errorf("find due pushes: %w", err)
+	}
+	if !due {
+		return nil, nil
+	}
+	tx, err := db.begin(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer tx.rollback()
+	rows, err := tx.query(ctx, `SELECT p.id, p.report_id, p.event_id, p.source, r.external_id, p.kind, p.payload, p.attempts
+		FROM pushes p JOIN reports r ON r.id = p.report_id
+		WHERE p.source = ? AND p.status = 'pending' AND p.next_attempt_at <= ? ORDER BY p.next_attempt_at, p.id LIMIT ?`,
+		source, micros(tx.now), limit)
+	if err != nil {
+		return nil, fmt.Errorf("find due pushes: %w", err)
+	}
+	pushes, err := collect(rows, "pushes", func(row scanner) (*ward.Push, error) {
+		var p ward.Push
+		var payload string
+		if err := row.Scan(&p.ID, &p.Report, &p.Event, &p.Source, &p.ExternalID, &p.Kind, &payload, &p.Attempts); err != nil {
+			return nil, err
+		}
+		if err := json.Unmarshal([]byte(payload), &p.Payload); err != nil {
+			return nil, fmt.Errorf("push %d: %w", p.ID, err)
+		}
+		return &p, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	for _, p := range pushes {
+		if _, err := tx.exec(ctx, `UPDATE pushes SET next_attempt_at = ?, updated_at = ? WHERE id = ?`,
+			micros(tx.now.Add(lease)), micros(tx.now), p.ID); err != nil {
+			return nil, fmt.Errorf("lease push %d: %w", p.ID, err)
+		}
+	}
+	return pushes, tx.commit()
+}
+
+// RecordPush stores a push's outcome; see ward.PushService. A push
+// already sent or failed is ENOTFOUND: another worker recorded it.
+func (db *DB) RecordPush(ctx context.Context, id int64, o ward.PushOutcome) error {
+	tx, err := db.begin(ctx)
+	if err != nil {
+		return err
+	}
+	defer tx.rollback()
+	var report int64
+	var source, kind, state string
+	err = tx.queryRow(ctx, `SELECT p.report_id, p.source, p.kind, r.state FROM pushes p JOIN reports r ON r.id = p.report_id
+		WHERE p.id = ? AND p.status = 'pending'`, id).Scan(&report, &source, &kind, &state)
+	if errors.Is(err, sql.ErrNoRows) {
+		return ward.Errorf(ward.ENOTFOUND, "no pending push has the id %d", id)
+	}
+	if err != nil {
+		return fmt.Errorf("find push %d: %w", id, err)
+	}
+	var ev *ward.TimelineEvent
+	switch {
+	case o.Sent:
+		_, err = tx.exec(ctx, `UPDATE pushes SET status = 'sent', attempts = attempts + 1, activity_id = ?, last_error = '', updated_at = ? WHERE id = ?`,
+			o.ActivityID, micros(tx.now), id)
+		if err == nil && o.ActivityID != "" {
+			_, err = tx.exec(ctx, `INSERT INTO synced_activities (source, external_id, report_id) VALUES (?, ?, ?) ON CONFLICT (source, external_id) DO NOTHING`,
+				source, o.ActivityID, report)
+		}
+		ev = &ward.TimelineEvent{Action: "push_sent", Comment: fmt.Sprintf("%s: sent to %s.", kind, platformName(source))}
+	case o.Permanent:
+		_, err = tx.exec(ctx, `UPDATE pushes SET status = 'failed', attempts = attempts + 1, last_error = ?, updated_at = ? WHERE id = ?`,
+			o.Error, micros(tx.now), id)
+		ev = &ward.TimelineEvent{Action: "push_failed", Comment: fmt.Sprintf("%s: %s refused: %s. The change stays in ward.", kind, platformName(source), o.Error)}
+	default:
+		_, err = tx.exec(ctx, `UPDATE pushes SET attempts = attempts + 1, last_error = ?, next_attempt_at = ?, updated_at = ? WHERE id = ?`,
+			o.Error, micros(o.RetryAt), micros(tx.now), id)
+	}
+	if err != nil {
+		return fmt.Errorf("record push %d: %w", id, err)
+	}
+	if ev != nil {
+		ev.FromState, ev.ToState, ev.Visibility = state, state, "team"
+		if err := tx.insertSyncedEvent(ctx, report, ev, source, tx.now); err != nil {
+			return err
+		}
+	}
+	return tx.commit()
+}
+
+// platformName is a source as people name it.
+func platformName(source string) string {
+	if source == ward.SourceHackerOne {
+		return "HackerOne"
+	}
+	return source
+}

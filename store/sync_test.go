@@ -1,0 +1,114 @@
+package store
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/wardsec/ward"
+)
+
+func TestSyncCursorOnlyMovesForward(t *testing.T) {
+	eachDB(t, func(t *testing.T, db testDB) {
+		ctx := context.Background()
+		if at, err := db.SyncCursor(ctx, "hackerone", "security"); err != nil || !at.IsZero() {
+			t.Fatalf("cursor before any sync: %s, %v", at, err)
+		}
+		later := time.Date(2026, 2, 1, 0, 0, 0, 0, time.UTC)
+		for _, at := range []time.Time{later, later.Add(-time.Hour)} {
+			if _, err := db.StoreSyncPage(ctx, &ward.SyncPage{Source: "hackerone", Scope: "security", Cursor: at}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if at, err := db.SyncCursor(ctx, "hackerone", "security"); err != nil || !at.Equal(later) {
+			t.Errorf("cursor %s, %v; want %s", at, err, later)
+		}
+		if at, _ := db.SyncCursor(ctx, "hackerone", "other"); !at.IsZero() {
+			t.Errorf("another programme's cursor is %s", at)
+		}
+	})
+}
+
+func TestSyncActivitiesOnce(t *testing.T) {
+	eachDB(t, func(t *testing.T, db testDB) {
+		ctx := context.Background()
+		er := ward.ExternalReport{Source: "hackerone", ExternalID: "1", ExternalURL: "https://hackerone.com/reports/1", Title: "XSS",
+			Body: "text", ReporterName: "bob", Reporter: "bob", State: "new", ActivityAt: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC),
+			Activities: []ward.ExternalActivity{
+				{ID: "a2", At: time.Date(2026, 1, 2, 0, 0, 0, 0, time.UTC), Actor: "hackerone:ana", Action: "comment", Comment: "second", Visibility: "reporter"},
+				{ID: "a1", At: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), Actor: "hackerone:ana", Action: "comment", Comment: "first", Visibility: "team"},
+				{ID: "a3", At: time.Date(2026, 1, 3, 0, 0, 0, 0, time.UTC), Actor: "hackerone:ward", Action: "comment", Comment: "ward's own", Own: true},
+			}}
+		for range 2 {
+			page := &ward.SyncPage{Source: "hackerone", Scope: "security", Reports: []ward.ExternalReport{er}}
+			if _, err := db.StoreSyncPage(ctx, page); err != nil {
+				t.Fatal(err)
+			}
+			er.ActivityAt = er.ActivityAt.Add(time.Hour) // the second time as if something moved
+		}
+		rs, err := db.FindReports(ctx, ward.ReportFilter{Source: "hackerone"})
+		if err != nil || len(rs) != 1 {
+			t.Fatalf("reports %v, %v", rs, err)
+		}
+		tl, err := db.FindTimeline(ctx, rs[0].ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, e := range tl {
+			got = append(got, e.Action+":"+e.Comment)
+		}
+		if len(got) != 3 || got[1] != "comment:first" || got[2] != "comment:second" {
+			t.Errorf("timeline %q, want the create event and the two comments, oldest first, once", got)
+		}
+	})
+}
+
+func TestPushOutbox(t *testing.T) {
+	eachDB(t, func(t *testing.T, db testDB) {
+		ctx := context.Background()
+		page := &ward.SyncPage{Source: "hackerone", Scope: "security", Reports: []ward.ExternalReport{{Source: "hackerone", ExternalID: "7",
+			ExternalURL: "https://hackerone.com/reports/7", Title: "IDOR", Body: "b", ReporterName: "bob", State: "new"}}}
+		if _, err := db.StoreSyncPage(ctx, page); err != nil {
+			t.Fatal(err)
+		}
+		rs, _ := db.FindReports(ctx, ward.ReportFilter{Source: "hackerone"})
+		r := rs[0]
+		member := ward.NewContextWithActor(ctx, ward.Actor{Kind: ward.ActorMember, Email: "ana@example.org", Role: ward.RoleAdmin})
+		after := *r
+		after.Labels = []string{"x"}
+		// A label stays in ward; a comment is pushed.
+		if err := db.UpdateReport(member, &after, r.Version, &ward.TimelineEvent{Action: "label", Visibility: "team"}); err != nil {
+			t.Fatal(err)
+		}
+		if err := db.UpdateReport(member, &after, after.Version, &ward.TimelineEvent{Action: "comment", Visibility: "reporter", Comment: "thanks"}); err != nil {
+			t.Fatal(err)
+		}
+		claimed, err := db.ClaimPushes(ctx, "hackerone", 10, time.Minute)
+		if err != nil || len(claimed) != 1 || claimed[0].Kind != "comment" || claimed[0].ExternalID != "7" || claimed[0].Payload.Comment != "thanks" {
+			t.Fatalf("claimed %+v, %v", claimed, err)
+		}
+		if again, _ := db.ClaimPushes(ctx, "hackerone", 10, time.Minute); len(again) != 0 {
+			t.Errorf("a leased push was claimed again: %+v", again)
+		}
+		db.clock.Advance(2 * time.Minute)
+		again, _ := db.ClaimPushes(ctx, "hackerone", 10, time.Minute)
+		if len(again) != 1 {
+			t.Fatalf("after the lease: %+v", again)
+		}
+		if err := db.RecordPush(ctx, again[0].ID, ward.PushOutcome{Sent: true, ActivityID: "99"}); err != nil {
+			t.Fatal(err)
+		}
+		if err := db.RecordPush(ctx, again[0].ID, ward.PushOutcome{Sent: true}); ward.ErrorCode(err) != ward.ENOTFOUND {
+			t.Errorf("recording a sent push again: %v, want ENOTFOUND", err)
+		}
+		db.clock.Advance(time.Hour)
+		if left, _ := db.ClaimPushes(ctx, "hackerone", 10, time.Minute); len(left) != 0 {
+			t.Errorf("a sent push was claimed: %+v", left)
+		}
+		tl, _ := db.FindTimeline(ctx, r.ID)
+		if last := tl[len(tl)-1]; last.Action != "push_sent" || last.Actor != "hackerone" {
+			t.Errorf("last event %+v", last)
+		}
+	})
+}
