@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"time"
 
 	"github.com/wardsec/ward"
@@ -26,6 +27,9 @@ type background struct {
 	notifier *notify.Service // sends the brief and the digest
 	brief    *brief.Service
 	baseURL  string // for links in what is sent
+	// hackeroneHTTP carries the HackerOne jobs' calls, its circuit
+	// kept from one run to the next.
+	hackeroneHTTP *http.Client
 }
 
 // briefLate is how long after a shift starts its brief is still sent: an

@@ -19,9 +19,10 @@ const pushInterval = 30 * time.Second
 
 // hackeroneClient builds the client for the team file's HackerOne
 // configuration, its token read from this process's environment or
-// files; nil, nil when HackerOne is not configured. Calls go through the
-// outbound policy (timeouts, retries, the breaker).
-func hackeroneClient(ctx context.Context, db *store.DB) (*hackerone.Client, error) {
+// files; nil, nil when HackerOne is not configured. Its calls go through
+// httpClient, which holds the outbound policy (timeouts, retries, the
+// circuit): one per process, so that the circuit outlives a job's run.
+func hackeroneClient(ctx context.Context, db *store.DB, httpClient *http.Client) (*hackerone.Client, error) {
 	in, err := db.Integrations(ctx)
 	if err != nil || in.HackerOne == nil {
 		return nil, err
@@ -31,8 +32,13 @@ func hackeroneClient(ctx context.Context, db *store.DB) (*hackerone.Client, erro
 	if err != nil {
 		return nil, ward.Errorf(ward.EINVALID, "hackerone: token: %s", ward.ErrorMessage(err))
 	}
-	return hackerone.New(hackerone.Config{APIURL: cfg.APIURL, Username: cfg.Username, Token: token, Program: cfg.Program,
-		HTTP: &http.Client{Transport: outbound.New(outbound.Config{Name: "HackerOne"})}})
+	return hackerone.New(hackerone.Config{APIURL: cfg.APIURL, Username: cfg.Username, Token: token, Program: cfg.Program, HTTP: httpClient})
+}
+
+// hackeroneHTTPClient is the HTTP client of HackerOne's calls, under
+// outbound's policy.
+func hackeroneHTTPClient() *http.Client {
+	return &http.Client{Transport: outbound.New(outbound.Config{Name: "HackerOne"})}
 }
 
 // hackeroneJobs are the sync from HackerOne, every interval of the team
@@ -74,7 +80,7 @@ func (b background) hackeroneJobs() []jobs.Periodic {
 // now, and does nothing when HackerOne is not configured.
 func (b background) withHackerOne(fn func(context.Context, *hackerone.Client, time.Time) error) func(context.Context, time.Time) error {
 	return func(ctx context.Context, at time.Time) error {
-		c, err := hackeroneClient(ctx, b.db)
+		c, err := hackeroneClient(ctx, b.db, b.hackeroneHTTP)
 		if c == nil || err != nil {
 			return err
 		}
