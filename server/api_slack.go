@@ -136,8 +136,9 @@ func (s *Server) slackMember(ctx context.Context, user string) (*ward.Member, er
 }
 
 // slackVerified reads the raw body, within slackBodyMax, and returns it
-// once its Slack signature is verified; else ENOTFOUND without a secret,
-// ETOOLARGE, ERATELIMIT or EUNAUTHORIZED.
+// once its Slack signature is verified and the request was not taken
+// before; else ENOTFOUND without a secret, ETOOLARGE, ERATELIMIT,
+// EUNAUTHORIZED or ECONFLICT (a replay).
 func (s *Server) slackVerified(w http.ResponseWriter, r *http.Request) ([]byte, error) {
 	if s.cfg.SlackSigningSecret == "" {
 		return nil, errSlackNotConfigured
@@ -155,6 +156,12 @@ func (s *Server) slackVerified(w http.ResponseWriter, r *http.Request) ([]byte, 
 			return nil, errSlackTooMany
 		}
 		return nil, errSlackUnsigned
+	}
+	// A signature is good for slack.Tolerance either side of now: one
+	// seen within twice that is a replay, from whoever caught it.
+	err = s.cfg.Replays.TakeOnce(r.Context(), "Slack command", r.Header.Get("X-Slack-Signature"), now.Add(2*slack.Tolerance))
+	if err != nil {
+		return nil, err
 	}
 	return body, nil
 }

@@ -88,6 +88,9 @@ type Config struct {
 	// the requests of its slash command. Without it ("") the command's
 	// endpoint answers 404.
 	SlackSigningSecret string
+	// Replays remembers the signed requests taken (the slash command's),
+	// so that one sent again is refused.
+	Replays ward.ReplayGuard
 	// GitHubWebhookSecret verifies the deliveries of GitHub's webhook,
 	// whose issue events IssueChanges records. Without either the
 	// webhook's endpoint answers 404.

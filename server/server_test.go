@@ -93,7 +93,7 @@ func newFixtureWith(t testing.TB, configure func(*server.Config)) *fixture {
 	}
 	onCall := oncall.New(db, c.Now)
 	cfg := server.Config{Members: db, Tokens: db, Audit: db, Team: db, Rotations: db, Tiers: db, Reports: db, OnCall: onCall,
-		Actions: reports.New(db, db, db, db, c.Now), Filters: db, Notifications: db, Dispatches: db, Sessions: db, Stale: db, Distributors: db,
+		Actions: reports.New(db, db, db, db, c.Now), Filters: db, Notifications: db, Dispatches: db, Sessions: db, Stale: db, Distributors: db, Replays: db,
 		Now: c.Now, Ready: db.Ping, MaxBody: server.DefaultMaxBody, Logger: slog.New(slog.NewTextHandler(f.logs, nil)),
 		Inbox: inbox.New(db, db, db, inbox.Config{Mail: mailout.Config{From: "security@example.org", Name: "Example security"},
 			PublicURL: "https://ward.example.org"}, c.Now, rand.Reader),

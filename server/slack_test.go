@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -21,13 +22,17 @@ const (
 	formType    = "application/x-www-form-urlencoded"
 )
 
+// slackTriggers numbers the commands the tests send: Slack gives each a
+// trigger_id of its own, so no two of its requests are the same bytes.
+var slackTriggers atomic.Int64
+
 // slackForm is the form Slack posts for "/ward text", with the fields of
 // https://api.slack.com/interactivity/slash-commands.
 func slackForm(text string) string {
 	return url.Values{"token": {"deprecated-verification-token"}, "team_id": {"T0001"}, "team_domain": {"example"},
 		"channel_id": {"C2147483705"}, "channel_name": {"security"}, "user_id": {"U2147483697"}, "user_name": {"ana"},
 		"command": {"/ward"}, "text": {text}, "api_app_id": {"A123456"},
-		"response_url": {"https://hooks.slack.com/commands/T0001/1234/abcd"}, "trigger_id": {"13345224609.738474920.8088930838d88f008e0"},
+		"response_url": {"https://hooks.slack.com/commands/T0001/1234/abcd"}, "trigger_id": {fmt.Sprintf("13345224609.738474920.%d", slackTriggers.Add(1))},
 	}.Encode()
 }
 

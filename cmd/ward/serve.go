@@ -290,6 +290,7 @@ func (e *env) serve(ctx context.Context, f serveFlags) error {
 		MaxBody:        f.maxBody,
 
 		SlackSigningSecret:  slackSecret,
+		Replays:             db,
 		GitHubWebhookSecret: gh.webhookSecret,
 		IssueChanges:        db,
 	}

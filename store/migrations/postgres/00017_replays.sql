@@ -1,0 +1,15 @@
+-- +goose Up
+-- Signed requests taken (package server), so that one sent again within
+-- the time its signature is good for is refused: the Slack slash
+-- command's, by the hash of its signature. Each is kept until expires_at
+-- (microseconds since the Unix epoch), then forgotten as new ones come.
+CREATE TABLE replay_guard (
+    source     TEXT NOT NULL,
+    id         TEXT NOT NULL,
+    expires_at BIGINT NOT NULL,
+    PRIMARY KEY (source, id)
+);
+CREATE INDEX replay_guard_expires ON replay_guard (expires_at);
+
+-- +goose Down
+DROP TABLE replay_guard;
