@@ -44,11 +44,15 @@ type PullRequestSource interface {
 }
 
 // IssueChange is one signed webhook delivery from the issue tracker: its
-// delivery id, and, for an event about an issue, what it says changed and
-// how the issue now stands.
+// delivery id and the hash of its body, and, for an event about an issue,
+// what it says changed and how the issue now stands.
 type IssueChange struct {
-	Delivery string // GitHub's X-GitHub-Delivery GUID
-	Event    string // such as issues or ping
+	Delivery string // GitHub's X-GitHub-Delivery GUID, which is not signed
+	// BodySHA256 is the hex SHA-256 of the delivery's raw body, which is
+	// what GitHub signs: the key by which a replay is refused, whatever
+	// GUID it comes with.
+	BodySHA256 string
+	Event      string // such as issues or ping
 	// The rest is empty for an event about no issue (ping).
 	Action    string   // closed, reopened, labeled, …
 	Sender    string   // the login of whoever acted
@@ -58,6 +62,10 @@ type IssueChange struct {
 	State     string   // open or closed
 	Labels    []string // the issue's labels after the change, sorted
 	Assignees []string // its assignees' logins after the change, sorted
+	// UpdatedAt is the issue's updated_at: when the change was made on
+	// the tracker. Deliveries may come out of order; a change older than
+	// the one stored does not overwrite the issue's state.
+	UpdatedAt time.Time
 }
 
 // IssueState is how a report's tracking issue stood at the last webhook
@@ -68,18 +76,21 @@ type IssueState struct {
 	State     string    `json:"state"`
 	Labels    []string  `json:"labels"`
 	Assignees []string  `json:"assignees"`
-	UpdatedAt time.Time `json:"updated_at"`
+	ChangedAt time.Time `json:"changed_at"` // the issue's updated_at on the tracker
+	UpdatedAt time.Time `json:"updated_at"` // when ward received the delivery
 }
 
 // IssueChangeService stores what the issue tracker's webhook reports.
 type IssueChangeService interface {
-	// RecordIssueChange stores the delivery's id, refusing as ECONFLICT a
-	// delivery already received (a replay), and forgets the ids of
-	// deliveries received before forgetBefore. For each report whose
-	// tracking URL is the change's issue, it also stores the issue's state
-	// and a team timeline event on the report, as the context's actor,
-	// and returns the events: none when no report tracks the issue. A
-	// delivery that fails is not stored, so that a redelivery is taken.
+	// RecordIssueChange stores the delivery's body hash and id, refusing
+	// as ECONFLICT a delivery whose body or id was already received (a
+	// replay), and forgets deliveries received before forgetBefore. For
+	// each report whose tracking URL is the change's issue, it also stores
+	// a team timeline event on the report, as the context's actor, and the
+	// issue's state unless the stored one is from a later change (by
+	// UpdatedAt), and returns the events: none when no report tracks the
+	// issue. A delivery that fails is not stored, so that a redelivery is
+	// taken.
 	RecordIssueChange(ctx context.Context, c *IssueChange, forgetBefore time.Time) ([]*TimelineEvent, error)
 	// FindIssueState returns how the report's tracking issue stood at the
 	// last delivery about it, or ENOTFOUND when none came.

@@ -21,7 +21,8 @@ import (
 // X-Hub-Signature-256: sha256=<hex HMAC-SHA256(secret, raw body)>
 // (https://docs.github.com/en/webhooks/using-webhooks/validating-webhook-deliveries).
 // X-GitHub-Delivery is the delivery's GUID, kept by redeliveries, and
-// X-GitHub-Event the event's name.
+// X-GitHub-Event the event's name; neither is signed, so neither is
+// trusted: a replay is known by the body's hash, and an event by its shape.
 const (
 	headerSignature = "X-Hub-Signature-256"
 	headerDelivery  = "X-GitHub-Delivery"
@@ -31,13 +32,14 @@ const (
 // MaxEventAge is how old an issue event may be, by the issue's
 // updated_at, the instant of the change. GitHub delivers at once, and
 // lets a delivery be redelivered for three days; anything older is a
-// replay of a delivery whose GUID ward may have forgotten (it keeps them
+// replay of a delivery that ward may have forgotten (it keeps them
 // DeliveryMemory), and is refused.
 const MaxEventAge = 7 * 24 * time.Hour
 
-// DeliveryMemory is how long the GUIDs of deliveries are kept to refuse a
-// replay: well past MaxEventAge, so that a replay is refused by one or the
-// other.
+// DeliveryMemory is how long deliveries (their bodies' hashes and GUIDs)
+// are kept to refuse a replay: well past MaxEventAge, so that a replay is
+// refused by one or the other. A redelivery by GitHub resends the same
+// bytes under the same GUID, so it is refused as already received too.
 const DeliveryMemory = 30 * 24 * time.Hour
 
 // The errors of VerifyWebhook and ReadWebhook wrap one of these.
@@ -77,14 +79,20 @@ func VerifyWebhook(secret []byte, h http.Header, body []byte) error {
 }
 
 // ReadWebhook reads a verified delivery. For a ping it returns a change
-// with only the delivery and the event; for an issues event whose action
-// changes what the team tracks (closed, reopened, labeled, unlabeled,
-// assigned, unassigned, a new title, deleted, transferred), what changed
-// and how the issue stands. Any other event or action is nil, nil: ward
-// has nothing to do with it. An issue event older than MaxEventAge at now
-// is ErrStale.
+// with only the delivery, the body's hash and the event; for an issues
+// event whose action changes what the team tracks (closed, reopened,
+// labeled, unlabeled, assigned, unassigned, a new title, deleted,
+// transferred), what changed and how the issue stands. Any other event or
+// action is nil, nil: ward has nothing to do with it. An issue event older
+// than MaxEventAge at now is ErrStale.
+//
+// Only the body is signed, not the headers: the replay key is the body's
+// hash, not the GUID, and an issues event must have the shape of one (an
+// issue, and no comment), so that another event's signed body sent again
+// as issues is ErrMalformed.
 func ReadWebhook(h http.Header, body []byte, now time.Time) (*ward.IssueChange, error) {
-	c := &ward.IssueChange{Delivery: strings.TrimSpace(h.Get(headerDelivery)), Event: h.Get(headerEvent)}
+	sum := sha256.Sum256(body)
+	c := &ward.IssueChange{Delivery: strings.TrimSpace(h.Get(headerDelivery)), BodySHA256: hex.EncodeToString(sum[:]), Event: h.Get(headerEvent)}
 	switch {
 	case c.Delivery == "" || len(c.Delivery) > 100:
 		return nil, fmt.Errorf("%w: want an %s header, GitHub's GUID of the delivery", ErrMalformed, headerDelivery)
@@ -92,6 +100,16 @@ func ReadWebhook(h http.Header, body []byte, now time.Time) (*ward.IssueChange, 
 		return c, nil
 	case c.Event != "issues":
 		return nil, nil
+	}
+	var keys map[string]json.RawMessage
+	if err := json.Unmarshal(body, &keys); err != nil {
+		return nil, fmt.Errorf("%w: the issues event is not JSON of GitHub's form", ErrMalformed)
+	}
+	if _, ok := keys["issue"]; !ok {
+		return nil, fmt.Errorf("%w: the issues event holds no issue", ErrMalformed)
+	}
+	if _, ok := keys["comment"]; ok {
+		return nil, fmt.Errorf("%w: the delivery holds a comment: not an issues event", ErrMalformed)
 	}
 	var ev gh.IssuesEvent
 	if err := json.Unmarshal(body, &ev); err != nil {
@@ -106,7 +124,7 @@ func ReadWebhook(h http.Header, body []byte, now time.Time) (*ward.IssueChange, 
 	}
 	c.Action, c.Sender, c.IssueURL = ev.GetAction(), ev.GetSender().GetLogin(), issue.GetHTMLURL()
 	c.Issue = fmt.Sprintf("%s#%d", ev.GetRepo().GetFullName(), issue.GetNumber())
-	c.State = issue.GetState()
+	c.State, c.UpdatedAt = issue.GetState(), issue.GetUpdatedAt().Time
 	c.Labels, c.Assignees = []string{}, []string{}
 	for _, l := range issue.Labels {
 		c.Labels = append(c.Labels, l.GetName())

@@ -1,6 +1,9 @@
 package github_test
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"net/http"
 	"testing"
@@ -93,9 +96,27 @@ func TestReadWebhook(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.file+" "+tt.event, func(t *testing.T) {
 			h := http.Header{"X-Github-Delivery": {issue.Delivery}, "X-Github-Event": {tt.event}}
-			got, err := github.ReadWebhook(h, fixture(t, tt.file), now)
+			body := fixture(t, tt.file)
+			got, err := github.ReadWebhook(h, body, now)
 			if err != nil {
 				t.Fatal(err)
+			}
+			if tt.want != nil {
+				// The body's hash is the replay key; the issue's
+				// updated_at orders the changes.
+				sum := sha256.Sum256(body)
+				tt.want.BodySHA256 = hex.EncodeToString(sum[:])
+				if tt.want.Event == "issues" {
+					var ev struct {
+						Issue struct {
+							UpdatedAt time.Time `json:"updated_at"`
+						} `json:"issue"`
+					}
+					if err := json.Unmarshal(body, &ev); err != nil || ev.Issue.UpdatedAt.IsZero() {
+						t.Fatalf("fixture's updated_at: %v", err)
+					}
+					tt.want.UpdatedAt = ev.Issue.UpdatedAt
+				}
 			}
 			if diff := cmp.Diff(tt.want, got); diff != "" {
 				t.Errorf("ReadWebhook (-want +got):\n%s", diff)
@@ -113,6 +134,22 @@ func TestReadWebhook(t *testing.T) {
 		_, err := github.ReadWebhook(http.Header{"X-Github-Event": {"issues"}}, fixture(t, "webhook-issues-closed.json"), now)
 		if !errors.Is(err, github.ErrMalformed) {
 			t.Errorf("ReadWebhook without X-GitHub-Delivery = %v, want ErrMalformed", err)
+		}
+	})
+	// X-GitHub-Event is not signed: a signed delivery of another event
+	// sent again as issues must not be read as one.
+	t.Run("another event relabelled", func(t *testing.T) {
+		h := http.Header{"X-Github-Delivery": {issue.Delivery}, "X-Github-Event": {"issues"}}
+		comment := fixtureWith(t, "webhook-issues-closed.json", func(ev *map[string]any) {
+			(*ev)["action"] = "created"
+			(*ev)["comment"] = map[string]any{"id": 1, "body": "closing"}
+		})
+		if got, err := github.ReadWebhook(h, comment, now); !errors.Is(err, github.ErrMalformed) {
+			t.Errorf("ReadWebhook of an issue_comment sent as issues = %+v, %v; want ErrMalformed", got, err)
+		}
+		noIssue := fixtureWith(t, "webhook-issues-closed.json", func(ev *map[string]any) { delete(*ev, "issue") })
+		if got, err := github.ReadWebhook(h, noIssue, now); !errors.Is(err, github.ErrMalformed) {
+			t.Errorf("ReadWebhook of an event without an issue = %+v, %v; want ErrMalformed", got, err)
 		}
 	})
 	t.Run("not JSON", func(t *testing.T) {

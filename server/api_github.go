@@ -11,9 +11,12 @@ import (
 
 // GitHub's webhook (POST /api/v1/integrations/github/webhook) takes no
 // token: GitHub signs each delivery with the webhook's secret, and only a
-// delivery that github.VerifyWebhook accepts is read. A replay is refused
-// by its delivery GUID (kept github.DeliveryMemory) or, older than any
-// redelivery, by the issue's updated_at (github.MaxEventAge).
+// delivery that github.VerifyWebhook accepts is read. GitHub signs the
+// body only: a replay is refused by the body's SHA-256 or its delivery
+// GUID, either seen before (kept github.DeliveryMemory), or, older than
+// any redelivery, by the issue's updated_at (github.MaxEventAge); an
+// issues event must have an issues event's shape, since X-GitHub-Event is
+// not signed either.
 const (
 	// githubBodyMax bounds a delivery's raw body, read before it is
 	// verified. GitHub caps payloads at 25 MB, but an issues event is the

@@ -113,6 +113,24 @@ func TestGitHubWebhook(t *testing.T) {
 	if e := decodeJSON[apiError](t, body); resp.StatusCode != 409 || e.Error.Message != "delivery already received: 72d3162e-cc78-11e3-81ab-4c9367dc0958" {
 		t.Errorf("replay: %d %s, want 409", resp.StatusCode, body)
 	}
+	// GitHub signs the body, not the GUID: the same body under a new GUID
+	// is a replay too.
+	resp, body = f.githubDeliver(githubSecret, "issues", "forged-guid", closed, nil)
+	if e := decodeJSON[apiError](t, body); resp.StatusCode != 409 || e.Error.Message != "delivery already received: forged-guid" {
+		t.Errorf("the body again under a new GUID: %d %s, want 409", resp.StatusCode, body)
+	}
+	// Nor is X-GitHub-Event signed: a comment's delivery relabelled as
+	// issues is refused.
+	var comment map[string]any
+	if err := json.Unmarshal(closed, &comment); err != nil {
+		t.Fatal(err)
+	}
+	comment["action"], comment["comment"] = "created", map[string]any{"id": 1, "body": "reopen please"}
+	commentBody, _ := json.Marshal(comment)
+	resp, body = f.githubDeliver(githubSecret, "issues", "relabelled", commentBody, nil)
+	if e := decodeJSON[apiError](t, body); resp.StatusCode != 400 || e.Error.Code != "malformed" {
+		t.Errorf("an issue_comment sent as issues: %d %s, want 400 malformed", resp.StatusCode, body)
+	}
 	// A new GUID on a change a week old is a replay too.
 	f.clock.Advance(github.MaxEventAge)
 	resp, body = f.githubDeliver(githubSecret, "issues", "fresh-guid", closed, nil)

@@ -168,9 +168,10 @@ func trackDemoReport(ctx context.Context, svc *reports.Service, id int64) error 
 func seedDemoIssueChange(ctx context.Context, db *store.DB) error {
 	const issue = "https://github.com/example/security/issues/42"
 	as := ward.NewContextWithActor(ctx, ward.Actor{Kind: ward.ActorGitHub, Email: "ben-carter"})
-	_, err := db.RecordIssueChange(as, &ward.IssueChange{Delivery: "demo-1", Event: "issues", Action: "assigned",
+	now := time.Now()
+	_, err := db.RecordIssueChange(as, &ward.IssueChange{Delivery: "demo-1", BodySHA256: "demo-1", Event: "issues", Action: "assigned",
 		Sender: "ben-carter", IssueURL: issue, Issue: "example/security#42", Summary: "assigned example/security#42 to ben-carter",
-		State: "open", Labels: []string{"area/kubelet", "severity/medium"}, Assignees: []string{"ben-carter"}}, time.Now().Add(-time.Hour))
+		State: "open", Labels: []string{"area/kubelet", "severity/medium"}, Assignees: []string{"ben-carter"}, UpdatedAt: now}, now.Add(-time.Hour))
 	return err
 }
 
