@@ -9,6 +9,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/wardsec/ward"
@@ -27,11 +28,22 @@ type Service struct {
 	// tracker files tracking issues for track without a URL; nil when
 	// no tracker is configured.
 	tracker ward.IssueTracker
+	// filing holds the reports whose tracking issue is being filed, so
+	// that two tracks of one report at once file one issue. It is shared
+	// by the copies WithIssueTracker makes.
+	filing *reportLocks
 }
+
+// fileIssueTimeout bounds filing a tracking issue: the tracker's client
+// retries and waits out rate limits, which may take minutes, while the
+// request that asked is answered within the server's write timeout. A
+// filing cut short is retried by the caller; the issue is never filed
+// twice (ward.IssueTracker).
+const fileIssueTimeout = 30 * time.Second
 
 // New returns a service over the stores; now is the clock.
 func New(store ward.ReportService, tiers ward.TierService, members ward.MemberService, handoffs ward.HandoffService, now func() time.Time) *Service {
-	return &Service{store: store, tiers: tiers, members: members, handoffs: handoffs, now: now}
+	return &Service{store: store, tiers: tiers, members: members, handoffs: handoffs, now: now, filing: newReportLocks()}
 }
 
 // WithIssueTracker returns a service that files the tracking issue in t
@@ -139,11 +151,29 @@ func (s *Service) Act(ctx context.Context, id int64, in Action) (*ward.Report, *
 }
 
 // fileAndTrack files r's tracking issue, then tracks r with it, saying so
-// in the event's comment. Whether the actor may track r, and with these
-// arguments, is answered first: a refused track files nothing. When the
-// tracker fails, r is unchanged and the error is EUNAVAILABLE with what
-// the tracker said; a retry files nothing twice (ward.IssueTracker).
+// in the event's comment when it is the team's. Whether the actor may track
+// r, and with these arguments, is answered first: a refused track files
+// nothing. When the tracker fails, r is unchanged and the error is
+// EUNAVAILABLE with what the tracker said; a retry files nothing twice
+// (ward.IssueTracker).
+//
+// Filing is serialised per report within this process: a second track of
+// the report (a double click) waits for the first, then finds the report
+// tracked and is refused as ECONFLICT. Across several ward instances the
+// remaining guard is the tracker's own: FileIssue finds an issue already
+// filed for the report by its marker.
 func (s *Service) fileAndTrack(ctx context.Context, r *ward.Report, in Action) (*ward.Report, *ward.TimelineEvent, error) {
+	if err := s.filing.lock(ctx, r.ID); err != nil {
+		return nil, nil, err
+	}
+	defer s.filing.unlock(r.ID)
+	r, err := s.Visible(ctx, r.ID) // as it is now that no other track runs
+	if err != nil {
+		return nil, nil, err
+	}
+	if r.TrackingURL != "" {
+		return nil, nil, ward.Errorf(ward.ECONFLICT, "report %d is already tracked at %s", r.ID, r.TrackingURL)
+	}
 	before, err := toWorkflow(r)
 	if err != nil {
 		return nil, nil, err
@@ -157,15 +187,60 @@ func (s *Service) fileAndTrack(ctx context.Context, r *ward.Report, in Action) (
 	if _, _, err := workflow.Apply(before, req); err != nil {
 		return nil, nil, err
 	}
-	issue, err := s.tracker.FileIssue(ctx, r)
+	fileCtx, cancel := context.WithTimeout(ctx, fileIssueTimeout)
+	defer cancel()
+	issue, err := s.tracker.FileIssue(fileCtx, r)
 	if err != nil {
 		return nil, nil, ward.Errorf(ward.EUNAVAILABLE, "the tracking issue could not be filed on %s, so the report is unchanged: %v. Try again (an issue already filed is found, never filed twice), or track with the issue's url",
 			s.tracker.Tracker(), err)
 	}
 	in.URL = issue.URL
-	note := fmt.Sprintf("Filed %s on %s.", issue.Name, s.tracker.Tracker())
-	in.Comment, in.Body = strings.TrimSpace(note+"\n\n"+cmp.Or(in.Comment, in.Body)), ""
+	// The note names the issue, and so the private repository: it goes in
+	// the team's comments only. A comment to the reporter stays as
+	// written; the event's tracking_url change, which the reporter never
+	// sees, records the issue.
+	if vis := workflow.Visibility(in.Visibility); vis == "" || vis == workflow.VisibilityTeam {
+		note := fmt.Sprintf("Filed %s on %s.", issue.Name, s.tracker.Tracker())
+		in.Comment, in.Body = strings.TrimSpace(note+"\n\n"+cmp.Or(in.Comment, in.Body)), ""
+	}
 	return s.act(ctx, r, in, ping{})
+}
+
+// reportLocks are per-report locks whose waiters give up when their
+// context ends.
+type reportLocks struct {
+	mu   sync.Mutex
+	held map[int64]chan struct{} // closed when the report's lock is released
+}
+
+func newReportLocks() *reportLocks { return &reportLocks{held: map[int64]chan struct{}{}} }
+
+// lock takes the report's lock, waiting while another holds it, or
+// returns the context's error.
+func (l *reportLocks) lock(ctx context.Context, id int64) error {
+	for {
+		l.mu.Lock()
+		released, taken := l.held[id]
+		if !taken {
+			l.held[id] = make(chan struct{})
+			l.mu.Unlock()
+			return nil
+		}
+		l.mu.Unlock()
+		select {
+		case <-released:
+		case <-ctx.Done():
+			return fmt.Errorf("wait to file report %d's tracking issue: %w", id, ctx.Err())
+		}
+	}
+}
+
+// unlock releases the report's lock, which lock took.
+func (l *reportLocks) unlock(id int64) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	close(l.held[id])
+	delete(l.held, id)
 }
 
 // ping is what a scheduled ping adds to an action: whom to tell when the

@@ -2,12 +2,17 @@ package reports_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/wardsec/ward"
 	"github.com/wardsec/ward/reports"
+	"github.com/wardsec/ward/store"
 )
 
 // fakeTracker files issues numbered from 1, or fails with err.
@@ -98,5 +103,124 @@ func TestTrackWithoutTrackerNeedsURL(t *testing.T) {
 	}
 	if svc.Tracker() != "" {
 		t.Errorf("Tracker() = %q without one", svc.Tracker())
+	}
+}
+
+// triaged is a new report, triaged by bo.
+func triaged(t *testing.T, db *store.DB, svc *reports.Service, r *ward.Report) {
+	t.Helper()
+	bo := as("bo@example.org", ward.RoleResponder)
+	if _, err := db.CreateReport(bo, r); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := svc.Act(bo, r.ID, reports.Action{Action: "triage", Vector: "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:N/A:N", Tier: "tier-1"}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// The note that names the issue (and so the private repository) goes in
+// a team comment only: a comment to the reporter is theirs alone, and
+// their view shows neither the note nor the tracking URL.
+func TestTrackNoteStaysWithTheTeam(t *testing.T) {
+	db, svc, _ := setup(t)
+	bo := as("bo@example.org", ward.RoleResponder)
+	svc = svc.WithIssueTracker(&fakeTracker{})
+	r := ward.Report{Title: "token in logs", Source: ward.SourceWeb, ReporterEmail: "rae@example.net"}
+	triaged(t, db, svc, &r)
+	_, ev, err := svc.Act(bo, r.ID, reports.Action{Action: "track", Comment: "We are fixing it.", Visibility: "reporter"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ev.Comment != "We are fixing it." || ev.Visibility != "reporter" {
+		t.Errorf("event to the reporter: %q (%s), want their comment alone", ev.Comment, ev.Visibility)
+	}
+	key, err := db.IssueReporterKey(bo, r.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := svc.ForReporter(context.Background(), key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := json.Marshal(v)
+	for _, secret := range []string{"org/sec", "github.com", "Filed"} {
+		if strings.Contains(string(b), secret) {
+			t.Errorf("the reporter's view holds %q:\n%s", secret, b)
+		}
+	}
+	if !strings.Contains(string(b), "We are fixing it.") {
+		t.Errorf("the reporter's view lacks the comment to them:\n%s", b)
+	}
+
+	// Without a comment, or with a team one, the note is the team's.
+	r2 := ward.Report{Title: "second", Source: ward.SourceAPI}
+	triaged(t, db, svc, &r2)
+	if _, ev, err := svc.Act(bo, r2.ID, reports.Action{Action: "track"}); err != nil || ev.Comment != "Filed org/sec#7 on GitHub." || ev.Visibility != "team" {
+		t.Errorf("track without a comment = %+v, %v", ev, err)
+	}
+}
+
+// blockingTracker counts FileIssue calls and holds the first until
+// release is closed.
+type blockingTracker struct {
+	calls    atomic.Int32
+	started  chan struct{} // closed when the first call begins
+	release  chan struct{}
+	deadline atomic.Bool // whether a call's context had a deadline
+}
+
+func (b *blockingTracker) Tracker() string { return "GitHub" }
+
+func (b *blockingTracker) FileIssue(ctx context.Context, r *ward.Report) (ward.TrackedIssue, error) {
+	if _, ok := ctx.Deadline(); ok {
+		b.deadline.Store(true)
+	}
+	if b.calls.Add(1) == 1 {
+		close(b.started)
+		<-b.release
+	}
+	return ward.TrackedIssue{URL: "https://github.com/org/sec/issues/7", Name: "org/sec#7"}, nil
+}
+
+// Two tracks of one report at once (a double click) file one issue: the
+// second waits for the first, then finds the report tracked.
+func TestTrackTwiceAtOnce(t *testing.T) {
+	db, svc, _ := setup(t)
+	tracker := &blockingTracker{started: make(chan struct{}), release: make(chan struct{})}
+	svc = svc.WithIssueTracker(tracker)
+	r := ward.Report{Title: "token in logs", Source: ward.SourceAPI}
+	triaged(t, db, svc, &r)
+	bo := as("bo@example.org", ward.RoleResponder)
+	errs := make(chan error, 2)
+	go func() { _, _, err := svc.Act(bo, r.ID, reports.Action{Action: "track"}); errs <- err }()
+	<-tracker.started
+	second := make(chan struct{})
+	go func() { close(second); _, _, err := svc.Act(bo, r.ID, reports.Action{Action: "track"}); errs <- err }()
+	<-second
+	// The second call has started; give it the chance to reach the
+	// tracker (it must not), then let the first finish.
+	time.Sleep(50 * time.Millisecond)
+	close(tracker.release)
+	var codes []string
+	for range 2 {
+		select {
+		case err := <-errs:
+			codes = append(codes, ward.ErrorCode(err))
+			if ward.ErrorCode(err) == ward.ECONFLICT && !strings.Contains(ward.ErrorMessage(err), "already tracked at https://github.com/org/sec/issues/7") {
+				t.Errorf("the second track's message %q does not say where it is tracked", ward.ErrorMessage(err))
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatal("a track hangs")
+		}
+	}
+	slices.Sort(codes)
+	if !slices.Equal(codes, []string{"", ward.ECONFLICT}) {
+		t.Errorf("the two tracks gave %q, want one success and one conflict", codes)
+	}
+	if n := tracker.calls.Load(); n != 1 {
+		t.Errorf("FileIssue called %d times, want once", n)
+	}
+	if !tracker.deadline.Load() {
+		t.Error("FileIssue was called without a deadline: a hung tracker would hold the request")
 	}
 }
