@@ -58,7 +58,12 @@ type Config struct {
 	// PullRequests lists the open pull requests of the team's GitHub
 	// repository; without it (nil) the brief has none.
 	PullRequests ward.PullRequestSource
-	Now          func() time.Time // the clock; time.Now when nil
+	// PullRequestsWait bounds the wait for the pull requests; 10 s when
+	// zero. GitHub's client retries and waits out rate limits, which may
+	// take minutes; past the bound the brief says GitHub did not answer
+	// rather than keep its request past the server's write timeout.
+	PullRequestsWait time.Duration
+	Now              func() time.Time // the clock; time.Now when nil
 }
 
 // Service computes briefs and digests. It is safe for concurrent use.
@@ -70,6 +75,9 @@ type Service struct {
 func New(cfg Config) *Service {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
+	}
+	if cfg.PullRequestsWait == 0 {
+		cfg.PullRequestsWait = 10 * time.Second
 	}
 	return &Service{cfg: cfg}
 }
@@ -291,6 +299,8 @@ func (s *Service) pullRequests(ctx context.Context, at time.Time) *PullRequests 
 	if s.cfg.PullRequests == nil {
 		return nil
 	}
+	ctx, cancel := context.WithTimeout(ctx, s.cfg.PullRequestsWait)
+	defer cancel()
 	open, err := s.cfg.PullRequests.OpenPullRequests(ctx)
 	if err != nil {
 		return &PullRequests{List: list[PullRequest](nil, false), Error: err.Error()}

@@ -3,8 +3,10 @@ package brief_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -60,5 +62,32 @@ func TestBriefPullRequests(t *testing.T) {
 	}
 	if text := brief.Text(b, "https://ward.example.org"); !strings.Contains(text, "GitHub: could not list pull requests: list the open pull requests of org/sec: 401 Bad credentials") {
 		t.Errorf("text:\n%s", text)
+	}
+}
+
+// stuckPulls is GitHub not answering: it waits until the call's context
+// ends. A call without a deadline would wait for ever, so it is refused.
+type stuckPulls struct{}
+
+func (stuckPulls) OpenPullRequests(ctx context.Context) ([]ward.PullRequest, error) {
+	if _, ok := ctx.Deadline(); !ok {
+		return nil, errors.New("called without a deadline")
+	}
+	<-ctx.Done()
+	return nil, fmt.Errorf("GitHub: list the open pull requests of org/sec: %w", ctx.Err())
+}
+
+// A GitHub that does not answer costs the brief its pull requests, not
+// the brief.
+func TestBriefPullRequestsBounded(t *testing.T) {
+	d := newDesk(t, true)
+	svc := brief.New(brief.Config{Reports: d.db, Handoffs: d.db, Stale: d.db, Rotations: d.db, OnCall: oncall.New(d.db, d.clock.Now),
+		Distributors: d.reqs, PullRequests: stuckPulls{}, PullRequestsWait: time.Millisecond, Now: d.clock.Now})
+	b, err := svc.Brief(as("ty@example.org", ward.RoleTriager), "src", utc("2026-03-09T09:00:00Z"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b.PullRequests == nil || !strings.Contains(b.PullRequests.Error, "context deadline exceeded") || b.Triage.Items == nil {
+		t.Errorf("with GitHub not answering: %+v", b.PullRequests)
 	}
 }
