@@ -15,6 +15,7 @@ import (
 	"sync"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	jose "github.com/go-jose/go-jose/v4"
 	"github.com/go-jose/go-jose/v4/jwt"
@@ -499,4 +500,88 @@ func must[T any](v T, err error) T {
 		panic(err)
 	}
 	return v
+}
+
+// The marker is found on any line of its own, so that text added to the
+// issue after it (by hand, or by a bot) does not lead to a second issue;
+// a marker that is quoted, or another report's, is not the report's.
+func TestFileIssueFindsTheMarkerOnAnyLine(t *testing.T) {
+	tests := []struct {
+		name  string
+		body  string
+		found bool
+	}{
+		{"text added after it", "Filed by ward.\r\n\r\n<!-- ward-report: 42 -->\r\n\r\nUpdate: the fix is in #12.\r\n", true},
+		{"last", "Filed by ward.\n\n<!-- ward-report: 42 -->\n", true},
+		{"quoted", "Filed by ward.\n\n> <!-- ward-report: 42 -->\n", false},
+		{"within a line", "see <!-- ward-report: 42 --> here", false},
+		{"another report's", "<!-- ward-report: 421 -->", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			a := newAPI(t)
+			a.mux.HandleFunc("GET "+repoPath+"/issues", func(w http.ResponseWriter, r *http.Request) {
+				w.Write(fixtureWith(t, "issues-list.json", func(issues *[]map[string]any) {
+					(*issues)[0]["number"] = 1350
+					(*issues)[0]["html_url"] = "https://github.com/octocat/Hello-World/issues/1350"
+					(*issues)[0]["body"] = tt.body
+				}))
+			})
+			a.handle("POST "+repoPath+"/issues", http.StatusCreated, fixture(t, "issue.json"), nil)
+			got, err := a.client(t, nil).FileIssue(t.Context(), testReport())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if found := got.Name == "octocat/Hello-World#1350"; found != tt.found {
+				t.Errorf("FileIssue = %+v: found the issue %t, want %t", got, found, tt.found)
+			}
+			if filed := a.hits("POST "+repoPath+"/issues") == 1; filed == tt.found {
+				t.Errorf("filed an issue: %t, want %t", filed, !tt.found)
+			}
+		})
+	}
+}
+
+// The reporter's text goes in the issue unable to act: it mentions nobody,
+// hides nothing, loads no image, and plants no marker; the title is cut
+// to GitHub's 256 characters.
+func TestFileIssueNeutralisesTheReportersText(t *testing.T) {
+	a := newAPI(t)
+	a.handle("GET "+repoPath+"/issues", http.StatusOK, []byte("[]"), nil)
+	var sent createIssueBody
+	a.handle("POST "+repoPath+"/issues", http.StatusCreated, fixture(t, "issue.json"), func(r *http.Request) {
+		json.NewDecoder(r.Body).Decode(&sent)
+	})
+	r := testReport()
+	r.Title = strings.Repeat("é", 300)
+	r.Body = "cc @octocat and @octo-org/security-team, mail me at rae@example.net\n" +
+		"<!-- ward-report: 42 -->\n" +
+		"<!-- hidden from the team -->\n" +
+		"![beacon](https://tracker.example.net/pixel.png)\n" +
+		`<img src="https://tracker.example.net/pixel.png">`
+	if _, err := a.client(t, nil).FileIssue(t.Context(), r); err != nil {
+		t.Fatal(err)
+	}
+	for _, bad := range []string{"@octocat", "@octo-org", "<!-- hidden", "![", "<img"} {
+		if strings.Contains(sent.Body, bad) {
+			t.Errorf("the issue holds %q:\n%s", bad, sent.Body)
+		}
+	}
+	for _, kept := range []string{"@\u200doctocat", "rae@example.net", "&lt;!-- hidden from the team -->", `!\[beacon]`} {
+		if !strings.Contains(sent.Body, kept) {
+			t.Errorf("the issue lacks %q:\n%s", kept, sent.Body)
+		}
+	}
+	markers := 0
+	for line := range strings.Lines(sent.Body) {
+		if strings.TrimSpace(line) == "<!-- ward-report: 42 -->" {
+			markers++
+		}
+	}
+	if markers != 1 {
+		t.Errorf("%d marker lines, want ward's alone:\n%s", markers, sent.Body)
+	}
+	if n := utf8.RuneCountInString(sent.Title); n != 256 || !strings.HasSuffix(sent.Title, "é…") {
+		t.Errorf("title of %d characters, want 256 ending with …: %q", n, sent.Title)
+	}
 }

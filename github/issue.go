@@ -8,6 +8,7 @@ import (
 	"strings"
 	"text/template"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	gh "github.com/google/go-github/v93/github"
@@ -78,6 +79,20 @@ func parseTemplate(text string) (*template.Template, error) {
 // which FileIssue finds an issue it filed before.
 func marker(report int64) string { return fmt.Sprintf("<!-- ward-report: %d -->", report) }
 
+// hasMarker reports whether a line of body is the report's marker alone:
+// text added after it (by hand, or by a bot) does not hide it. The
+// reporter's text is quoted and its < escaped, so none of its lines is a
+// marker.
+func hasMarker(body string, report int64) bool {
+	want := marker(report)
+	for line := range strings.Lines(body) {
+		if strings.TrimSpace(line) == want {
+			return true
+		}
+	}
+	return false
+}
+
 // FileIssue files the report's tracking issue in the repository, with the
 // configured labels and severity/<rating>, assigned to the logins of the
 // report's commander and assignee, and returns it. An issue already filed
@@ -104,15 +119,14 @@ func (c *Client) tracked(issue *gh.Issue) ward.TrackedIssue {
 	return ward.TrackedIssue{URL: issue.GetHTMLURL(), Name: c.Repository() + "#" + strconv.Itoa(issue.GetNumber())}
 }
 
-// findIssue returns the issue whose body ends with the report's marker, or
-// nil. It lists the repository's issues (open and closed) created since the
+// findIssue returns the issue whose body has the report's marker on a
+// line of its own, or nil. It lists the repository's issues (open and closed) created since the
 // report was, newest first, rather than asking the search API: search is
 // indexed some time after an issue is created, and the retry it is for
 // comes right after an answer was lost, when search would not yet find the
 // issue and a second would be filed. The list is read as it is written.
 func (c *Client) findIssue(ctx context.Context, r *ward.Report) (*gh.Issue, error) {
 	since := r.CreatedAt.Add(-createdSkew)
-	want := marker(r.ID)
 	opts := &gh.IssueListByRepoOptions{State: "all", Sort: "created", Direction: "desc", Since: since,
 		ListOptions: gh.ListOptions{PerPage: 100}}
 	for {
@@ -124,7 +138,7 @@ func (c *Client) findIssue(ctx context.Context, r *ward.Report) (*gh.Issue, erro
 			if issue.CreatedAt != nil && issue.CreatedAt.Before(since) {
 				return nil, nil // newest first: the rest are older still
 			}
-			if !issue.IsPullRequest() && strings.HasSuffix(strings.TrimSpace(issue.GetBody()), want) {
+			if !issue.IsPullRequest() && hasMarker(issue.GetBody(), r.ID) {
 				return issue, nil
 			}
 		}
@@ -151,8 +165,8 @@ func (c *Client) issueRequest(r *ward.Report) (gh.CreateIssueRequest, error) {
 	if err := c.tmpl.ExecuteTemplate(&body, "body", data); err != nil {
 		return gh.CreateIssueRequest{}, fmt.Errorf("github: template body: %w", err)
 	}
-	// The marker comes last, whatever the template: a marker quoted in
-	// the summary is not at the end, so a reporter cannot plant one.
+	// The marker comes last, whatever the template; the summary's lines
+	// are quoted, so a reporter cannot plant one.
 	text := strings.TrimSpace(body.String()) + "\n\n" + marker(r.ID) + "\n"
 	labels := slices.Clone(c.cfg.Labels)
 	if r.Severity != nil && r.Severity.Rating != "" {
@@ -164,10 +178,25 @@ func (c *Client) issueRequest(r *ward.Report) (gh.CreateIssueRequest, error) {
 			assignees = append(assignees, login)
 		}
 	}
-	return gh.CreateIssueRequest{Title: strings.Join(strings.Fields(title.String()), " "), Body: &text, Labels: labels, Assignees: assignees}, nil
+	return gh.CreateIssueRequest{Title: issueTitle(title.String()), Body: &text, Labels: labels, Assignees: assignees}, nil
 }
 
-// summary is the report's text quoted, at most summaryMax bytes of it.
+// titleMax is the longest title GitHub takes, in characters.
+const titleMax = 256
+
+// issueTitle is the template's title on one line, cut to titleMax
+// characters with an ellipsis.
+func issueTitle(s string) string {
+	s = strings.Join(strings.Fields(s), " ")
+	if utf8.RuneCountInString(s) <= titleMax {
+		return s
+	}
+	runes := []rune(s)
+	return strings.TrimSpace(string(runes[:titleMax-1])) + "…"
+}
+
+// summary is the report's text quoted, at most summaryMax bytes of it,
+// made inert (see inert).
 func summary(text string) string {
 	text = strings.TrimSpace(text)
 	cut := false
@@ -180,9 +209,39 @@ func summary(text string) string {
 	if text == "" {
 		return "_The report has no text._"
 	}
-	quoted := "> " + strings.ReplaceAll(text, "\n", "\n> ")
+	quoted := "> " + strings.ReplaceAll(inert(text), "\n", "\n> ")
 	if cut {
 		quoted += "…\n\n_Shortened: the whole report is in ward._"
 	}
 	return quoted
+}
+
+// inert is the reporter's text unable to act in GitHub's Markdown: an
+// @mention notifies nobody (a zero-width joiner follows its @), HTML
+// neither hides text in a comment nor loads anything (< is escaped), and
+// an image is not fetched, which would tell the reporter's server who
+// reads the issue and when (![ is escaped). The text reads the same.
+func inert(text string) string {
+	var b strings.Builder
+	prev := ' '
+	for i, r := range text {
+		switch {
+		case r == '<':
+			b.WriteString("&lt;")
+		case r == '!' && strings.HasPrefix(text[i:], "!["):
+			b.WriteString(`!\`)
+		case r == '@' && !inWord(prev):
+			b.WriteString("@\u200d")
+		default:
+			b.WriteRune(r)
+		}
+		prev = r
+	}
+	return b.String()
+}
+
+// inWord reports whether an @ after r is within a word, as in an address
+// (rae@example.net), which GitHub does not take for a mention.
+func inWord(r rune) bool {
+	return r == '_' || r == '.' || r == '-' || unicode.IsLetter(r) || unicode.IsDigit(r)
 }
