@@ -401,15 +401,22 @@ func TestApp(t *testing.T) {
 	// after now.
 	now := time.Date(2016, 7, 11, 21, 14, 10, 0, time.UTC)
 	a := newAPI(t)
+	// Read here: t.Fatal may not be called from a handler's goroutine.
+	token := fixture(t, "installation-token.json")
+	repository := fixtureWith(t, "repository.json", func(r *map[string]any) { (*r)["private"] = true; delete(*r, "permissions") })
 	a.mux.HandleFunc("POST /app/installations/99/access_tokens", func(w http.ResponseWriter, r *http.Request) {
 		raw, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
 		tok, err := jwt.ParseSigned(raw, []jose.SignatureAlgorithm{jose.RS256})
 		if !ok || err != nil {
-			t.Fatalf("token exchange: Authorization is not a JWT: %v", err)
+			t.Errorf("token exchange: Authorization is not a JWT: %v", err)
+			w.WriteHeader(http.StatusUnauthorized)
+			return
 		}
 		var claims jwt.Claims
 		if err := tok.Claims(&key.PublicKey, &claims); err != nil {
-			t.Fatalf("token exchange: JWT not signed by the App's key: %v", err)
+			t.Errorf("token exchange: JWT not signed by the App's key: %v", err)
+			w.WriteHeader(http.StatusUnauthorized)
+			return
 		}
 		if err := claims.ValidateWithLeeway(jwt.Expected{Issuer: "123", Time: now}, 0); err != nil {
 			t.Errorf("token exchange: JWT claims: %v", err)
@@ -418,13 +425,13 @@ func TestApp(t *testing.T) {
 			t.Errorf("JWT lives %s; GitHub takes at most 10 minutes", life)
 		}
 		w.WriteHeader(http.StatusCreated)
-		w.Write(fixture(t, "installation-token.json"))
+		w.Write(token)
 	})
 	a.mux.HandleFunc("GET "+repoPath, func(w http.ResponseWriter, r *http.Request) {
 		if got := r.Header.Get("Authorization"); got != "Bearer ghs_16C7e42F292c6912E7710c838347Ae178B4a" {
 			t.Errorf("Authorization %q, want the installation token", got)
 		}
-		w.Write(fixtureWith(t, "repository.json", func(r *map[string]any) { (*r)["private"] = true; delete(*r, "permissions") }))
+		w.Write(repository)
 	})
 	var mu sync.Mutex
 	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
@@ -520,13 +527,11 @@ func TestFileIssueFindsTheMarkerOnAnyLine(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			a := newAPI(t)
-			a.mux.HandleFunc("GET "+repoPath+"/issues", func(w http.ResponseWriter, r *http.Request) {
-				w.Write(fixtureWith(t, "issues-list.json", func(issues *[]map[string]any) {
-					(*issues)[0]["number"] = 1350
-					(*issues)[0]["html_url"] = "https://github.com/octocat/Hello-World/issues/1350"
-					(*issues)[0]["body"] = tt.body
-				}))
-			})
+			a.handle("GET "+repoPath+"/issues", http.StatusOK, fixtureWith(t, "issues-list.json", func(issues *[]map[string]any) {
+				(*issues)[0]["number"] = 1350
+				(*issues)[0]["html_url"] = "https://github.com/octocat/Hello-World/issues/1350"
+				(*issues)[0]["body"] = tt.body
+			}), nil)
 			a.handle("POST "+repoPath+"/issues", http.StatusCreated, fixture(t, "issue.json"), nil)
 			got, err := a.client(t, nil).FileIssue(t.Context(), testReport())
 			if err != nil {

@@ -3,21 +3,42 @@ package outbound
 import (
 	"context"
 	"net/http"
+	"net/url"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/sony/gobreaker/v2"
+
 	"github.com/wardsec/ward/wardtest"
 )
 
-// The breaker runs by the machine's clock (gobreaker has no other), so
-// these tests open it for a short real time.
-const openFor = time.Second
+// The breaker runs by the machine's clock (gobreaker has no other). Tests
+// that check it refuses once open keep it open for longOpen, which no
+// loaded machine outlasts; only those of the half-open state open it for
+// shortOpen, and wait it out.
+const (
+	longOpen  = time.Hour
+	shortOpen = time.Second
+)
 
-func breakerFixture(t *testing.T, script ...answer) *fixture {
+func breakerFixture(t *testing.T, openFor time.Duration, script ...answer) *fixture {
 	t.Helper()
 	return newFixture(t, Config{MaxAttempts: 1, BreakerFailures: 3, BreakerOpenFor: openFor}, script...)
+}
+
+// wantTripped checks that the breaker of f's server is not closed: open,
+// or already half-open when a slow machine let shortOpen pass.
+func wantTripped(t *testing.T, f *fixture) {
+	t.Helper()
+	u, err := url.Parse(f.srv.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if state := f.tr.host(u.Host).breaker.State(); state == gobreaker.StateClosed {
+		t.Fatalf("breaker %s, want it open", state)
+	}
 }
 
 func wantStatus(t *testing.T, f *fixture, want int) {
@@ -42,19 +63,28 @@ func wantRefused(t *testing.T, f *fixture) *Error {
 	return e
 }
 
-func TestBreakerOpensAndCloses(t *testing.T) {
-	f := breakerFixture(t, status(500, 502, 503, 200, 200)...)
+func TestBreakerRefusesWhileOpen(t *testing.T) {
+	f := breakerFixture(t, longOpen, status(500, 502, 503)...)
 	for _, code := range []int{500, 502, 503} {
 		wantStatus(t, f, code)
 	}
 	e := wantRefused(t, f)
-	if !strings.HasPrefix(e.Error(), "GitHub is failing; not called for 1s") {
+	if !strings.HasPrefix(e.Error(), "GitHub is failing; not called for 1h0m0s") {
 		t.Errorf("message %q", e.Error())
 	}
-	if e.RetryAfter() <= 0 || e.RetryAfter() > openFor {
-		t.Errorf("RetryAfter = %s, want the open time left, at most %s", e.RetryAfter(), openFor)
+	if e.RetryAfter() <= 0 || e.RetryAfter() > longOpen {
+		t.Errorf("RetryAfter = %s, want the open time left, at most %s", e.RetryAfter(), longOpen)
 	}
-	time.Sleep(openFor + 50*time.Millisecond)
+	wantRefused(t, f)
+}
+
+func TestBreakerOpensAndCloses(t *testing.T) {
+	f := breakerFixture(t, shortOpen, status(500, 502, 503, 200, 200)...)
+	for _, code := range []int{500, 502, 503} {
+		wantStatus(t, f, code)
+	}
+	wantTripped(t, f)
+	time.Sleep(shortOpen + 50*time.Millisecond)
 	wantStatus(t, f, 200) // the probe
 	wantStatus(t, f, 200) // closed again
 	if got := f.srv.calls(); got != 5 {
@@ -63,23 +93,23 @@ func TestBreakerOpensAndCloses(t *testing.T) {
 }
 
 func TestBreakerProbeFailureOpensAgain(t *testing.T) {
-	f := breakerFixture(t, status(500, 500, 500, 504, 200)...)
+	f := breakerFixture(t, shortOpen, status(500, 500, 500, 504, 200)...)
 	for range 3 {
 		wantStatus(t, f, 500)
 	}
-	wantRefused(t, f)
-	time.Sleep(openFor + 50*time.Millisecond)
+	wantTripped(t, f)
+	time.Sleep(shortOpen + 50*time.Millisecond)
 	wantStatus(t, f, 504) // the probe fails
-	wantRefused(t, f)
+	wantTripped(t, f)
 }
 
 func TestBreakerOneProbeAtATime(t *testing.T) {
-	f := breakerFixture(t, answer{status: 500}, answer{status: 500}, answer{status: 500}, answer{hang: true})
+	f := breakerFixture(t, shortOpen, answer{status: 500}, answer{status: 500}, answer{status: 500}, answer{hang: true})
 	f.tr.cfg.Timeout = 2 * time.Second
 	for range 3 {
 		wantStatus(t, f, 500)
 	}
-	time.Sleep(openFor + 50*time.Millisecond)
+	time.Sleep(shortOpen + 50*time.Millisecond)
 	for range 3 {
 		<-f.srv.entered
 	}
@@ -94,21 +124,21 @@ func TestBreakerOneProbeAtATime(t *testing.T) {
 }
 
 func TestBreakerIgnores4xx(t *testing.T) {
-	f := breakerFixture(t, status(404, 422, 401, 429, 403, 400)...)
+	f := breakerFixture(t, longOpen, status(404, 422, 401, 429, 403, 400)...)
 	for _, code := range []int{404, 422, 401, 429, 403, 400} {
 		wantStatus(t, f, code)
 	}
 }
 
 func TestBreakerSuccessResetsTheCount(t *testing.T) {
-	f := breakerFixture(t, status(500, 500, 200, 500, 500, 200)...)
+	f := breakerFixture(t, longOpen, status(500, 500, 200, 500, 500, 200)...)
 	for _, code := range []int{500, 500, 200, 500, 500, 200} {
 		wantStatus(t, f, code)
 	}
 }
 
 func TestBreakerPerHost(t *testing.T) {
-	f := breakerFixture(t, status(500, 500, 500)...)
+	f := breakerFixture(t, longOpen, status(500, 500, 500)...)
 	for range 3 {
 		wantStatus(t, f, 500)
 	}
