@@ -41,7 +41,11 @@ type installationTokens struct {
 	apiURL              string
 	now                 func() time.Time
 
-	mu      sync.Mutex
+	// minting is held by the one caller that mints a token; the others
+	// wait for it, or for their context to end, whichever comes first.
+	minting chan struct{}
+
+	mu      sync.Mutex // guards the token and what is known of it
 	token   string
 	expires time.Time
 	issues  string // the token's issues permission: read, write or ""
@@ -52,7 +56,8 @@ func newInstallationTokens(cfg Config, hc *http.Client, apiURL string) (*install
 	if err != nil {
 		return nil, err
 	}
-	return &installationTokens{appID: cfg.AppID, installation: cfg.InstallationID, key: key, httpClient: hc, apiURL: apiURL, now: cfg.Now}, nil
+	return &installationTokens{appID: cfg.AppID, installation: cfg.InstallationID, key: key, httpClient: hc, apiURL: apiURL, now: cfg.Now,
+		minting: make(chan struct{}, 1)}, nil
 }
 
 // parsePrivateKey reads the App's private key: PEM, PKCS#1 as GitHub
@@ -77,21 +82,28 @@ func parsePrivateKey(data []byte) (*rsa.PrivateKey, error) {
 }
 
 // get returns a token valid for tokenMargin at least, minting a new one
-// when the kept one is older. Concurrent callers wait for one mint.
+// when the kept one is older. Concurrent callers wait for one mint, each
+// giving up when its own context ends.
 func (t *installationTokens) get(ctx context.Context) (string, error) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	if t.token != "" && t.now().Add(tokenMargin).Before(t.expires) {
-		return t.token, nil
+	if token, ok := t.valid(); ok {
+		return token, nil
+	}
+	select {
+	case t.minting <- struct{}{}:
+	case <-ctx.Done():
+		return "", fmt.Errorf("github: wait for the App's installation token: %w", ctx.Err())
+	}
+	defer func() { <-t.minting }()
+	if token, ok := t.valid(); ok {
+		return token, nil // minted while this caller waited
 	}
 	signed, err := t.jwt()
 	if err != nil {
 		return "", err
 	}
-	api, err := gh.NewClient(gh.WithHTTPClient(t.httpClient), gh.WithAuthToken(signed), gh.WithURLs(&t.apiURL, &t.apiURL),
-		gh.WithDisableRateLimitCheck(), gh.WithUserAgent("ward"))
+	api, err := newAPIClient(t.apiURL, gh.WithHTTPClient(t.httpClient), gh.WithAuthToken(signed))
 	if err != nil {
-		return "", fmt.Errorf("github: %w", err)
+		return "", err
 	}
 	tok, _, err := api.Apps.CreateInstallationToken(ctx, t.installation, nil)
 	if err != nil {
@@ -100,9 +112,18 @@ func (t *installationTokens) get(ctx context.Context) (string, error) {
 	if tok.GetToken() == "" || tok.ExpiresAt == nil {
 		return "", fmt.Errorf("github: the installation token's answer holds no token or no expiry")
 	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
 	t.token, t.expires = tok.GetToken(), tok.ExpiresAt.Time
 	t.issues = tok.GetPermissions().GetIssues()
 	return t.token, nil
+}
+
+// valid returns the kept token if it is good for tokenMargin more.
+func (t *installationTokens) valid() (string, bool) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.token, t.token != "" && t.now().Add(tokenMargin).Before(t.expires)
 }
 
 // jwt is the App's JWT, now.

@@ -99,7 +99,7 @@ func New(cfg Config) (*Client, error) {
 		return nil, err
 	}
 	c := &Client{cfg: cfg, owner: owner, repo: repo, tmpl: tmpl}
-	opts := []gh.ClientOptionsFunc{gh.WithURLs(&apiURL, &apiURL), gh.WithDisableRateLimitCheck(), gh.WithUserAgent("ward")}
+	var opts []gh.ClientOptionsFunc
 	switch {
 	case cfg.Token != "" && cfg.AppID != 0:
 		return nil, errors.New("github: give a token or a GitHub App, not both")
@@ -118,10 +118,22 @@ func New(cfg Config) (*Client, error) {
 	default:
 		return nil, errors.New("github: give a token, or a GitHub App's app_id, installation_id and private_key")
 	}
-	if c.api, err = gh.NewClient(opts...); err != nil {
-		return nil, fmt.Errorf("github: %w", err)
+	if c.api, err = newAPIClient(apiURL, opts...); err != nil {
+		return nil, err
 	}
 	return c, nil
+}
+
+// newAPIClient is a go-github client of the API at apiURL, with opts for
+// its HTTP client and credentials: ward's user agent, and go-github's own
+// rate-limit bookkeeping off, since the HTTP client's policy decides.
+func newAPIClient(apiURL string, opts ...gh.ClientOptionsFunc) (*gh.Client, error) {
+	opts = append([]gh.ClientOptionsFunc{gh.WithURLs(&apiURL, &apiURL), gh.WithDisableRateLimitCheck(), gh.WithUserAgent("ward")}, opts...)
+	api, err := gh.NewClient(opts...)
+	if err != nil {
+		return nil, fmt.Errorf("github: %w", err)
+	}
+	return api, nil
 }
 
 // Tracker names the tracker for people.

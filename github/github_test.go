@@ -1,6 +1,7 @@
 package github_test
 
 import (
+	"context"
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/x509"
@@ -588,5 +589,45 @@ func TestFileIssueNeutralisesTheReportersText(t *testing.T) {
 	}
 	if n := utf8.RuneCountInString(sent.Title); n != 256 || !strings.HasSuffix(sent.Title, "é…") {
 		t.Errorf("title of %d characters, want 256 ending with …: %q", n, sent.Title)
+	}
+}
+
+// A caller waiting for the App's token while another mints it gives up
+// when its own context ends, rather than wait for GitHub's answer.
+func TestAppTokenWaitHonoursTheContext(t *testing.T) {
+	key, _ := rsa.GenerateKey(rand.Reader, 2048)
+	keyPEM := pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(key)})
+	a := newAPI(t)
+	minting, release := make(chan struct{}), make(chan struct{})
+	token := fixture(t, "installation-token.json")
+	a.mux.HandleFunc("POST /app/installations/99/access_tokens", func(w http.ResponseWriter, r *http.Request) {
+		close(minting)
+		<-release
+		w.WriteHeader(http.StatusCreated)
+		w.Write(token)
+	})
+	a.mux.HandleFunc("GET "+repoPath+"/pulls", func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("[]")) })
+	c := a.client(t, func(cfg *github.Config) {
+		cfg.Token, cfg.AppID, cfg.InstallationID, cfg.PrivateKey = "", 123, 99, keyPEM
+		cfg.Now = func() time.Time { return time.Date(2016, 7, 11, 21, 14, 10, 0, time.UTC) }
+	})
+	first := make(chan error, 1)
+	go func() { _, err := c.OpenPullRequests(t.Context()); first <- err }()
+	<-minting
+	ctx, cancel := context.WithCancel(t.Context())
+	second := make(chan error, 1)
+	go func() { _, err := c.OpenPullRequests(ctx); second <- err }()
+	cancel()
+	select {
+	case err := <-second:
+		if !errors.Is(err, context.Canceled) {
+			t.Errorf("the cancelled caller: %v, want context.Canceled", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Error("the cancelled caller still waits for the other's token")
+	}
+	close(release)
+	if err := <-first; err != nil {
+		t.Errorf("the minting caller: %v", err)
 	}
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"os"
 	"time"
@@ -31,33 +32,59 @@ func newGitHub(cfg *ward.GitHubConfig, publicURL string, hc *http.Client,
 	var err error
 	if !cfg.Token.IsZero() {
 		if c.Token, err = cfg.Token.Resolve(getenv, readFile); err != nil {
-			return gitHub{}, ward.Errorf(ward.EINVALID, "integrations.github.token: %s", ward.ErrorMessage(err))
+			return gitHub{}, invalidGitHub("token", err)
 		}
 	}
 	if !cfg.PrivateKey.IsZero() {
 		key, err := cfg.PrivateKey.Resolve(getenv, readFile)
 		if err != nil {
-			return gitHub{}, ward.Errorf(ward.EINVALID, "integrations.github.private_key: %s", ward.ErrorMessage(err))
+			return gitHub{}, invalidGitHub("private_key", err)
 		}
 		c.PrivateKey = []byte(key)
 	}
 	if cfg.Template != "" {
 		b, err := readFile(cfg.Template)
 		if err != nil {
-			return gitHub{}, ward.Errorf(ward.EINVALID, "integrations.github.template: %v", err)
+			return gitHub{}, invalidGitHub("template", err)
 		}
 		c.Template = string(b)
 	}
 	g := gitHub{}
 	if g.client, err = github.New(c); err != nil {
-		return gitHub{}, ward.Errorf(ward.EINVALID, "integrations.github: %v", err)
+		return gitHub{}, invalidGitHub("", err)
 	}
 	if !cfg.WebhookSecret.IsZero() {
 		if g.webhookSecret, err = cfg.WebhookSecret.Resolve(getenv, readFile); err != nil {
-			return gitHub{}, ward.Errorf(ward.EINVALID, "integrations.github.webhook_secret: %s", ward.ErrorMessage(err))
+			return gitHub{}, invalidGitHub("webhook_secret", err)
 		}
 	}
 	return g, nil
+}
+
+// invalidConfig is an EINVALID error about a field of the team file,
+// whose message is safe to show and whose cause stays reachable with
+// errors.Is and errors.As.
+type invalidConfig struct {
+	safe  *ward.Error
+	cause error
+}
+
+func (e *invalidConfig) Error() string   { return e.safe.Error() }
+func (e *invalidConfig) Unwrap() []error { return []error{e.safe, e.cause} }
+
+// invalidGitHub says that integrations.github's field ("" for the whole)
+// is wrong, because of err: the safe message of a *ward.Error, or the
+// text of any other, which here never holds a secret (SecretRef.Resolve
+// and github.New never quote one; a file's error names its path).
+func invalidGitHub(field string, err error) error {
+	name, msg := "integrations.github", err.Error()
+	if field != "" {
+		name += "." + field
+	}
+	if e, ok := errors.AsType[*ward.Error](err); ok {
+		msg = e.Message
+	}
+	return &invalidConfig{safe: ward.Errorf(ward.EINVALID, "%s: %s", name, msg), cause: err}
 }
 
 // githubHTTPClient is the HTTP client of GitHub's calls: outbound's

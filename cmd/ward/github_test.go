@@ -1,12 +1,16 @@
 package main
 
 import (
+	"errors"
+	"io/fs"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/wardsec/ward"
 )
 
 // ward integrations check says what keeps GitHub from working: a secret
@@ -66,4 +70,38 @@ func TestIntegrationsCheckGitHub(t *testing.T) {
 	check("github (example-org/security): github: example-org/security is public")
 	t.Setenv("WARD_TEST_GITHUB_TOKEN", "ghp-other")
 	check("github (example-org/security): GitHub: read the repository example-org/security: 404 Not Found: the token cannot see example-org/security")
+}
+
+// newGitHub's errors are the team's to read (EINVALID, the field named)
+// and keep their cause for errors.Is.
+func TestNewGitHubErrorsKeepTheirCause(t *testing.T) {
+	getenv := func(string) string { return "" }
+	tests := []struct {
+		name  string
+		cfg   ward.GitHubConfig
+		want  string
+		cause error
+	}{
+		{"token file missing", ward.GitHubConfig{Repository: "org/sec", Token: ward.SecretRef{File: "/nonexistent/token"}, Template: "/nonexistent/issue.tmpl"},
+			"integrations.github.token: ", nil},
+		{"template unreadable", ward.GitHubConfig{Repository: "org/sec", Template: "/nonexistent/issue.tmpl"},
+			"integrations.github.template: open /nonexistent/issue.tmpl: no such file or directory", fs.ErrNotExist},
+		{"bad repository", ward.GitHubConfig{Repository: "no-slash", AppID: 1}, `integrations.github: github: repository "no-slash": want owner/name`, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := newGitHub(&tt.cfg, "", nil, getenv, os.ReadFile)
+			if ward.ErrorCode(err) != ward.EINVALID || !strings.HasPrefix(ward.ErrorMessage(err), tt.want) {
+				t.Errorf("newGitHub = %v, want invalid: %s…", err, tt.want)
+			}
+			if tt.cause != nil && !errors.Is(err, tt.cause) {
+				t.Errorf("newGitHub = %v, which does not wrap %v", err, tt.cause)
+			}
+		})
+	}
+	// The github package's own error stays reachable.
+	_, err := newGitHub(&ward.GitHubConfig{Repository: "no-slash", AppID: 1}, "", nil, getenv, os.ReadFile)
+	if u, ok := err.(interface{ Unwrap() []error }); !ok || len(u.Unwrap()) != 2 {
+		t.Errorf("newGitHub = %v (%T), which does not wrap github.New's error", err, err)
+	}
 }
