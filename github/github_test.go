@@ -238,20 +238,28 @@ func TestFileIssueStopsAtOlderIssues(t *testing.T) {
 	}
 }
 
-func TestFileIssueTemplate(t *testing.T) {
+// fileNew files r's issue in a repository that has none yet, with a
+// client that edit configures, and returns what was sent.
+func fileNew(t *testing.T, edit func(*github.Config), r *ward.Report) createIssueBody {
+	t.Helper()
 	a := newAPI(t)
 	a.handle("GET "+repoPath+"/issues", http.StatusOK, []byte("[]"), nil)
 	var sent createIssueBody
 	a.handle("POST "+repoPath+"/issues", http.StatusCreated, fixture(t, "issue.json"), func(r *http.Request) {
 		json.NewDecoder(r.Body).Decode(&sent)
 	})
+	if _, err := a.client(t, edit).FileIssue(t.Context(), r); err != nil {
+		t.Fatal(err)
+	}
+	return sent
+}
+
+func TestFileIssueTemplate(t *testing.T) {
 	tmpl := `{{define "title"}}[Security] {{.Report.Title}}{{end}}{{define "body"}}Credit: {{.Credit}}
 <!-- ward-report: 1 -->{{end}}`
 	r := testReport()
 	r.Attribution, r.Severity = "Jane Doe of Example Labs", nil
-	if _, err := a.client(t, func(c *github.Config) { c.Template = tmpl }).FileIssue(t.Context(), r); err != nil {
-		t.Fatal(err)
-	}
+	sent := fileNew(t, func(c *github.Config) { c.Template = tmpl }, r)
 	want := createIssueBody{Title: "[Security] SQL injection in /search",
 		Body:   "Credit: Jane Doe of Example Labs\n<!-- ward-report: 1 -->\n\n<!-- ward-report: 42 -->\n",
 		Labels: []string{"security"}, Assignees: []string{"octo-commander"}}
@@ -552,12 +560,6 @@ func TestFileIssueFindsTheMarkerOnAnyLine(t *testing.T) {
 // hides nothing, loads no image, and plants no marker; the title is cut
 // to GitHub's 256 characters.
 func TestFileIssueNeutralisesTheReportersText(t *testing.T) {
-	a := newAPI(t)
-	a.handle("GET "+repoPath+"/issues", http.StatusOK, []byte("[]"), nil)
-	var sent createIssueBody
-	a.handle("POST "+repoPath+"/issues", http.StatusCreated, fixture(t, "issue.json"), func(r *http.Request) {
-		json.NewDecoder(r.Body).Decode(&sent)
-	})
 	r := testReport()
 	r.Title = strings.Repeat("é", 300)
 	r.Body = "cc @octocat and @octo-org/security-team, mail me at rae@example.net\n" +
@@ -565,9 +567,7 @@ func TestFileIssueNeutralisesTheReportersText(t *testing.T) {
 		"<!-- hidden from the team -->\n" +
 		"![beacon](https://tracker.example.net/pixel.png)\n" +
 		`<img src="https://tracker.example.net/pixel.png">`
-	if _, err := a.client(t, nil).FileIssue(t.Context(), r); err != nil {
-		t.Fatal(err)
-	}
+	sent := fileNew(t, nil, r)
 	for _, bad := range []string{"@octocat", "@octo-org", "<!-- hidden", "![", "<img"} {
 		if strings.Contains(sent.Body, bad) {
 			t.Errorf("the issue holds %q:\n%s", bad, sent.Body)
