@@ -22,7 +22,11 @@ type NotifyPrefs struct {
 	Member string `json:"member"`
 	Email  bool   `json:"email"` // by email to their address; the default
 	// Slack is the member's Slack user ID (U0123ABCD), for direct
-	// messages through the team's Slack bot; "" for none.
+	// messages through the team's Slack bot and for answering their
+	// slash commands; "" for none. Only LinkSlack sets one, when the
+	// Slack user proved the account theirs: a typed-in ID could name
+	// someone else's, who would get the member's messages and be
+	// answered as them.
 	Slack string `json:"slack"`
 	// AnyHour delivers at once, at any hour. By default a notification
 	// waits for the member's next working hour (their time zone, work
@@ -30,6 +34,9 @@ type NotifyPrefs struct {
 	AnyHour   bool      `json:"any_hour"`
 	UpdatedAt time.Time `json:"updated_at,omitzero"`
 }
+
+// SlackLinkValid is how long a code to link a Slack account is good for.
+const SlackLinkValid = 15 * time.Minute
 
 // DefaultNotifyPrefs are a member's until they set their own.
 func DefaultNotifyPrefs(member string) NotifyPrefs {
@@ -214,8 +221,17 @@ type DispatchService interface {
 	// NotifyPrefs returns each member's preferences that were set; a
 	// member with none has DefaultNotifyPrefs.
 	NotifyPrefs(ctx context.Context) (map[string]NotifyPrefs, error)
-	// SetNotifyPrefs stores a member's preferences; ENOTFOUND for no member.
+	// SetNotifyPrefs stores a member's preferences; ENOTFOUND for no
+	// member, EINVALID for a Slack ID other than the one linked ("" unlinks).
 	SetNotifyPrefs(ctx context.Context, p *NotifyPrefs) error
+	// IssueSlackLink makes a one-time code for the member to type in Slack
+	// as /ward link CODE within SlackLinkValid; a code issued before stops
+	// working. Only its hash is kept.
+	IssueSlackLink(ctx context.Context, member string) (code string, expires time.Time, err error)
+	// LinkSlack links the Slack user to the member whose code it is, and
+	// forgets the code; a code unknown, used or expired is ENOTFOUND. A
+	// member the Slack user was linked to before is unlinked.
+	LinkSlack(ctx context.Context, code, user string) (member string, err error)
 	// NotifyChannels returns the team's channels, by name.
 	NotifyChannels(ctx context.Context) ([]NotifyChannel, error)
 }

@@ -2,6 +2,7 @@ package ward
 
 import (
 	"context"
+	"net"
 	"net/url"
 	"os"
 	"regexp"
@@ -200,6 +201,41 @@ func (c *HackerOneConfig) SyncInterval() time.Duration {
 		return DefaultSyncInterval
 	}
 	return c.Interval
+}
+
+// APIHostsEnv names the serving process's environment variable that
+// allows API hosts other than GitHub's and HackerOne's own, as a
+// comma-separated list of host[:port], such as ghe.example.org for GitHub
+// Enterprise. The team file alone cannot: whoever may change it (it lives
+// in git) must not be able to send ward's tokens to a host of theirs.
+const APIHostsEnv = "WARD_API_HOSTS"
+
+// CheckAPIHost refuses the api_url of an integration when its host is
+// neither that of the service's own defaultURL nor one that allowed (the
+// value of APIHostsEnv) names. Plain http is for loopback only, as a
+// test's server is.
+func CheckAPIHost(apiURL, defaultURL, allowed string) error {
+	if apiURL == "" {
+		return nil
+	}
+	u, err := url.Parse(apiURL)
+	if err != nil {
+		return Errorf(EINVALID, "api_url: %q is not a URL", apiURL)
+	}
+	d, _ := url.Parse(defaultURL)
+	ok := u.Host == d.Host
+	for _, h := range strings.Split(allowed, ",") {
+		ok = ok || strings.TrimSpace(h) != "" && strings.EqualFold(strings.TrimSpace(h), u.Host)
+	}
+	if !ok {
+		return Errorf(EINVALID, "api_url: %s is not %s; the operator allows another host by naming it in %s", u.Host, d.Host, APIHostsEnv)
+	}
+	if u.Scheme != "https" {
+		if ip := net.ParseIP(u.Hostname()); u.Hostname() != "localhost" && (ip == nil || !ip.IsLoopback()) {
+			return Errorf(EINVALID, "api_url: want https, not %s, for %s", u.Scheme, u.Host)
+		}
+	}
+	return nil
 }
 
 // checkAPIURL refuses an API address that is not absolute http(s), or

@@ -78,3 +78,26 @@ func TestIntegrationsValidate(t *testing.T) {
 		}
 	}
 }
+
+func TestCheckAPIHost(t *testing.T) {
+	const github = "https://api.github.com/"
+	for _, tt := range []struct {
+		url, allowed string
+		wantErr      string
+	}{
+		{"", "", ""},
+		{"https://api.github.com/", "", ""},
+		{"https://ghe.example.org/api/v3/", "", "api_url: ghe.example.org is not api.github.com; the operator allows another host by naming it in WARD_API_HOSTS"},
+		{"https://ghe.example.org/api/v3/", "other.example.org, GHE.example.org", ""},
+		{"https://ghe.example.org:8443/api/v3/", "ghe.example.org", "api_url: ghe.example.org:8443 is not api.github.com"},
+		{"http://ghe.example.org/api/v3/", "ghe.example.org", "api_url: want https, not http, for ghe.example.org"},
+		{"http://127.0.0.1:4567/", "127.0.0.1:4567", ""},
+		{"http://[::1]:4567/", "[::1]:4567", ""},
+		{"https://attacker.example/", ",", "api_url: attacker.example is not api.github.com"},
+	} {
+		err := CheckAPIHost(tt.url, github, tt.allowed)
+		if (err == nil) != (tt.wantErr == "") || err != nil && !strings.HasPrefix(ErrorMessage(err), tt.wantErr) {
+			t.Errorf("CheckAPIHost(%q, allowed %q) = %v, want %q", tt.url, tt.allowed, err, tt.wantErr)
+		}
+	}
+}

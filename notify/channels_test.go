@@ -200,7 +200,11 @@ func TestSlackChannels(t *testing.T) {
 	}}, false); err != nil {
 		t.Fatal(err)
 	}
-	if err := f.db.SetNotifyPrefs(f.ctx, &ward.NotifyPrefs{Member: "ana@example.org", Slack: "U0ANA"}); err != nil {
+	code, _, err := f.db.IssueSlackLink(f.ctx, "ana@example.org")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.db.LinkSlack(f.ctx, code, "U0ANA"); err != nil {
 		t.Fatal(err)
 	}
 	f.setSender(ward.ChannelSlack, &Channels{Store: f.db, Getenv: func(k string) string { return env[k] }, HTTP: srv.Client(), SlackAPIURL: srv.URL + "/api/"})

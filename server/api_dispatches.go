@@ -2,6 +2,7 @@ package server
 
 import (
 	"net/http"
+	"time"
 
 	"github.com/wardsec/ward"
 )
@@ -60,6 +61,39 @@ func (s *Server) handleNotifyPrefsSave(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, p)
+}
+
+// slackLinkCode is a code that links the caller's Slack account once
+// they type its command in Slack.
+type slackLinkCode struct {
+	Code      string    `json:"code"`
+	Command   string    `json:"command"`
+	ExpiresAt time.Time `json:"expires_at"`
+}
+
+// handleSlackLinkCode makes a code for the caller to link their Slack
+// account with: typed in Slack as /ward link CODE, it proves the Slack
+// user theirs. A member ID typed into ward would prove nothing.
+func (s *Server) handleSlackLinkCode(w http.ResponseWriter, r *http.Request) {
+	a := ward.ActorFromContext(r.Context())
+	if a.Kind != ward.ActorMember {
+		s.Error(w, r, ward.Errorf(ward.EFORBIDDEN, "a Slack account is linked to a member; this token is no member's"))
+		return
+	}
+	c, err := s.issueSlackLink(r, a.Email)
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, c)
+}
+
+func (s *Server) issueSlackLink(r *http.Request, member string) (*slackLinkCode, error) {
+	code, expires, err := s.cfg.Dispatches.IssueSlackLink(r.Context(), member)
+	if err != nil {
+		return nil, err
+	}
+	return &slackLinkCode{Code: code, Command: "/ward link " + code, ExpiresAt: expires}, nil
 }
 
 // handleDispatchList pages through the outbox, newest first: an admin's

@@ -47,7 +47,7 @@ var (
 	errSlackNotConfigured = ward.Errorf(ward.ENOTFOUND, "no Slack signing secret is configured, so ward takes no slash commands")
 	errSlackUnsigned      = ward.Errorf(ward.EUNAUTHORIZED, "the request does not carry a valid Slack signature made within five minutes")
 	errSlackTooMany       = ward.Errorf(ward.ERATELIMIT, "too many requests without a valid Slack signature from your address; wait a few minutes")
-	slackNotLinked        = "ward does not know your Slack account. Set your Slack member ID on your ward account page (Notifications), then try again."
+	slackNotLinked        = "ward does not know your Slack account. On your ward account page (Notifications), make a link code, then type the `/ward link CODE` it gives here."
 )
 
 // slackAnswer is a slash command's answer; ephemeral: only the member who
@@ -92,6 +92,8 @@ func (s *Server) handleSlackCommand(w http.ResponseWriter, r *http.Request) {
 	case err != nil:
 	case sub == "", sub == "help":
 		text = slackUsage(command)
+	case sub == "link":
+		text, err = s.slackLink(ctx, form.Get("text"), form.Get("user_id"))
 	case sub != "oncall" && sub != "queue":
 		text = "ward does not know “" + slack.Escape(sub) + "”.\n" + slackUsage(command)
 	case member == nil:
@@ -110,6 +112,24 @@ func (s *Server) handleSlackCommand(w http.ResponseWriter, r *http.Request) {
 		text = "ward could not answer just now (request " + ward.RequestIDFromContext(r.Context()) + ")."
 	}
 	writeJSON(w, http.StatusOK, slackAnswer{ResponseType: "ephemeral", Text: text})
+}
+
+// slackLink links the Slack user to the member whose code was typed after
+// "link". Whoever has the code holds the member's account page: a Slack
+// user who types it is theirs.
+func (s *Server) slackLink(ctx context.Context, text, user string) (string, error) {
+	words := strings.Fields(text)
+	if len(words) != 2 {
+		return "Make a link code on your ward account page (Notifications), then type the `/ward link CODE` it gives here.", nil
+	}
+	member, err := s.cfg.Dispatches.LinkSlack(ctx, words[1], user)
+	switch ward.ErrorCode(err) {
+	case "":
+		return "Linked: ward knows you as " + slack.Escape(member) + ". Its direct messages to you come here, and `/ward` answers you as them.", nil
+	case ward.ENOTFOUND, ward.EINVALID:
+		return "That code is unknown, used or expired. Make a new one on your ward account page (Notifications).", nil
+	}
+	return "", err
 }
 
 // slackMember is the active member whose Slack member ID is user, or nil
@@ -190,6 +210,7 @@ func slackUsage(command string) string {
 	return "Usage:\n" +
 		"`" + c + " oncall`: who is on call now in each rotation\n" +
 		"`" + c + " queue`: the triage queue, the oldest first\n" +
+		"`" + c + " link CODE`: link your Slack account to ward, with a code from your ward account page\n" +
 		"`" + c + " help`: this text"
 }
 

@@ -3,6 +3,7 @@ package server_test
 import (
 	"context"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -31,6 +32,23 @@ func TestNotifyPrefsAndOutboxAPI(t *testing.T) {
 		if resp, body := f.do("PUT", prefs, viewer, jsonType, tt.body); resp.StatusCode != tt.status {
 			t.Errorf("%s: %d %s, want %d", tt.name, resp.StatusCode, body, tt.status)
 		}
+	}
+	// A Slack ID typed in proves nothing: the Slack user links itself,
+	// with a code the member makes.
+	if resp, body := f.do("PUT", prefs, viewer, jsonType, `{"email":false,"slack":"U0123ABCD","any_hour":true}`); resp.StatusCode != 422 ||
+		!strings.Contains(string(body), "/ward link CODE") {
+		t.Errorf("a Slack ID typed in: %d %s, want 422", resp.StatusCode, body)
+	}
+	resp, body = f.do("POST", "/api/v1/me/slack-link", viewer, "", "")
+	code := decodeJSON[struct {
+		Code, Command string
+		ExpiresAt     time.Time `json:"expires_at"`
+	}](t, body)
+	if resp.StatusCode != 201 || code.Command != "/ward link "+code.Code || !code.ExpiresAt.Equal(f.clock.Now().Add(ward.SlackLinkValid)) {
+		t.Fatalf("link code: %d %s", resp.StatusCode, body)
+	}
+	if _, err := f.db.LinkSlack(context.Background(), code.Code, "U0123ABCD"); err != nil {
+		t.Fatal(err)
 	}
 	resp, body = f.do("PUT", prefs, viewer, jsonType, `{"email":false,"slack":"U0123ABCD","any_hour":true}`)
 	if got := decodeJSON[ward.NotifyPrefs](t, body); resp.StatusCode != 200 || got.Email || got.Slack != "U0123ABCD" || !got.AnyHour {
@@ -83,12 +101,12 @@ func TestNotifyPrefsAndOutboxAPI(t *testing.T) {
 
 func TestAccountNotifyPrefs(t *testing.T) {
 	f := newFixture(t)
-	resp, body := f.page(ward.RoleViewer, "POST", "/account", url.Values{"action": {"notify"}, "slack": {" U0VIEWER1 "}, "any_hour": {"on"}})
+	resp, body := f.page(ward.RoleViewer, "POST", "/account", url.Values{"action": {"notify"}, "slack": {""}, "any_hour": {"on"}})
 	if resp.StatusCode != 303 || resp.Header.Get("Location") != "/account?done=notify" {
 		t.Fatalf("save: %d %s", resp.StatusCode, body)
 	}
 	_, body = f.page(ward.RoleViewer, "GET", "/account?done=notify", nil)
-	for _, want := range []string{"Your notification preferences are saved.", `value="U0VIEWER1"`, `name="any_hour" checked`} {
+	for _, want := range []string{"Your notification preferences are saved.", `name="any_hour" checked`, "Make a link code"} {
 		if !strings.Contains(body, want) {
 			t.Errorf("the account page lacks %q", want)
 		}
@@ -101,7 +119,36 @@ func TestAccountNotifyPrefs(t *testing.T) {
 		t.Errorf("a bad Slack ID: %d, the page says the reason and shows no markup", resp.StatusCode)
 	}
 	if !strings.Contains(body, `value="&lt;b&gt;viewer&lt;/b&gt;"`) || !strings.Contains(body, `name="email" checked`) {
-		t.Error("the refused form does not show what was typed, to correct it")
+		t.Error("the refused form does not show what was sent, to correct it")
+	}
+	// A form that names a Slack ID is refused: only the Slack user links
+	// itself, with a code.
+	if resp, body := f.page(ward.RoleViewer, "POST", "/account", url.Values{"action": {"notify"}, "slack": {"U0VIEWER1"}}); resp.StatusCode != 422 ||
+		!strings.Contains(body, "/ward link CODE") {
+		t.Errorf("a Slack ID sent in the form: %d", resp.StatusCode)
+	}
+
+	resp, body = f.page(ward.RoleViewer, "POST", "/account", url.Values{"action": {"slack_link"}})
+	code := regexp.MustCompile(`/ward link (wardslack_[a-z0-9]+)`).FindStringSubmatch(body)
+	if resp.StatusCode != 200 || code == nil || resp.Header.Get("Cache-Control") != "no-store" {
+		t.Fatalf("make a link code: %d %q\n%s", resp.StatusCode, resp.Header.Get("Cache-Control"), body)
+	}
+	if _, err := f.db.LinkSlack(context.Background(), code[1], "U0VIEWER1"); err != nil {
+		t.Fatal(err)
+	}
+	if _, body := f.page(ward.RoleViewer, "GET", "/account", nil); !strings.Contains(body, "Linked to the Slack member U0VIEWER1") {
+		t.Errorf("the account page does not say Slack is linked:\n%s", body)
+	}
+	// Saving the other preferences keeps the link.
+	if resp, _ := f.page(ward.RoleViewer, "POST", "/account", url.Values{"action": {"notify"}, "email": {"on"}, "slack": {"U0VIEWER1"}}); resp.StatusCode != 303 {
+		t.Errorf("save while linked: %d", resp.StatusCode)
+	}
+	resp, _ = f.page(ward.RoleViewer, "POST", "/account", url.Values{"action": {"slack_unlink"}})
+	if resp.StatusCode != 303 || resp.Header.Get("Location") != "/account?done=slack_unlink" {
+		t.Errorf("unlink: %d %s", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	if prefs, err := f.db.NotifyPrefs(context.Background()); err != nil || prefs["viewer@example.org"].Slack != "" || !prefs["viewer@example.org"].Email {
+		t.Errorf("after unlinking: %+v, %v", prefs["viewer@example.org"], err)
 	}
 }
 

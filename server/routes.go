@@ -56,6 +56,7 @@ func (s *Server) registerRoutes() {
 	s.handle("POST /api/v1/notifications/{id}/read", s.authenticated(s.handleNotificationRead))
 	s.handle("GET /api/v1/me/notify-prefs", s.authenticated(s.handleNotifyPrefsView))
 	s.handle("PUT /api/v1/me/notify-prefs", s.authenticated(s.handleNotifyPrefsSave))
+	s.handle("POST /api/v1/me/slack-link", s.authenticated(s.handleSlackLinkCode))
 	s.handle("GET /api/v1/dispatches", s.authenticated(s.handleDispatchList))
 
 	// Asking to join the distributors list needs no account; the list is

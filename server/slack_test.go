@@ -75,6 +75,17 @@ func (f *fixture) slackAsk(text string) string {
 	return answer.Text
 }
 
+// slackLinkCode makes a link code for the member of the role, as their
+// account page would.
+func (f *fixture) slackLinkCode(role ward.Role) string {
+	f.t.Helper()
+	resp, body := f.do("POST", "/api/v1/me/slack-link", f.tokens[role], "", "")
+	if resp.StatusCode != 201 {
+		f.t.Fatalf("link code: %d %s", resp.StatusCode, body)
+	}
+	return decodeJSON[struct{ Code string }](f.t, body).Code
+}
+
 func TestSlackCommand(t *testing.T) {
 	f := rotationFixtureWith(t, func(c *server.Config) { c.SlackSigningSecret = slackSecret })
 	f.clock.Set(time.Date(2026, 3, 10, 12, 0, 0, 0, time.UTC)) // Tuesday of the triager's week
@@ -84,8 +95,14 @@ func TestSlackCommand(t *testing.T) {
 			t.Errorf("an unlinked Slack user asks who is on call: %q", got)
 		}
 		ctx := context.Background()
-		if err := f.db.SetNotifyPrefs(ctx, &ward.NotifyPrefs{Member: "viewer@example.org", Email: true, Slack: "U2147483697"}); err != nil {
-			t.Fatal(err)
+		if got := f.slackAsk("link wardslack_guessed"); got != "That code is unknown, used or expired. Make a new one on your ward account page (Notifications)." {
+			t.Errorf("a wrong code: %q", got)
+		}
+		if got := f.slackAsk("oncall"); !strings.Contains(got, "does not know your Slack account") {
+			t.Errorf("after a wrong code: %q", got)
+		}
+		if got := f.slackAsk("link " + f.slackLinkCode(ward.RoleViewer)); got != "Linked: ward knows you as viewer@example.org. Its direct messages to you come here, and `/ward` answers you as them." {
+			t.Errorf("link: %q", got)
 		}
 		if got := f.slackAsk("queue"); got != "Your ward role, viewer, may not see that." {
 			t.Errorf("a viewer asks for the queue: %q", got)
@@ -93,12 +110,11 @@ func TestSlackCommand(t *testing.T) {
 		if got := f.slackAsk("oncall"); !strings.HasPrefix(got, "On call now:") {
 			t.Errorf("a viewer asks who is on call: %q", got)
 		}
-		// From here on the caller is the triager.
-		if err := f.db.SetNotifyPrefs(ctx, &ward.NotifyPrefs{Member: "viewer@example.org", Email: true}); err != nil {
-			t.Fatal(err)
-		}
-		if err := f.db.SetNotifyPrefs(ctx, &ward.NotifyPrefs{Member: "triager@example.org", Email: true, Slack: "U2147483697"}); err != nil {
-			t.Fatal(err)
+		// From here on the caller is the triager: the same Slack user
+		// links itself to them, and is the viewer's no more.
+		f.slackAsk("link " + f.slackLinkCode(ward.RoleTriager))
+		if prefs, err := f.db.NotifyPrefs(ctx); err != nil || prefs["viewer@example.org"].Slack != "" || prefs["triager@example.org"].Slack != "U2147483697" {
+			t.Errorf("prefs after linking to the triager: %+v, %v", prefs, err)
 		}
 	})
 
@@ -153,7 +169,8 @@ func TestSlackCommand(t *testing.T) {
 	})
 
 	t.Run("help and anything else", func(t *testing.T) {
-		usage := "Usage:\n`/ward oncall`: who is on call now in each rotation\n`/ward queue`: the triage queue, the oldest first\n`/ward help`: this text"
+		usage := "Usage:\n`/ward oncall`: who is on call now in each rotation\n`/ward queue`: the triage queue, the oldest first\n" +
+			"`/ward link CODE`: link your Slack account to ward, with a code from your ward account page\n`/ward help`: this text"
 		for _, text := range []string{"", "help", "HELP me"} {
 			if got := f.slackAsk(text); got != usage {
 				t.Errorf("/ward %q: %q, want the usage", text, got)

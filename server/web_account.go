@@ -23,6 +23,7 @@ type accountPage struct {
 	TOTP           bool   // the second factor is on
 	TOTPURI        string // the otpauth:// URI of a secret being set up
 	Prefs          ward.NotifyPrefs
+	SlackLink      *slackLinkCode   // a code just made, to type in Slack
 	Sent           []*ward.Dispatch // the latest sent to the member, or waiting
 	Notice, Error  string
 }
@@ -35,6 +36,7 @@ var accountNotices = map[string]string{
 	"totp_enabled": "Your authenticator app is set up: signing in now asks for its code.",
 	"totp_off":     "Signing in no longer asks for a code.",
 	"notify":       "Your notification preferences are saved.",
+	"slack_unlink": "Your Slack account is unlinked: ward sends it nothing, and /ward no longer answers it as you.",
 }
 
 func (s *Server) handleAccount(w http.ResponseWriter, r *http.Request) {
@@ -81,6 +83,10 @@ func (s *Server) accountPage(r *http.Request) (*accountPage, error) {
 func (s *Server) handleAccountPost(w http.ResponseWriter, r *http.Request) {
 	if err := s.checkForm(w, r); err != nil {
 		s.pageError(w, r, err)
+		return
+	}
+	if r.PostForm.Get("action") == "slack_link" {
+		s.showSlackLink(w, r)
 		return
 	}
 	done, err := s.changeAccount(w, r)
@@ -179,9 +185,33 @@ func (s *Server) changeAccount(w http.ResponseWriter, r *http.Request) (string, 
 	case "notify":
 		p := typedPrefs(r, m.Email)
 		return "notify", s.cfg.Dispatches.SetNotifyPrefs(ctx, &p)
+	case "slack_unlink":
+		p, err := s.notifyPrefsOf(r, m.Email)
+		if err != nil {
+			return "", err
+		}
+		p.Slack = ""
+		return "slack_unlink", s.cfg.Dispatches.SetNotifyPrefs(ctx, &p)
 	default:
-		return "", ward.Errorf(ward.EINVALID, "action: %q is not one of password, totp_setup, totp_confirm, totp_disable, notify", action)
+		return "", ward.Errorf(ward.EINVALID, "action: %q is not one of password, totp_setup, totp_confirm, totp_disable, notify, slack_link, slack_unlink", action)
 	}
+}
+
+// showSlackLink makes a code that links the member's Slack account and
+// shows the page with it. It is shown once, not put in a redirect's URL,
+// where logs and the browser's history would keep it.
+func (s *Server) showSlackLink(w http.ResponseWriter, r *http.Request) {
+	p, err := s.accountPage(r)
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	if p.SlackLink, err = s.issueSlackLink(r, p.Member.Email); err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	s.page(w, r, http.StatusOK, "account", p)
 }
 
 // typedPrefs are the notification preferences the account form sent.

@@ -2,7 +2,9 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"maps"
 	"reflect"
@@ -256,12 +258,16 @@ func (db *DB) SetNotifyPrefs(ctx context.Context, p *ward.NotifyPrefs) error {
 		return err
 	}
 	defer tx.rollback()
-	var n int
-	if err := tx.queryRow(ctx, `SELECT count(*) FROM members WHERE email = ?`, p.Member).Scan(&n); err != nil {
-		return fmt.Errorf("find member %s: %w", p.Member, err)
+	if err := tx.memberExists(ctx, p.Member); err != nil {
+		return err
 	}
-	if n == 0 {
-		return ward.Errorf(ward.ENOTFOUND, "no member has the email %q", p.Member)
+	var linked string
+	err = tx.queryRow(ctx, `SELECT slack FROM notify_prefs WHERE member = ?`, p.Member).Scan(&linked)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return fmt.Errorf("find the Slack account of %s: %w", p.Member, err)
+	}
+	if p.Slack != "" && p.Slack != linked {
+		return ward.Errorf(ward.EINVALID, "slack: a Slack account is linked, not typed in: make a code on your account page and type /ward link CODE in Slack")
 	}
 	p.UpdatedAt = tx.now
 	if _, err := tx.exec(ctx, `INSERT INTO notify_prefs (member, email, slack, any_hour, updated_at) VALUES (?, ?, ?, ?, ?)
@@ -377,6 +383,83 @@ func (tx *Tx) writeChannels(ctx context.Context, declared []ward.NotifyChannel, 
 		if err := tx.audit(ctx, "channel."+ch.Action, ch.Object, ch.Diff); err != nil {
 			return err
 		}
+	}
+	return nil
+}
+
+// IssueSlackLink makes a code that links the member's Slack account; see
+// ward.DispatchService.
+func (db *DB) IssueSlackLink(ctx context.Context, member string) (string, time.Time, error) {
+	code, err := db.newSecret(SlackLinkPrefix)
+	if err != nil {
+		return "", time.Time{}, fmt.Errorf("issue a Slack link code: %w", err)
+	}
+	tx, err := db.begin(ctx)
+	if err != nil {
+		return "", time.Time{}, err
+	}
+	defer tx.rollback()
+	if err := tx.memberExists(ctx, member); err != nil {
+		return "", time.Time{}, err
+	}
+	expires := tx.now.Add(ward.SlackLinkValid)
+	if _, err := tx.exec(ctx, `INSERT INTO slack_links (member, code_hash, expires_at) VALUES (?, ?, ?)
+		ON CONFLICT (member) DO UPDATE SET code_hash = excluded.code_hash, expires_at = excluded.expires_at`,
+		member, hashSecret(code), micros(expires)); err != nil {
+		return "", time.Time{}, fmt.Errorf("store the Slack link code of %s: %w", member, err)
+	}
+	return code, expires, tx.commit()
+}
+
+// LinkSlack links a Slack user to the member whose code it is; see
+// ward.DispatchService.
+func (db *DB) LinkSlack(ctx context.Context, code, user string) (string, error) {
+	if err := (ward.NotifyPrefs{Slack: user}).Validate(); err != nil || user == "" {
+		return "", ward.Errorf(ward.EINVALID, "user: %q is not a Slack member ID", user)
+	}
+	tx, err := db.begin(ctx)
+	if err != nil {
+		return "", err
+	}
+	defer tx.rollback()
+	var member string
+	err = tx.queryRow(ctx, `SELECT member FROM slack_links WHERE code_hash = ? AND expires_at > ?`, hashSecret(code), micros(tx.now)).Scan(&member)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", ward.Errorf(ward.ENOTFOUND, "the code is unknown, used or expired")
+	}
+	if err != nil {
+		return "", fmt.Errorf("find the Slack link code: %w", err)
+	}
+	if _, err := tx.exec(ctx, `DELETE FROM slack_links WHERE member = ?`, member); err != nil {
+		return "", fmt.Errorf("use the Slack link code of %s: %w", member, err)
+	}
+	if _, err := tx.exec(ctx, `UPDATE notify_prefs SET slack = '', updated_at = ? WHERE slack = ? AND member <> ?`, micros(tx.now), user, member); err != nil {
+		return "", fmt.Errorf("unlink Slack user %s from others: %w", user, err)
+	}
+	def := ward.DefaultNotifyPrefs(member)
+	if _, err := tx.exec(ctx, `INSERT INTO notify_prefs (member, email, slack, any_hour, updated_at) VALUES (?, ?, ?, ?, ?)
+		ON CONFLICT (member) DO UPDATE SET slack = excluded.slack, updated_at = excluded.updated_at`,
+		member, def.Email, user, def.AnyHour, micros(tx.now)); err != nil {
+		return "", fmt.Errorf("link Slack user %s to %s: %w", user, member, err)
+	}
+	if err := tx.audit(ctx, "member.slack_link", "member/"+member, ward.Diff{"slack": {nil, user}}); err != nil {
+		return "", err
+	}
+	return member, tx.commit()
+}
+
+// SlackLinkPrefix starts the codes that link Slack accounts, so that one
+// pasted where it should not be is recognised.
+const SlackLinkPrefix = "wardslack_"
+
+// memberExists is ENOTFOUND unless a member has the email.
+func (tx *Tx) memberExists(ctx context.Context, email string) error {
+	var n int
+	if err := tx.queryRow(ctx, `SELECT count(*) FROM members WHERE email = ?`, email).Scan(&n); err != nil {
+		return fmt.Errorf("find member %s: %w", email, err)
+	}
+	if n == 0 {
+		return ward.Errorf(ward.ENOTFOUND, "no member has the email %q", email)
 	}
 	return nil
 }

@@ -153,6 +153,19 @@ func TestNotifyPrefsAndChannels(t *testing.T) {
 			t.Fatal(err)
 		}
 		p := ward.NotifyPrefs{Member: "rob@example.org", Email: false, Slack: "U0123ABCD", AnyHour: true}
+		if err := db.SetNotifyPrefs(ctx, &p); ward.ErrorCode(err) != ward.EINVALID {
+			t.Errorf("a Slack ID typed in, not linked: %v", err)
+		}
+		code, expires, err := db.IssueSlackLink(ctx, "rob@example.org")
+		if err != nil || !expires.Equal(db.clock.Now().Add(ward.SlackLinkValid)) {
+			t.Fatalf("IssueSlackLink = %v, %v", expires, err)
+		}
+		if m, err := db.LinkSlack(ctx, code, "U0123ABCD"); err != nil || m != "rob@example.org" {
+			t.Fatalf("LinkSlack = %q, %v", m, err)
+		}
+		if _, err := db.LinkSlack(ctx, code, "U0123ABCD"); ward.ErrorCode(err) != ward.ENOTFOUND {
+			t.Errorf("a code used again: %v", err)
+		}
 		if err := db.SetNotifyPrefs(ctx, &p); err != nil {
 			t.Fatal(err)
 		}
@@ -207,6 +220,61 @@ func TestNotifyPrefsAndChannels(t *testing.T) {
 		typo.Kinds = []string{"pings"}
 		if _, err := db.ApplyTeam(ctx, ward.TeamSpec{Channels: []ward.NotifyChannel{typo}}, false); ward.ErrorCode(err) != ward.EINVALID {
 			t.Errorf("a kind that is none, which would silently send nothing: %v", err)
+		}
+	})
+}
+
+func TestSlackLink(t *testing.T) {
+	eachDB(t, func(t *testing.T, db testDB) {
+		ctx := ctxAs(ward.Actor{Kind: ward.ActorMember, Email: "rita@example.org", Role: ward.RoleAdmin})
+		for _, email := range []string{"ana@example.org", "bo@example.org"} {
+			if err := db.CreateMember(ctx, &ward.Member{Email: email, Name: email}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if _, _, err := db.IssueSlackLink(ctx, "nobody@example.org"); ward.ErrorCode(err) != ward.ENOTFOUND {
+			t.Errorf("a code for no member: %v", err)
+		}
+		first, _, err := db.IssueSlackLink(ctx, "ana@example.org")
+		if err != nil {
+			t.Fatal(err)
+		}
+		second, _, err := db.IssueSlackLink(ctx, "ana@example.org")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.LinkSlack(ctx, first, "U0ANA"); ward.ErrorCode(err) != ward.ENOTFOUND {
+			t.Errorf("a code replaced by a newer one: %v", err)
+		}
+		db.clock.Advance(ward.SlackLinkValid)
+		if _, err := db.LinkSlack(ctx, second, "U0ANA"); ward.ErrorCode(err) != ward.ENOTFOUND {
+			t.Errorf("an expired code: %v", err)
+		}
+		code, _, _ := db.IssueSlackLink(ctx, "ana@example.org")
+		if _, err := db.LinkSlack(ctx, code, "not-an-id"); ward.ErrorCode(err) != ward.EINVALID {
+			t.Errorf("a Slack user that is none: %v", err)
+		}
+		if m, err := db.LinkSlack(ctx, code, "U0SHARED"); err != nil || m != "ana@example.org" {
+			t.Fatalf("LinkSlack = %q, %v", m, err)
+		}
+		// The same Slack user proves itself Bo's: it is Ana's no more.
+		code, _, _ = db.IssueSlackLink(ctx, "bo@example.org")
+		if _, err := db.LinkSlack(ctx, code, "U0SHARED"); err != nil {
+			t.Fatal(err)
+		}
+		prefs, err := db.NotifyPrefs(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if prefs["bo@example.org"].Slack != "U0SHARED" || prefs["ana@example.org"].Slack != "" || !prefs["bo@example.org"].Email {
+			t.Errorf("prefs = %+v, want the Slack user Bo's alone, Bo's email on by default", prefs)
+		}
+		// Unlinking is the member's own to do.
+		if err := db.SetNotifyPrefs(ctx, &ward.NotifyPrefs{Member: "bo@example.org", Email: true}); err != nil {
+			t.Fatal(err)
+		}
+		if prefs, _ := db.NotifyPrefs(ctx); prefs["bo@example.org"].Slack != "" {
+			t.Errorf("after unlinking: %+v", prefs["bo@example.org"])
 		}
 	})
 }

@@ -86,11 +86,11 @@ func seedDemo(ctx context.Context, db *store.DB, calendar *oncall.Service, mail 
 	if err := seedDemoDistributors(ctx, db, responders[0]); err != nil {
 		return nil, fmt.Errorf("demo distributors: %w", err)
 	}
-	// The admin signed in asks to hear at any hour, which the account
-	// page shows, and has linked a Slack account, so that a signed
-	// /ward oncall (see docs/notifications.md) is answered; the others
-	// keep the defaults (email, working hours).
-	if err := db.SetNotifyPrefs(ctx, &ward.NotifyPrefs{Member: admins[0].Email, Email: true, Slack: demoSlackID, AnyHour: true}); err != nil {
+	// The admin signed in has linked a Slack account, as /ward link
+	// would, so that a signed /ward oncall (see docs/notifications.md) is
+	// answered, and asks to hear at any hour, which the account page
+	// shows; the others keep the defaults (email, working hours).
+	if err := seedDemoSlack(ctx, db, admins[0].Email); err != nil {
 		return nil, fmt.Errorf("demo notification preferences: %w", err)
 	}
 	exp := time.Now().Add(24 * time.Hour)
@@ -112,6 +112,17 @@ func seedDemo(ctx context.Context, db *store.DB, calendar *oncall.Service, mail 
 // seedDemoSchedule makes next week's on-call take a day off, covered by an
 // override, and has this week's on-call ask for cover of their next shift
 // and leave a handoff note.
+func seedDemoSlack(ctx context.Context, db *store.DB, admin string) error {
+	code, _, err := db.IssueSlackLink(ctx, admin)
+	if err != nil {
+		return err
+	}
+	if _, err := db.LinkSlack(ctx, code, demoSlackID); err != nil {
+		return err
+	}
+	return db.SetNotifyPrefs(ctx, &ward.NotifyPrefs{Member: admin, Email: true, Slack: demoSlackID, AnyHour: true})
+}
+
 // demoSlackID is the demo admin's Slack member ID.
 const demoSlackID = "U0DEMOADMIN"
 

@@ -27,6 +27,9 @@ func newGitHub(cfg *ward.GitHubConfig, publicURL string, hc *http.Client,
 	if cfg == nil {
 		return gitHub{}, nil
 	}
+	if err := ward.CheckAPIHost(cfg.APIURL, "https://api.github.com/", getenv(ward.APIHostsEnv)); err != nil {
+		return gitHub{}, ward.Errorf(ward.EINVALID, "integrations.github.%s", ward.ErrorMessage(err))
+	}
 	c := github.Config{Repository: cfg.Repository, APIURL: cfg.APIURL, AppID: cfg.AppID, InstallationID: cfg.InstallationID,
 		Labels: cfg.Labels, Logins: cfg.Logins, PublicURL: publicURL, HTTPClient: hc}
 	var err error

@@ -50,6 +50,13 @@ func TestIntegrationsCheckGitHub(t *testing.T) {
 		c.ok("apply", "-f", team)
 	}
 	write("")
+	// The team file alone cannot send the token to another host.
+	t.Setenv("WARD_TEST_GITHUB_TOKEN", "gh-s3cret")
+	host := strings.TrimPrefix(srv.URL, "http://")
+	if out, _, err := c.run("", "integrations", "check"); err == nil || !strings.Contains(out, "api_url: "+host+" is not api.github.com") {
+		t.Errorf("a host the operator did not allow: %v\n%s", err, out)
+	}
+	t.Setenv(ward.APIHostsEnv, host)
 	check := func(want string) {
 		t.Helper()
 		out, _, err := c.run("", "integrations", "check")

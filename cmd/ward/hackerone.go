@@ -28,6 +28,9 @@ func hackeroneClient(ctx context.Context, db *store.DB, httpClient *http.Client)
 		return nil, err
 	}
 	cfg := in.HackerOne
+	if err := ward.CheckAPIHost(cfg.APIURL, hackerone.DefaultAPIURL, os.Getenv(ward.APIHostsEnv)); err != nil {
+		return nil, ward.Errorf(ward.EINVALID, "hackerone: %s", ward.ErrorMessage(err))
+	}
 	token, err := cfg.Token.Resolve(os.Getenv, os.ReadFile)
 	if err != nil {
 		return nil, ward.Errorf(ward.EINVALID, "hackerone: token: %s", ward.ErrorMessage(err))

@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/wardsec/ward"
 )
 
 // ward integrations check names the missing token's variable, never a
@@ -44,6 +46,13 @@ func TestHackerOneCheckAndSync(t *testing.T) {
 	}
 	c.ok("apply", "-f", team)
 
+	// The team file alone cannot send the token to another host.
+	t.Setenv("WARD_TEST_H1_TOKEN", "h1-s3cret")
+	host := strings.TrimPrefix(srv.URL, "http://")
+	if out, _, err := c.run("", "integrations", "check"); err == nil || !strings.Contains(out, "api_url: "+host+" is not api.hackerone.com") {
+		t.Errorf("a host the operator did not allow: %v\n%s", err, out)
+	}
+	t.Setenv(ward.APIHostsEnv, "ghe.example.org, "+host)
 	t.Setenv("WARD_TEST_H1_TOKEN", "")
 	out, _, err := c.run("", "integrations", "check")
 	if err == nil || !strings.Contains(out, "hackerone (example): token: the environment variable WARD_TEST_H1_TOKEN is not set or empty") {

@@ -18,7 +18,15 @@ import (
 // signed with secret now, and returns the status and the body.
 func slackCommand(t *testing.T, base, secret, text string) (int, string) {
 	t.Helper()
-	body := url.Values{"command": {"/ward"}, "text": {text}, "team_id": {"T0001"}, "user_id": {demoSlackID}}.Encode()
+	return slackSend(t, base, secret, text, time.Now().UnixNano())
+}
+
+// slackSend posts "/ward text" signed now with the trigger ID trigger,
+// which Slack makes different for each command it sends.
+func slackSend(t *testing.T, base, secret, text string, trigger int64) (int, string) {
+	t.Helper()
+	body := url.Values{"command": {"/ward"}, "text": {text}, "team_id": {"T0001"}, "user_id": {demoSlackID},
+		"trigger_id": {fmt.Sprint(trigger)}}.Encode()
 	req, err := http.NewRequest("POST", base+"/api/v1/integrations/slack/commands", strings.NewReader(body))
 	if err != nil {
 		t.Fatal(err)
@@ -52,4 +60,22 @@ func TestServeSlackCommand(t *testing.T) {
 	if code, body := slackCommand(t, p.url, "another secret", "oncall"); code != 401 || strings.Contains(body, "On call") {
 		t.Errorf("/ward oncall signed with another secret: %d %s", code, body)
 	}
+	// The same request twice, as one who caught it would send it: the
+	// second is refused. (Retried within the second it was signed in, so
+	// that the signature is the same.)
+	for range 3 {
+		trigger := time.Now().UnixNano()
+		if code, _ := slackSend(t, p.url, secret, "help", trigger); code != 200 {
+			t.Fatalf("/ward help: %d", code)
+		}
+		code, body := slackSend(t, p.url, secret, "help", trigger)
+		if code == 409 && strings.Contains(body, "a replay") {
+			return
+		}
+		if code != 200 {
+			t.Fatalf("/ward help again: %d %s", code, body)
+		}
+		// A new second began between the two: a new signature.
+	}
+	t.Error("a replayed command was answered")
 }
