@@ -6,6 +6,8 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
+	"sort"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -43,41 +45,82 @@ func openStore(t testing.TB, dsn string) (*store.DB, *wardtest.Clock) {
 	if _, err := db.Migrate(context.Background()); err != nil {
 		t.Fatal(err)
 	}
+	// Pushes are queued only while HackerOne is configured.
+	admin := ward.NewContextWithActor(context.Background(), ward.Actor{Kind: ward.ActorMember, Email: "ana@example.org", Role: ward.RoleAdmin})
+	if _, err := db.ApplyTeam(admin, ward.TeamSpec{Integrations: &ward.Integrations{HackerOne: &ward.HackerOneConfig{
+		Program: "security", Username: testUser, Token: ward.SecretRef{Env: "WARD_TEST_H1_TOKEN"}}}}, false); err != nil {
+		t.Fatal(err)
+	}
 	return db, clock
 }
 
-// pages serves the reports list from the fixtures, whatever the filter:
-// what a sync of the same pages twice sees. edit, when set, changes the
-// reports before they are served.
+// pages serves the programme's three reports as HackerOne does: the list
+// (GET /reports, the fixtures' reports without activities nor
+// attachments) filtered by filter[last_activity_at__gt], sorted by last
+// activity and paged by number, and each report in full (GET
+// /reports/{id}). edit, when set, changes each report before it is
+// served, in the list and in full.
 type pages struct {
 	edit atomic.Pointer[func(r map[string]any)]
 }
 
+// reportFixtures are the fixture of each report in full.
+var reportFixtures = map[string]string{"1337": "report.json", "1338": "report_1338.json", "1339": "report_1339.json"}
+
 func (p *pages) serve(t *testing.T) *httptest.Server {
 	var srv *httptest.Server
 	srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		load := func(name string) map[string]any {
+			var doc map[string]any
+			if err := json.Unmarshal(fixture(t, name, srv.URL+"/v1"), &doc); err != nil {
+				t.Fatal(err)
+			}
+			return doc
+		}
+		if id, ok := strings.CutPrefix(r.URL.Path, "/v1/reports/"); ok && reportFixtures[id] != "" {
+			doc := load(reportFixtures[id])
+			if edit := p.edit.Load(); edit != nil {
+				(*edit)(doc["data"].(map[string]any))
+			}
+			json.NewEncoder(w).Encode(doc)
+			return
+		}
 		if r.URL.Path != "/v1/reports" {
 			t.Errorf("unexpected %s %s", r.Method, r.URL)
 			http.NotFound(w, r)
 			return
 		}
-		name := "reports_page1.json"
-		if r.URL.Query().Get("page[number]") == "2" {
-			name = "reports_page2.json"
+		q := r.URL.Query()
+		var since time.Time
+		if v := q.Get("filter[last_activity_at__gt]"); v != "" {
+			since, _ = time.Parse(time.RFC3339, v)
 		}
-		body := fixture(t, name, srv.URL+"/v1")
-		if edit := p.edit.Load(); edit != nil {
-			var doc map[string]any
-			if err := json.Unmarshal(body, &doc); err != nil {
-				t.Fatal(err)
+		var all []map[string]any
+		for _, name := range []string{"reports_page1.json", "reports_page2.json"} {
+			for _, rep := range load(name)["data"].([]any) {
+				rep := rep.(map[string]any)
+				if edit := p.edit.Load(); edit != nil {
+					(*edit)(rep)
+				}
+				at, _ := time.Parse(time.RFC3339, rep["attributes"].(map[string]any)["last_activity_at"].(string))
+				if at.After(since) {
+					all = append(all, rep)
+				}
 			}
-			for _, rep := range doc["data"].([]any) {
-				(*edit)(rep.(map[string]any))
-			}
-			body, _ = json.Marshal(doc)
 		}
-		w.Header().Set("Content-Type", "application/json")
-		w.Write(body)
+		activity := func(i int) string { return all[i]["attributes"].(map[string]any)["last_activity_at"].(string) }
+		sort.SliceStable(all, func(i, j int) bool { return activity(i) < activity(j) })
+		number, _ := strconv.Atoi(q.Get("page[number]"))
+		size, _ := strconv.Atoi(q.Get("page[size]"))
+		number, size = max(number, 1), max(size, 1)
+		lo, hi := min((number-1)*size, len(all)), min(number*size, len(all))
+		links := map[string]any{}
+		if hi < len(all) {
+			q.Set("page[number]", strconv.Itoa(number+1))
+			links["next"] = srv.URL + r.URL.Path + "?" + q.Encode()
+		}
+		json.NewEncoder(w).Encode(map[string]any{"data": all[lo:hi], "links": links})
 	}))
 	t.Cleanup(srv.Close)
 	return srv
@@ -129,8 +172,8 @@ func TestSyncTwiceIsOnce(t *testing.T) {
 		}
 		first := dump(t, db)
 		cursor, err := db.SyncCursor(ctx, "hackerone", "security")
-		if want := time.Date(2016, 2, 5, 12, 0, 0, 0, time.UTC); err != nil || !cursor.Equal(want) {
-			t.Errorf("cursor %s, %v; want %s", cursor, err, want)
+		if want := time.Date(2016, 2, 5, 12, 0, 0, 0, time.UTC); err != nil || !cursor.At.Equal(want) || !cursor.Complete {
+			t.Errorf("cursor %+v, %v; want %s, complete", cursor, err, want)
 		}
 		clock.Advance(time.Hour) // a write in the second sync would show in its times
 		res, err = s.Sync(ctx)

@@ -11,20 +11,25 @@ import (
 func TestSyncCursorOnlyMovesForward(t *testing.T) {
 	eachDB(t, func(t *testing.T, db testDB) {
 		ctx := context.Background()
-		if at, err := db.SyncCursor(ctx, "hackerone", "security"); err != nil || !at.IsZero() {
-			t.Fatalf("cursor before any sync: %s, %v", at, err)
+		if c, err := db.SyncCursor(ctx, "hackerone", "security"); err != nil || c != (ward.SyncCursor{}) {
+			t.Fatalf("cursor before any sync: %+v, %v", c, err)
 		}
 		later := time.Date(2026, 2, 1, 0, 0, 0, 0, time.UTC)
-		for _, at := range []time.Time{later, later.Add(-time.Hour)} {
-			if _, err := db.StoreSyncPage(ctx, &ward.SyncPage{Source: "hackerone", Scope: "security", Cursor: at}); err != nil {
+		// The first sync's last page completes it; a page after it does not
+		// undo that.
+		for i, at := range []time.Time{later.Add(-2 * time.Hour), later, later.Add(-time.Hour)} {
+			if _, err := db.StoreSyncPage(ctx, &ward.SyncPage{Source: "hackerone", Scope: "security", Cursor: at, Complete: i == 1}); err != nil {
 				t.Fatal(err)
 			}
+			if c, _ := db.SyncCursor(ctx, "hackerone", "security"); c.Complete != (i >= 1) {
+				t.Errorf("after page %d: complete %v", i, c.Complete)
+			}
 		}
-		if at, err := db.SyncCursor(ctx, "hackerone", "security"); err != nil || !at.Equal(later) {
-			t.Errorf("cursor %s, %v; want %s", at, err, later)
+		if c, err := db.SyncCursor(ctx, "hackerone", "security"); err != nil || !c.At.Equal(later) {
+			t.Errorf("cursor %+v, %v; want %s", c, err, later)
 		}
-		if at, _ := db.SyncCursor(ctx, "hackerone", "other"); !at.IsZero() {
-			t.Errorf("another programme's cursor is %s", at)
+		if c, _ := db.SyncCursor(ctx, "hackerone", "other"); c != (ward.SyncCursor{}) {
+			t.Errorf("another programme's cursor is %+v", c)
 		}
 	})
 }
@@ -64,9 +69,21 @@ func TestSyncActivitiesOnce(t *testing.T) {
 	})
 }
 
+// configureHackerOne stores a HackerOne integration: pushes are queued
+// only while there is one.
+func configureHackerOne(t *testing.T, db testDB) {
+	t.Helper()
+	ctx := ctxAs(ward.Actor{Kind: ward.ActorMember, Email: "rita@example.org", Role: ward.RoleAdmin})
+	if _, err := db.ApplyTeam(ctx, ward.TeamSpec{Integrations: &ward.Integrations{HackerOne: &ward.HackerOneConfig{
+		Program: "security", Username: "ward-bot", Token: ward.SecretRef{Env: "WARD_H1_TOKEN"}}}}, false); err != nil {
+		t.Fatal(err)
+	}
+}
+
 func TestPushOutbox(t *testing.T) {
 	eachDB(t, func(t *testing.T, db testDB) {
 		ctx := context.Background()
+		configureHackerOne(t, db)
 		page := &ward.SyncPage{Source: "hackerone", Scope: "security", Reports: []ward.ExternalReport{{Source: "hackerone", ExternalID: "7",
 			ExternalURL: "https://hackerone.com/reports/7", Title: "IDOR", Body: "b", ReporterName: "bob", State: "new"}}}
 		if _, err := db.StoreSyncPage(ctx, page); err != nil {
@@ -96,10 +113,14 @@ func TestPushOutbox(t *testing.T) {
 		if len(again) != 1 {
 			t.Fatalf("after the lease: %+v", again)
 		}
-		if err := db.RecordPush(ctx, again[0].ID, ward.PushOutcome{Sent: true, ActivityID: "99"}); err != nil {
+		// The first worker's lease ran out: its outcome is not recorded.
+		if err := db.RecordPush(ctx, claimed[0], ward.PushOutcome{Sent: true}); ward.ErrorCode(err) != ward.ECONFLICT {
+			t.Errorf("recording under a lease that ran out: %v, want ECONFLICT", err)
+		}
+		if err := db.RecordPush(ctx, again[0], ward.PushOutcome{Sent: true, ActivityID: "99"}); err != nil {
 			t.Fatal(err)
 		}
-		if err := db.RecordPush(ctx, again[0].ID, ward.PushOutcome{Sent: true}); ward.ErrorCode(err) != ward.ENOTFOUND {
+		if err := db.RecordPush(ctx, again[0], ward.PushOutcome{Sent: true}); ward.ErrorCode(err) != ward.ENOTFOUND {
 			t.Errorf("recording a sent push again: %v, want ENOTFOUND", err)
 		}
 		db.clock.Advance(time.Hour)
