@@ -494,7 +494,9 @@ type recordingStore struct {
 	notify map[string]bool
 }
 
-func (r *recordingStore) SyncCursor(context.Context, string, string) (ward.SyncCursor, error) { return r.cursor, nil }
+func (r *recordingStore) SyncCursor(context.Context, string, string) (ward.SyncCursor, error) {
+	return r.cursor, nil
+}
 
 func (r *recordingStore) SyncedActivity(_ context.Context, _ string, ids []string) (map[string]time.Time, error) {
 	return map[string]time.Time{}, nil
