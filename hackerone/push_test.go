@@ -97,16 +97,8 @@ func TestPush(t *testing.T) {
 	eachDB(t, func(t *testing.T, db *store.DB, clock *wardtest.Clock) {
 		ctx := context.Background()
 		h := &h1{}
-		srv := h.serve(t)
-		s := newSyncer(t, srv, db)
-		if _, err := s.Sync(ctx); err != nil {
-			t.Fatal(err)
-		}
-		reports, err := db.FindReports(ctx, ward.ReportFilter{Source: "hackerone", Query: "XSS"})
-		if err != nil || len(reports) != 1 {
-			t.Fatalf("find the XSS report: %v, %v", reports, err)
-		}
-		id := reports[0].ID
+		s, r := syncXSS(t, db, h.serve(t))
+		id := r.ID
 		p := &Pusher{Client: s.Client, Store: db, Now: clock.Now}
 
 		// A team-only comment becomes an internal activity, once.
@@ -198,16 +190,8 @@ func TestPush(t *testing.T) {
 // and a Pusher.
 func pushFixture(t *testing.T, db *store.DB, clock *wardtest.Clock, h *h1) (int64, *Pusher) {
 	t.Helper()
-	ctx := context.Background()
-	s := newSyncer(t, h.serve(t), db)
-	if _, err := s.Sync(ctx); err != nil {
-		t.Fatal(err)
-	}
-	reports, err := db.FindReports(ctx, ward.ReportFilter{Source: "hackerone", Query: "XSS"})
-	if err != nil || len(reports) != 1 {
-		t.Fatalf("find the XSS report: %v, %v", reports, err)
-	}
-	return reports[0].ID, &Pusher{Client: s.Client, Store: db, Now: clock.Now}
+	s, r := syncXSS(t, db, h.serve(t))
+	return r.ID, &Pusher{Client: s.Client, Store: db, Now: clock.Now}
 }
 
 // A state change's or a bounty's message is the reporter's to read on
@@ -295,65 +279,48 @@ func TestPushChecksBeforeResending(t *testing.T) {
 	bounty := func(r *ward.Report) {
 		r.Bounty = &ward.Bounty{Amount: 50000, Currency: "USD", ProposedBy: "ana@example.org", ApprovedBy: "rita@example.org"}
 	}
-	eachDB(t, func(t *testing.T, db *store.DB, clock *wardtest.Clock) {
-		t.Run("comment made", func(t *testing.T) {
-			h := &h1{}
-			id, p := pushFixture(t, db, clock, h)
-			lost(h)
-			act(t, db, id, func(*ward.Report) {}, &ward.TimelineEvent{Action: "comment", FromState: "triaged", ToState: "triaged", Visibility: "team", Comment: "seen it"})
-			run(t, p, clock, 1)
-			show(h, "activities", ownComment("seen it"))
-			run(t, p, clock, 2)
-			if len(h.sent) != 1 {
-				t.Errorf("sent %d times though HackerOne shows the comment: %q", len(h.sent), h.sent)
-			}
-			if got := timelineActions(t, db, id); got[len(got)-1] != "push_sent" {
-				t.Errorf("timeline %v, want the push sent", got)
-			}
+	paid := map[string]any{"id": "9", "type": "bounty", "attributes": map[string]any{"amount": "500.00", "awarded_amount": "500.00", "awarded_currency": "USD"}}
+	for _, tc := range []struct {
+		name   string
+		change func(*ward.Report)
+		ev     ward.TimelineEvent
+		shown  string         // the relationship of the report where the lost call's effect shows, if it does
+		effect map[string]any // what shows there
+		sends  int            // POSTs in all
+		last   string         // the report's last event
+	}{
+		{"comment made", func(*ward.Report) {}, ward.TimelineEvent{Action: "comment", Comment: "seen it"}, "activities", ownComment("seen it"), 1, "push_sent"},
+		{"comment not made", func(*ward.Report) {}, ward.TimelineEvent{Action: "comment", Comment: "again"}, "", nil, 2, "push_sent"},
+		{"bounty paid", bounty, ward.TimelineEvent{Action: "approve_bounty"}, "bounties", paid, 1, "push_sent"},
+		{"bounty unknown", bounty, ward.TimelineEvent{Action: "approve_bounty"}, "", nil, 1, "push_failed"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			eachDB(t, func(t *testing.T, db *store.DB, clock *wardtest.Clock) {
+				h := &h1{}
+				id, p := pushFixture(t, db, clock, h)
+				lost(h)
+				ev := tc.ev
+				ev.FromState, ev.ToState, ev.Visibility = "triaged", "triaged", "team"
+				act(t, db, id, tc.change, &ev)
+				run(t, p, clock, 1)
+				if tc.shown != "" {
+					show(h, tc.shown, tc.effect)
+				}
+				run(t, p, clock, 2)
+				if len(h.sent) != tc.sends {
+					t.Errorf("sent %d times, want %d: %q", len(h.sent), tc.sends, h.sent)
+				}
+				tl, err := db.FindTimeline(context.Background(), id)
+				if err != nil {
+					t.Fatal(err)
+				}
+				last := tl[len(tl)-1]
+				if last.Action != tc.last || (tc.last == "push_failed" && !strings.Contains(last.Comment, "may have been sent: check HackerOne")) {
+					t.Errorf("last event %s %q, want %s", last.Action, last.Comment, tc.last)
+				}
+			})
 		})
-		t.Run("comment not made", func(t *testing.T) {
-			h := &h1{}
-			id, p := pushFixture(t, db, clock, h)
-			lost(h)
-			act(t, db, id, func(*ward.Report) {}, &ward.TimelineEvent{Action: "comment", FromState: "triaged", ToState: "triaged", Visibility: "team", Comment: "again"})
-			run(t, p, clock, 3)
-			if len(h.sent) != 2 {
-				t.Errorf("sent %d times, want once more after the report showed no comment: %q", len(h.sent), h.sent)
-			}
-		})
-		t.Run("bounty paid", func(t *testing.T) {
-			h := &h1{}
-			id, p := pushFixture(t, db, clock, h)
-			lost(h)
-			act(t, db, id, bounty, &ward.TimelineEvent{Action: "approve_bounty", FromState: "triaged", ToState: "triaged", Visibility: "team"})
-			run(t, p, clock, 1)
-			show(h, "bounties", map[string]any{"id": "9", "type": "bounty", "attributes": map[string]any{"amount": "500.00", "awarded_amount": "500.00", "awarded_currency": "USD"}})
-			run(t, p, clock, 2)
-			if len(h.sent) != 1 {
-				t.Errorf("the bounty was sent %d times: %q", len(h.sent), h.sent)
-			}
-			if got := timelineActions(t, db, id); got[len(got)-1] != "push_sent" {
-				t.Errorf("timeline %v, want the push sent", got)
-			}
-		})
-		t.Run("bounty unknown", func(t *testing.T) {
-			h := &h1{}
-			id, p := pushFixture(t, db, clock, h)
-			lost(h)
-			act(t, db, id, bounty, &ward.TimelineEvent{Action: "approve_bounty", FromState: "triaged", ToState: "triaged", Visibility: "team"})
-			run(t, p, clock, 3)
-			if len(h.sent) != 1 {
-				t.Errorf("the bounty was sent %d times: %q", len(h.sent), h.sent)
-			}
-			tl, err := db.FindTimeline(context.Background(), id)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if last := tl[len(tl)-1]; last.Action != "push_failed" || !strings.Contains(last.Comment, "may have been sent: check HackerOne") {
-				t.Errorf("last event %s %q, want the push failed, asking to check", last.Action, last.Comment)
-			}
-		})
-	})
+	}
 }
 
 // HackerOne awards a bounty in the programme's currency: one in another

@@ -221,19 +221,35 @@ func TestSyncTwiceIsOnce(t *testing.T) {
 	})
 }
 
+// syncFixture syncs the fixtures into db and returns the syncer, the
+// pages it reads and the XSS report (1337) as synced.
+func syncFixture(t *testing.T, db *store.DB) (*Syncer, *pages, *ward.Report) {
+	t.Helper()
+	p := &pages{}
+	s, r := syncXSS(t, db, p.serve(t))
+	return s, p, r
+}
+
+// syncXSS syncs what srv serves into db and returns the syncer and the
+// XSS report (1337) as synced.
+func syncXSS(t *testing.T, db *store.DB, srv *httptest.Server) (*Syncer, *ward.Report) {
+	t.Helper()
+	ctx := context.Background()
+	s := newSyncer(t, srv, db)
+	if _, err := s.Sync(ctx); err != nil {
+		t.Fatal(err)
+	}
+	reports, err := db.FindReports(ctx, ward.ReportFilter{Source: "hackerone", Query: "XSS"})
+	if err != nil || len(reports) != 1 {
+		t.Fatalf("find the XSS report: %v, %v", reports, err)
+	}
+	return s, reports[0]
+}
+
 func TestSyncConflictKeepsWard(t *testing.T) {
 	eachDB(t, func(t *testing.T, db *store.DB, clock *wardtest.Clock) {
 		ctx := context.Background()
-		var p pages
-		s := newSyncer(t, p.serve(t), db)
-		if _, err := s.Sync(ctx); err != nil {
-			t.Fatal(err)
-		}
-		reports, err := db.FindReports(ctx, ward.ReportFilter{Source: "hackerone", Query: "XSS"})
-		if err != nil || len(reports) != 1 {
-			t.Fatalf("find the XSS report: %v, %v", reports, err)
-		}
-		r := reports[0]
+		s, p, r := syncFixture(t, db)
 		// The team resolves the report in ward.
 		local := *r
 		local.State = "resolved"
@@ -338,14 +354,8 @@ func TestSyncOwnSeverityIsNotAConflict(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			eachDB(t, func(t *testing.T, db *store.DB, clock *wardtest.Clock) {
 				ctx := context.Background()
-				var p pages
-				s := newSyncer(t, p.serve(t), db)
-				if _, err := s.Sync(ctx); err != nil {
-					t.Fatal(err)
-				}
-				reports, _ := db.FindReports(ctx, ward.ReportFilter{Source: "hackerone", Query: "XSS"})
-				id := reports[0].ID
-				act(t, db, id, func(r *ward.Report) { sev := tc.local; r.Severity = &sev },
+				s, p, r := syncFixture(t, db)
+				act(t, db, r.ID, func(r *ward.Report) { sev := tc.local; r.Severity = &sev },
 					&ward.TimelineEvent{Action: "set_severity", FromState: "triaged", ToState: "triaged", Visibility: "team"})
 				edit := func(rep map[string]any) {
 					if rep["id"] != "1337" {
