@@ -75,6 +75,21 @@ type SyncPage struct {
 	// Notify tells whoever is on call of each report new to ward. A first
 	// sync, which brings in the programme's history, notifies nobody.
 	Notify bool
+	// Complete marks the last page of a sync: once a sync has stored its
+	// last page, the scope's history is in ward (SyncCursor's Complete),
+	// and later syncs notify.
+	Complete bool
+}
+
+// SyncCursor is where a scope's sync left off.
+type SyncCursor struct {
+	// At is the platform's time of the last activity stored; zero before
+	// the first page.
+	At time.Time
+	// Complete is set once a sync stored its last page: until then every
+	// sync is still the first, bringing in history, and notifies nobody,
+	// even when it resumes one cut short.
+	Complete bool
 }
 
 // SyncResult counts what storing a page did.
@@ -89,8 +104,13 @@ type SyncResult struct {
 // page twice leaves the store as storing it once did.
 type SyncService interface {
 	// SyncCursor returns where the last stored page left the sync of the
-	// scope, or the zero time before the first.
-	SyncCursor(ctx context.Context, source, scope string) (time.Time, error)
+	// scope: the zero SyncCursor before the first.
+	SyncCursor(ctx context.Context, source, scope string) (SyncCursor, error)
+	// SyncedActivity returns, of the reports with the given ids on the
+	// platform, the platform's time of the last activity as last synced;
+	// a report new to ward is absent. The sync fetches in full only the
+	// reports whose activity moved.
+	SyncedActivity(ctx context.Context, source string, ids []string) (map[string]time.Time, error)
 	// StoreSyncPage creates the reports new to ward and updates the
 	// others, in one transaction with the cursor. A field the platform
 	// changed since the last sync is written unless the team also changed
@@ -113,6 +133,15 @@ type Push struct {
 	Kind       string      `json:"kind"`        // the action, such as comment or triage
 	Payload    PushPayload `json:"payload"`
 	Attempts   int         `json:"attempts"`
+	// Unsure says that the last attempt failed in a way that does not
+	// tell whether the platform acted on it (a timeout, a 5xx): the push
+	// is not sent again before the report is read to look for its effect.
+	Unsure bool `json:"unsure"`
+	// ClaimedUntil is the end of the lease of the worker that claimed it:
+	// RecordPush stores an outcome only while the push is still leased
+	// so, so that a worker whose lease ran out cannot overwrite the
+	// outcome of the one that took the push over.
+	ClaimedUntil time.Time `json:"-"`
 }
 
 // PushPayload is what the platform needs of an action, as the report was
@@ -143,18 +172,23 @@ type PushOutcome struct {
 	Error     string
 	Permanent bool
 	RetryAt   time.Time
+	// Unsure: the platform may have acted on the attempt (see Push's
+	// Unsure).
+	Unsure bool
 }
 
 // PushService is the outbox of pushes.
 type PushService interface {
 	// ClaimPushes returns up to limit of the source's pushes that are due,
 	// oldest first, each leased for lease: a second worker does not take
-	// them until then.
+	// them until then. Claim few at a time, so that the lease covers the
+	// calls made for them.
 	ClaimPushes(ctx context.Context, source string, limit int, lease time.Duration) ([]*Push, error)
 	// RecordPush stores the outcome of a claimed push and, when it was
 	// sent or refused for good, an event on the report's timeline saying
-	// so.
-	RecordPush(ctx context.Context, id int64, outcome PushOutcome) error
+	// so. It is ECONFLICT when the push is no longer leased as p says (its
+	// ClaimedUntil): the lease ran out and another worker took it over.
+	RecordPush(ctx context.Context, p *Push, outcome PushOutcome) error
 }
 
 // Pushed are the actions that a report from a platform writes back

@@ -166,6 +166,10 @@ type HackerOneConfig struct {
 	Username string        `json:"username"`          // the API token's identifier
 	Token    SecretRef     `json:"token"`
 	Interval time.Duration `json:"interval,omitempty"` // between syncs; DefaultSyncInterval when 0
+	// Currency is the programme's bounty currency (ISO 4217), USD when
+	// empty: HackerOne awards bounties in the programme's currency, which
+	// its API does not say, so ward refuses to push a bounty in another.
+	Currency string `json:"currency,omitempty"`
 }
 
 // DefaultSyncInterval is how often reports are pulled from HackerOne when
@@ -192,8 +196,13 @@ func (c *HackerOneConfig) Validate() error {
 	if c.Interval != 0 && (c.Interval < time.Minute || c.Interval > 24*time.Hour) {
 		return Errorf(EINVALID, "interval: %s is not between 1m and 24h", c.Interval)
 	}
+	if c.Currency != "" && !currencyCode.MatchString(c.Currency) {
+		return Errorf(EINVALID, "currency: %q is not a currency code such as USD", c.Currency)
+	}
 	return nil
 }
+
+var currencyCode = regexp.MustCompile(`\A[A-Z]{3}\z`)
 
 // SyncInterval returns how often to pull from HackerOne.
 func (c *HackerOneConfig) SyncInterval() time.Duration {

@@ -262,8 +262,9 @@ func ParseSavedReportQuery(saved string, over url.Values) (ReportFilter, error) 
 // ReportViews are the runbook's named queues. stale-critical, -high and
 // -medium are open reports of that rating last updated over 2 days, 7 days
 // and one calendar month ago. bounty-triage is the runbook's HackerOne
-// triage query: open reports from the team's HackerOne programme with no
-// bounty awarded.
+// triage query: reports from the team's HackerOne programme with no
+// bounty awarded, resolved ones included, but not those that earn none
+// (invalid, duplicate, spam).
 var ReportViews = []string{"triage", "needs-info", "stale-critical", "stale-high", "stale-medium",
 	"needs-disclosure", "pending-disclosure", "mine", "bounty-triage"}
 

@@ -165,24 +165,20 @@ type ReportPage struct {
 	Next string
 }
 
-// Reports returns the first page of the programme's reports whose last
-// activity is after since, oldest activity first (the order a cursor
-// needs). A zero since lists them all.
-func (c *Client) Reports(ctx context.Context, since time.Time) (*ReportPage, error) {
+// Reports returns the page number (from 1) of the programme's reports
+// whose last activity is after since, oldest activity first (the order a
+// cursor needs). A zero since lists them all. The list includes no
+// activities nor attachments; Report does.
+func (c *Client) Reports(ctx context.Context, since time.Time, number int) (*ReportPage, error) {
 	q := url.Values{}
 	q.Set("filter[program][]", c.program)
 	if !since.IsZero() {
 		q.Set("filter[last_activity_at__gt]", since.UTC().Format("2006-01-02T15:04:05.000Z"))
 	}
 	q.Set("sort", "reports.last_activity_at")
-	q.Set("page[number]", "1")
+	q.Set("page[number]", strconv.Itoa(max(number, 1)))
 	q.Set("page[size]", strconv.Itoa(pageSize))
 	return c.reportPage(ctx, "/reports", q)
-}
-
-// NextReports returns the page at next, a ReportPage's Next.
-func (c *Client) NextReports(ctx context.Context, next string) (*ReportPage, error) {
-	return c.reportPage(ctx, next, nil)
 }
 
 func (c *Client) reportPage(ctx context.Context, path string, q url.Values) (*ReportPage, error) {
@@ -198,7 +194,8 @@ func (c *Client) reportPage(ctx context.Context, path string, q url.Values) (*Re
 	return &ReportPage{Reports: body.Data, Next: body.Links.Next}, nil
 }
 
-// Report returns one report with its relationships.
+// Report returns one report with its relationships, its activities and
+// attachments included.
 func (c *Client) Report(ctx context.Context, id string) (*Report, error) {
 	var body struct {
 		Data Report `json:"data"`
@@ -379,11 +376,4 @@ func (c *Client) RequestDisclosure(ctx context.Context, report, substate string)
 		Substate string `json:"substate"`
 	}{substate}}}
 	return c.do(ctx, "POST", "/reports/"+url.PathEscape(report)+"/disclosure_requests", nil, body, nil)
-}
-
-// Assign gives the report to a HackerOne user or group (kind "user" or
-// "group" and its id), or to nobody (kind "nobody").
-func (c *Client) Assign(ctx context.Context, report, kind, id string) error {
-	body := resource{resourceData{Type: kind, ID: id}}
-	return c.do(ctx, "PUT", "/reports/"+url.PathEscape(report)+"/assignee", nil, body, nil)
 }

@@ -16,6 +16,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -152,8 +153,9 @@ func (e *Error) Temporary() bool {
 }
 
 // IsTemporary reports whether err may pass on a later try: a temporary
-// *Error, a call the outbound policy refused for now (its Temporary), or
-// a failure to reach HackerOne at all.
+// *Error, or a call the outbound policy or the network refused for now
+// (their Temporary). Any other error is taken as permanent: retrying what
+// ward cannot name would only repeat it.
 func IsTemporary(err error) bool {
 	var e *Error
 	if errors.As(err, &e) {
@@ -166,10 +168,36 @@ func IsTemporary(err error) bool {
 		err = ue.Err
 	}
 	var t interface{ Temporary() bool }
-	if errors.As(err, &t) {
-		return t.Temporary()
+	return errors.As(err, &t) && t.Temporary()
+}
+
+// errUnreadable marks an answer that came but could not be read: the call
+// was made, and may have been carried out.
+var errUnreadable = errors.New("the answer could not be read")
+
+// mayHaveActed reports whether HackerOne may have carried out a call that
+// failed with err: anything but a clear refusal (a 4xx, 429 included), a
+// call the outbound policy did not make (an open circuit, a rate limit's
+// wait: it says when to try again), a connection that failed before the
+// request was written, or ward's own error before sending.
+func mayHaveActed(err error) bool {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Status >= 500
 	}
-	return err != nil && !errors.Is(err, context.Canceled)
+	if errors.Is(err, errUnreadable) {
+		return true
+	}
+	var ue *url.Error
+	if !errors.As(err, &ue) {
+		return false // not sent: the request could not be built
+	}
+	var op *net.OpError
+	if errors.As(err, &op) && op.Op == "dial" {
+		return false
+	}
+	var r interface{ RetryAfter() time.Duration }
+	return !errors.As(err, &r) || r.RetryAfter() <= 0
 }
 
 // RetryAfter returns how long HackerOne, or the outbound policy, asked to
@@ -229,7 +257,7 @@ func (c *Client) do(ctx context.Context, method, path string, query url.Values, 
 		return nil
 	}
 	if err := json.NewDecoder(io.LimitReader(resp.Body, maxBody)).Decode(out); err != nil {
-		return fmt.Errorf("hackerone: %s %s: decode the answer: %w", method, u.Path, err)
+		return fmt.Errorf("hackerone: %s %s: %w: %w", method, u.Path, errUnreadable, err)
 	}
 	return nil
 }

@@ -1,9 +1,11 @@
 package hackerone
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/wardsec/ward"
@@ -11,8 +13,12 @@ import (
 
 const (
 	// pushLease is how long a claimed push is a worker's before another
-	// may take it: well over a call's timeout and retries.
+	// may take it: well over a call's timeout and retries, and a read of
+	// the report to check an unsure one. Pushes are claimed one at a
+	// time, so that the lease covers the calls of one push only.
 	pushLease = 5 * time.Minute
+	// pushesPerRun bounds the pushes one run sends.
+	pushesPerRun = 50
 	// maxPushAttempts is when a push failing temporarily fails for good;
 	// the back-off makes it about four days.
 	maxPushAttempts = 20
@@ -24,19 +30,30 @@ type Pusher struct {
 	Client *Client
 	Store  ward.PushService
 	Now    func() time.Time
+	// Currency is the programme's bounty currency, USD when empty:
+	// HackerOne awards a bounty in the programme's currency, which its API
+	// does not say, so a bounty in another is refused rather than paid in
+	// the wrong one.
+	Currency string
 }
 
 // Push sends the due pushes and records each outcome; it returns how many
 // were sent and how many failed for good. An error is the store's: a
 // refusal by HackerOne is an outcome, recorded on the report's timeline.
 func (p *Pusher) Push(ctx context.Context) (sent, failed int, err error) {
-	pushes, err := p.Store.ClaimPushes(ctx, ward.SourceHackerOne, 50, pushLease)
-	if err != nil {
-		return 0, 0, err
-	}
-	for _, push := range pushes {
+	for range pushesPerRun {
+		pushes, err := p.Store.ClaimPushes(ctx, ward.SourceHackerOne, 1, pushLease)
+		if err != nil || len(pushes) == 0 {
+			return sent, failed, err
+		}
+		push := pushes[0]
 		o := p.outcome(push, p.send(ctx, push))
-		if err := p.Store.RecordPush(ctx, push.ID, o); err != nil && ward.ErrorCode(err) != ward.ENOTFOUND {
+		if err := p.Store.RecordPush(ctx, push, o); err != nil {
+			// Recorded by the worker that took the push over when this
+			// one's lease ran out.
+			if c := ward.ErrorCode(err); c == ward.ENOTFOUND || c == ward.ECONFLICT {
+				continue
+			}
 			return sent, failed, err
 		}
 		switch {
@@ -55,6 +72,9 @@ type result struct {
 	activity string
 	err      error
 	final    bool // err is ward's own and no retry can help
+	// unsure: HackerOne may have acted on the push, and a read of the
+	// report did not yet tell.
+	unsure bool
 }
 
 func (p *Pusher) outcome(push *ward.Push, r result) ward.PushOutcome {
@@ -69,26 +89,43 @@ func (p *Pusher) outcome(push *ward.Push, r result) ward.PushOutcome {
 			msg = fmt.Sprintf("%d", e.Status)
 		}
 	}
-	if r.final || !IsTemporary(r.err) || push.Attempts+1 >= maxPushAttempts {
-		return ward.PushOutcome{Error: msg, Permanent: true}
+	// An attempt HackerOne may have carried out is tried again only after
+	// a read of the report looks for its effect (send).
+	unsure := r.unsure || mayHaveActed(r.err)
+	if r.final || !(IsTemporary(r.err) || mayHaveActed(r.err)) || push.Attempts+1 >= maxPushAttempts {
+		return ward.PushOutcome{Error: msg, Permanent: true, Unsure: unsure}
 	}
 	wait := min(time.Minute<<min(push.Attempts, 10), 6*time.Hour)
 	wait = max(wait, RetryAfter(r.err))
-	return ward.PushOutcome{Error: msg, RetryAt: p.Now().Add(wait)}
+	return ward.PushOutcome{Error: msg, RetryAt: p.Now().Add(wait), Unsure: unsure}
 }
 
 // hackeroneStates are the states ward's actions set on HackerOne.
 var hackeroneStates = map[string]string{
-	"request_info": StateNeedsMoreInfo,
-	"triage":       StateTriaged,
-	"resolve":      StateResolved,
-	"mark_invalid": StateInformative,
-	"mark_spam":    StateSpam,
+	"request_info":   StateNeedsMoreInfo,
+	"triage":         StateTriaged,
+	"resolve":        StateResolved,
+	"mark_invalid":   StateInformative,
+	"mark_spam":      StateSpam,
+	"mark_duplicate": StateDuplicate,
 }
 
-// send makes the call an action maps to.
+// send makes the call an action maps to. A push whose last attempt may
+// have been carried out is first looked for on the report.
 func (p *Pusher) send(ctx context.Context, push *ward.Push) result {
+	if push.Unsure {
+		if r, done := p.check(ctx, push); done {
+			return r
+		}
+	}
 	id, pl := push.ExternalID, push.Payload
+	// A state change's or a bounty's message is the reporter's to read on
+	// HackerOne: only a comment the reporter may see goes as one. The
+	// store queues the team's note as an internal comment of its own.
+	message := ""
+	if pl.Visibility == "reporter" {
+		message = pl.Comment
+	}
 	switch push.Kind {
 	case "comment":
 		a, err := p.Client.Comment(ctx, id, pl.Comment, pl.Visibility != "reporter")
@@ -102,23 +139,25 @@ func (p *Pusher) send(ctx context.Context, push *ward.Push) result {
 				return result{err: err}
 			}
 		}
-		return p.changeState(ctx, id, StateChange{State: hackeroneStates[push.Kind], Message: pl.Comment})
+		return p.changeState(ctx, id, StateChange{State: hackeroneStates[push.Kind], Message: message})
 	case "mark_duplicate":
 		if pl.Original == "" {
-			// HackerOne knows only its own reports as originals.
-			msg := fmt.Sprintf("ward marked this report a duplicate of ward's report %d, which did not come from HackerOne.", pl.OriginalID)
-			a, err := p.Client.Comment(ctx, id, msg, true)
+			a, err := p.Client.Comment(ctx, id, duplicateNote(pl), true)
 			if err != nil {
 				return result{err: err}
 			}
 			return result{activity: a.ID}
 		}
-		return p.changeState(ctx, id, StateChange{State: StateDuplicate, Message: pl.Comment, OriginalReportID: pl.Original})
+		return p.changeState(ctx, id, StateChange{State: StateDuplicate, Message: message, OriginalReportID: pl.Original})
 	case "set_severity":
 		_, err := p.Client.SetSeverity(ctx, id, SeverityFromVector(pl.Rating, pl.Vector))
 		return result{err: err}
 	case "approve_bounty":
-		_, err := p.Client.AwardBounty(ctx, id, BountyAward{Amount: pl.Amount, Message: pl.Comment})
+		if currency := cmp.Or(p.Currency, "USD"); pl.Currency != "" && !strings.EqualFold(pl.Currency, currency) {
+			return result{err: fmt.Errorf("the bounty is in %s, and HackerOne awards it in the programme's currency, %s (integrations.hackerone.currency)",
+				pl.Currency, currency), final: true}
+		}
+		_, err := p.Client.AwardBounty(ctx, id, BountyAward{Amount: pl.Amount, Message: message})
 		return result{err: err}
 	case "request_disclosure":
 		substate := DisclosureFull
@@ -128,6 +167,65 @@ func (p *Pusher) send(ctx context.Context, push *ward.Push) result {
 		return result{err: p.Client.RequestDisclosure(ctx, id, substate)}
 	}
 	return result{err: fmt.Errorf("ward does not push %q to HackerOne", push.Kind), final: true}
+}
+
+// duplicateNote is the internal comment for a duplicate of a report that
+// HackerOne does not know: it knows only its own reports as originals.
+func duplicateNote(pl ward.PushPayload) string {
+	return fmt.Sprintf("ward marked this report a duplicate of ward's report %d, which did not come from HackerOne.", pl.OriginalID)
+}
+
+// check reads the report to find whether an earlier attempt of the push,
+// whose answer was lost, was carried out. done is false when it was not
+// and the push may be sent again. A bounty not found is not sent again:
+// paying twice is worse than asking a person to check.
+func (p *Pusher) check(ctx context.Context, push *ward.Push) (r result, done bool) {
+	rep, err := p.Client.Report(ctx, push.ExternalID)
+	if err != nil {
+		return result{err: fmt.Errorf("read the report to check an earlier attempt: %w", err), unsure: true}, true
+	}
+	me, pl := p.Client.Username(), push.Payload
+	mine := func(typ, message string) string {
+		for _, a := range rep.Relationships.Activities.Data {
+			if a.Type == typ && a.Relationships.Actor.Data.Login() == me && (message == "" || a.Message() == message) {
+				return a.ID
+			}
+		}
+		return ""
+	}
+	switch push.Kind {
+	case "comment":
+		if id := mine("activity-comment", pl.Comment); id != "" {
+			return result{activity: id}, true
+		}
+	case "mark_duplicate":
+		if pl.Original == "" {
+			if id := mine("activity-comment", duplicateNote(pl)); id != "" {
+				return result{activity: id}, true
+			}
+			return result{}, false
+		}
+		if rep.Attributes.State == StateDuplicate {
+			return result{}, true
+		}
+	case "request_info", "triage", "resolve", "mark_invalid", "mark_spam":
+		if rep.Attributes.State == hackeroneStates[push.Kind] {
+			return result{}, true
+		}
+	case "approve_bounty":
+		for _, b := range rep.Relationships.Bounties.Data {
+			if amount, err := ParseAmount(firstOf(b.Attributes.AwardedAmount, b.Attributes.Amount)); err == nil && amount == pl.Amount {
+				return result{}, true
+			}
+		}
+		return result{err: errors.New("HackerOne did not answer the award, and the report shows no bounty of that amount yet"),
+			final: true, unsure: true}, true
+	case "request_disclosure":
+		if mine("activity-agreed-on-going-public", "") != "" {
+			return result{}, true
+		}
+	}
+	return result{}, false
 }
 
 // changeState changes the state; the answer's newest activity by ward's

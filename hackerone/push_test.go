@@ -2,9 +2,14 @@ package hackerone
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -92,16 +97,8 @@ func TestPush(t *testing.T) {
 	eachDB(t, func(t *testing.T, db *store.DB, clock *wardtest.Clock) {
 		ctx := context.Background()
 		h := &h1{}
-		srv := h.serve(t)
-		s := newSyncer(t, srv, db)
-		if _, err := s.Sync(ctx); err != nil {
-			t.Fatal(err)
-		}
-		reports, err := db.FindReports(ctx, ward.ReportFilter{Source: "hackerone", Query: "XSS"})
-		if err != nil || len(reports) != 1 {
-			t.Fatalf("find the XSS report: %v, %v", reports, err)
-		}
-		id := reports[0].ID
+		s, r := syncXSS(t, db, h.serve(t))
+		id := r.ID
 		p := &Pusher{Client: s.Client, Store: db, Now: clock.Now}
 
 		// A team-only comment becomes an internal activity, once.
@@ -170,7 +167,10 @@ func TestPush(t *testing.T) {
 				return
 			}
 			rep["attributes"].(map[string]any)["last_activity_at"] = "2017-07-20T19:31:19.733Z"
-			rel := rep["relationships"].(map[string]any)["activities"].(map[string]any)
+			rel, ok := rep["relationships"].(map[string]any)["activities"].(map[string]any)
+			if !ok {
+				return // the list's report, without its activities
+			}
 			rel["data"] = append(rel["data"].([]any), map[string]any{"type": "activity-comment", "id": "1854710",
 				"attributes":    map[string]any{"message": "I am an internal comment", "internal": true, "created_at": "2017-07-20T19:31:19.733Z"},
 				"relationships": map[string]any{"actor": map[string]any{"data": map[string]any{"type": "user", "id": "185283", "attributes": map[string]any{"username": "someone-else"}}}}})
@@ -184,4 +184,190 @@ func TestPush(t *testing.T) {
 			t.Errorf("the sync added %v to %v", after[len(before):], before)
 		}
 	})
+}
+
+// pushFixture syncs the fixtures and returns the XSS report's id in ward
+// and a Pusher.
+func pushFixture(t *testing.T, db *store.DB, clock *wardtest.Clock, h *h1) (int64, *Pusher) {
+	t.Helper()
+	s, r := syncXSS(t, db, h.serve(t))
+	return r.ID, &Pusher{Client: s.Client, Store: db, Now: clock.Now}
+}
+
+// A state change's or a bounty's message is the reporter's to read on
+// HackerOne: a team-only comment goes as an internal comment instead.
+func TestPushTeamCommentStaysInternal(t *testing.T) {
+	eachDB(t, func(t *testing.T, db *store.DB, clock *wardtest.Clock) {
+		ctx := context.Background()
+		h := &h1{}
+		id, p := pushFixture(t, db, clock, h)
+		h.answer = func(r *http.Request) (int, string, http.Header) {
+			if strings.HasSuffix(r.URL.Path, "/activities") {
+				return 201, "comment_response.json", nil
+			}
+			return 200, "state_change_response.json", nil
+		}
+		act(t, db, id, func(r *ward.Report) { r.State = "needs_info" }, &ward.TimelineEvent{Action: "request_info", FromState: "triaged", ToState: "needs_info",
+			Visibility: "team", Comment: "TEAM ONLY: CVE pending"})
+		if sent, failed, err := p.Push(ctx); err != nil || sent != 2 || failed != 0 {
+			t.Fatalf("push: %d sent, %d failed, %v", sent, failed, err)
+		}
+		want := []string{
+			`POST /v1/reports/1337/state_changes {"data":{"type":"state-change","attributes":{"state":"needs-more-info"}}}`,
+			`POST /v1/reports/1337/activities {"data":{"type":"activity-comment","attributes":{"message":"TEAM ONLY: CVE pending","internal":true}}}`,
+		}
+		if !slices.Equal(h.sent, want) {
+			t.Errorf("sent %q\nwant %q", h.sent, want)
+		}
+		// The reporter's to see: the message of the state change.
+		h.sent = nil
+		act(t, db, id, func(r *ward.Report) { r.State = "resolved" }, &ward.TimelineEvent{Action: "resolve", FromState: "needs_info", ToState: "resolved",
+			Visibility: "reporter", Comment: "Fixed in 1.2.3, thank you."})
+		if sent, _, err := p.Push(ctx); err != nil || sent != 1 {
+			t.Fatalf("push: %d sent, %v", sent, err)
+		}
+		if want := `POST /v1/reports/1337/state_changes {"data":{"type":"state-change","attributes":{"state":"resolved","message":"Fixed in 1.2.3, thank you."}}}`; len(h.sent) != 1 || h.sent[0] != want {
+			t.Errorf("sent %q\nwant %q", h.sent, want)
+		}
+	})
+}
+
+// HackerOne may have acted on a POST whose answer was lost (a 500, a
+// timeout): the next attempt reads the report first, and a bounty is
+// never paid twice.
+func TestPushChecksBeforeResending(t *testing.T) {
+	lost := func(h *h1) *int {
+		calls := 0
+		h.answer = func(r *http.Request) (int, string, http.Header) {
+			calls++
+			if calls == 1 {
+				return 500, "", nil // carried out, the answer lost
+			}
+			if strings.HasSuffix(r.URL.Path, "/bounties") {
+				return 201, "bounty_response.json", nil
+			}
+			return 201, "comment_response.json", nil
+		}
+		return &calls
+	}
+	// show adds to report 1337 on HackerOne what the lost call did.
+	show := func(h *h1, relationship string, item map[string]any) {
+		edit := func(rep map[string]any) {
+			if rep["id"] != "1337" {
+				return
+			}
+			if rel, ok := rep["relationships"].(map[string]any)[relationship].(map[string]any); ok {
+				rel["data"] = append(rel["data"].([]any), item)
+			}
+		}
+		h.pages.edit.Store(&edit)
+	}
+	ownComment := func(message string) map[string]any {
+		return map[string]any{"type": "activity-comment", "id": "1854710",
+			"attributes":    map[string]any{"message": message, "internal": true, "created_at": "2017-07-20T19:31:19.733Z"},
+			"relationships": map[string]any{"actor": map[string]any{"data": map[string]any{"type": "user", "id": "1", "attributes": map[string]any{"username": testUser}}}}}
+	}
+	run := func(t *testing.T, p *Pusher, clock *wardtest.Clock, times int) {
+		t.Helper()
+		for range times {
+			if _, _, err := p.Push(context.Background()); err != nil {
+				t.Fatal(err)
+			}
+			clock.Advance(time.Hour)
+		}
+	}
+	bounty := func(r *ward.Report) {
+		r.Bounty = &ward.Bounty{Amount: 50000, Currency: "USD", ProposedBy: "ana@example.org", ApprovedBy: "rita@example.org"}
+	}
+	paid := map[string]any{"id": "9", "type": "bounty", "attributes": map[string]any{"amount": "500.00", "awarded_amount": "500.00", "awarded_currency": "USD"}}
+	for _, tc := range []struct {
+		name   string
+		change func(*ward.Report)
+		ev     ward.TimelineEvent
+		shown  string         // the relationship of the report where the lost call's effect shows, if it does
+		effect map[string]any // what shows there
+		sends  int            // POSTs in all
+		last   string         // the report's last event
+	}{
+		{"comment made", func(*ward.Report) {}, ward.TimelineEvent{Action: "comment", Comment: "seen it"}, "activities", ownComment("seen it"), 1, "push_sent"},
+		{"comment not made", func(*ward.Report) {}, ward.TimelineEvent{Action: "comment", Comment: "again"}, "", nil, 2, "push_sent"},
+		{"bounty paid", bounty, ward.TimelineEvent{Action: "approve_bounty"}, "bounties", paid, 1, "push_sent"},
+		{"bounty unknown", bounty, ward.TimelineEvent{Action: "approve_bounty"}, "", nil, 1, "push_failed"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			eachDB(t, func(t *testing.T, db *store.DB, clock *wardtest.Clock) {
+				h := &h1{}
+				id, p := pushFixture(t, db, clock, h)
+				lost(h)
+				ev := tc.ev
+				ev.FromState, ev.ToState, ev.Visibility = "triaged", "triaged", "team"
+				act(t, db, id, tc.change, &ev)
+				run(t, p, clock, 1)
+				if tc.shown != "" {
+					show(h, tc.shown, tc.effect)
+				}
+				run(t, p, clock, 2)
+				if len(h.sent) != tc.sends {
+					t.Errorf("sent %d times, want %d: %q", len(h.sent), tc.sends, h.sent)
+				}
+				tl, err := db.FindTimeline(context.Background(), id)
+				if err != nil {
+					t.Fatal(err)
+				}
+				last := tl[len(tl)-1]
+				if last.Action != tc.last || (tc.last == "push_failed" && !strings.Contains(last.Comment, "may have been sent: check HackerOne")) {
+					t.Errorf("last event %s %q, want %s", last.Action, last.Comment, tc.last)
+				}
+			})
+		})
+	}
+}
+
+// HackerOne awards a bounty in the programme's currency: one in another
+// is refused, not paid as a number of dollars.
+func TestPushBountyCurrency(t *testing.T) {
+	eachDB(t, func(t *testing.T, db *store.DB, clock *wardtest.Clock) {
+		h := &h1{}
+		id, p := pushFixture(t, db, clock, h)
+		h.answer = func(*http.Request) (int, string, http.Header) { return 201, "bounty_response.json", nil }
+		act(t, db, id, func(r *ward.Report) {
+			r.Bounty = &ward.Bounty{Amount: 50000, Currency: "EUR", ProposedBy: "ana@example.org", ApprovedBy: "rita@example.org"}
+		}, &ward.TimelineEvent{Action: "approve_bounty", FromState: "triaged", ToState: "triaged", Visibility: "team"})
+		if sent, failed, err := p.Push(context.Background()); err != nil || sent != 0 || failed != 1 || len(h.sent) != 0 {
+			t.Errorf("push: %d sent, %d failed, %v; calls %q", sent, failed, err, h.sent)
+		}
+		tl, _ := db.FindTimeline(context.Background(), id)
+		if last := tl[len(tl)-1]; last.Action != "push_failed" || !strings.Contains(last.Comment, "EUR") {
+			t.Errorf("last event %s %q", last.Action, last.Comment)
+		}
+		// With the programme's currency configured, it goes.
+		p.Currency = "EUR"
+		act(t, db, id, func(r *ward.Report) {}, &ward.TimelineEvent{Action: "approve_bounty", FromState: "triaged", ToState: "triaged", Visibility: "team"})
+		if sent, _, err := p.Push(context.Background()); err != nil || sent != 1 {
+			t.Errorf("push in the programme's currency: %d sent, %v", sent, err)
+		}
+	})
+}
+
+func TestMayHaveActed(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		err  error
+		want bool
+	}{
+		{"a 500", &Error{Status: 500}, true},
+		{"a 422", &Error{Status: 422}, false},
+		{"a 429", &Error{Status: 429}, false},
+		{"a timeout", &url.Error{Op: "Post", URL: "https://x", Err: context.DeadlineExceeded}, true},
+		{"a dial error", &url.Error{Op: "Post", URL: "https://x", Err: &net.OpError{Op: "dial", Err: errors.New("refused")}}, false},
+		{"an unreadable answer", fmt.Errorf("x: %w: %w", errUnreadable, errors.New("EOF")), true},
+		{"ward's own", errors.New("a bounty cannot be negative"), false},
+	} {
+		if got := mayHaveActed(tc.err); got != tc.want {
+			t.Errorf("%s: %v, want %v", tc.name, got, tc.want)
+		}
+	}
+	if IsTemporary(errors.New("something ward cannot name")) {
+		t.Error("an unknown error is temporary")
+	}
 }

@@ -7,14 +7,19 @@ import (
 	"time"
 	"unicode"
 
+	"golang.org/x/sync/errgroup"
+
 	"github.com/wardsec/ward"
 	"github.com/wardsec/ward/cvss"
 )
 
-// Overlap is how far before the cursor each sync starts again: reports
+// Overlap is how far before the cursor each page's query starts: reports
 // whose last activity has the cursor's very time (HackerOne's times have
 // milliseconds) are not missed, and those seen twice change nothing.
 const Overlap = time.Minute
+
+// fetchers is how many reports of a page are fetched at once.
+const fetchers = 4
 
 // Syncer pulls the programme's reports into ward.
 type Syncer struct {
@@ -24,8 +29,22 @@ type Syncer struct {
 
 // Sync pulls every report with activity since the last sync, a page at a
 // time: each page is stored with the cursor that follows it, so a sync
-// cut short resumes after the last page stored. The first sync brings in
-// the programme's history and notifies nobody.
+// cut short resumes after the last page stored. Until a sync has stored
+// its last page, it brings in the programme's history and notifies
+// nobody.
+//
+// The pages are keyset pages: each is the first page of the reports whose
+// last activity is after the cursor (less Overlap), oldest activity first.
+// Numbered pages of a list sorted by activity shift under a sync when a
+// report gets new activity, which moves it to the end: the report after
+// it would slide onto a page already read, and be skipped. Only when a
+// whole page lies within Overlap of where it started (a hundred reports
+// with activity in the same minute) is the next page asked by number, so
+// that the sync still moves on.
+//
+// The list holds no activities nor attachments: each report new to ward,
+// or whose activity moved since the last sync, is fetched in full, a few
+// at a time, before its page is stored.
 func (s *Syncer) Sync(ctx context.Context) (ward.SyncResult, error) {
 	var total ward.SyncResult
 	program := s.Client.Program()
@@ -33,38 +52,89 @@ func (s *Syncer) Sync(ctx context.Context) (ward.SyncResult, error) {
 	if err != nil {
 		return total, err
 	}
-	first := cursor.IsZero()
-	since := cursor
-	if !first {
-		since = cursor.Add(-Overlap)
+	at := cursor.At
+	since := at
+	if !since.IsZero() {
+		since = since.Add(-Overlap)
 	}
-	page, err := s.Client.Reports(ctx, since)
-	for {
+	for number := 1; ; {
+		page, err := s.Client.Reports(ctx, since, number)
 		if err != nil {
 			return total, err
 		}
-		sp := &ward.SyncPage{Source: ward.SourceHackerOne, Scope: program, Cursor: cursor, Notify: !first}
+		last := len(page.Reports) < pageSize || page.Next == ""
+		sp := &ward.SyncPage{Source: ward.SourceHackerOne, Scope: program, Cursor: at, Notify: cursor.Complete, Complete: last}
+		if sp.Reports, err = s.changed(ctx, page.Reports); err != nil {
+			return total, err
+		}
 		for i := range page.Reports {
-			er := s.external(&page.Reports[i])
-			if er.ActivityAt.After(sp.Cursor) {
-				sp.Cursor = er.ActivityAt
+			if a := activityAt(&page.Reports[i]); a.After(sp.Cursor) {
+				sp.Cursor = a
 			}
-			sp.Reports = append(sp.Reports, er)
 		}
-		res, serr := s.Store.StoreSyncPage(ctx, sp)
-		if serr != nil {
-			return total, serr
+		res, err := s.Store.StoreSyncPage(ctx, sp)
+		if err != nil {
+			return total, err
 		}
-		cursor = sp.Cursor
 		total.Created += res.Created
 		total.Updated += res.Updated
 		total.Conflicts += res.Conflicts
 		total.Events += res.Events
-		if page.Next == "" {
+		if last {
 			return total, nil
 		}
-		page, err = s.Client.NextReports(ctx, page.Next)
+		if next := sp.Cursor.Add(-Overlap); next.After(since) {
+			since, number = next, 1
+		} else {
+			number++
+		}
+		at = sp.Cursor
 	}
+}
+
+// changed returns, in ward's terms, the reports of a page that are new to
+// ward or whose activity moved since the last sync, each as GET
+// /reports/{id} serves it, with its activities and attachments.
+func (s *Syncer) changed(ctx context.Context, page []Report) ([]ward.ExternalReport, error) {
+	ids := make([]string, len(page))
+	for i := range page {
+		ids[i] = page[i].ID
+	}
+	synced, err := s.Store.SyncedActivity(ctx, ward.SourceHackerOne, ids)
+	if err != nil {
+		return nil, err
+	}
+	var todo []string
+	for i := range page {
+		at, ok := synced[page[i].ID]
+		if !ok || !at.Equal(activityAt(&page[i])) {
+			todo = append(todo, page[i].ID)
+		}
+	}
+	out := make([]ward.ExternalReport, len(todo))
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(fetchers)
+	for i, id := range todo {
+		g.Go(func() error {
+			r, err := s.Client.Report(gctx, id)
+			if err != nil {
+				return err
+			}
+			out[i] = s.external(r)
+			return nil
+		})
+	}
+	return out, g.Wait()
+}
+
+// activityAt is the time of the report's last activity: its creation
+// when it has had none.
+func activityAt(r *Report) time.Time {
+	at := r.Attributes.CreatedAt
+	if a := r.Attributes.LastActivityAt; a != nil && a.After(at) {
+		at = *a
+	}
+	return at
 }
 
 // wardStates are ward's states for HackerOne's; HackerOne's others
@@ -91,19 +161,17 @@ func (s *Syncer) external(r *Report) ward.ExternalReport {
 		Body:        clip(printable(a.VulnerabilityInformation, true), 256<<10),
 		State:       wardStates[a.State],
 		CreatedAt:   a.CreatedAt,
-		ActivityAt:  a.CreatedAt,
+		ActivityAt:  activityAt(r),
 	}
 	if er.Title == "" {
 		er.Title = "HackerOne report " + r.ID
 	}
-	if a.LastActivityAt != nil && a.LastActivityAt.After(er.ActivityAt) {
-		er.ActivityAt = *a.LastActivityAt
-	}
 	if u := rel.Reporter.Data; u != nil {
-		er.Reporter = u.Login()
-		er.ReporterName = clip(printable(u.Login(), false), 200)
+		login := clip(printable(u.Login(), false), 100)
+		er.Reporter = login
+		er.ReporterName = login
 		if name := printable(u.Attributes.Name, false); name != "" {
-			er.ReporterName = clip(name+" (@"+u.Login()+")", 200)
+			er.ReporterName = clip(name+" (@"+login+")", 200)
 		}
 	}
 	if w := rel.Weakness.Data; w != nil {
@@ -134,9 +202,10 @@ func (s *Syncer) external(r *Report) ward.ExternalReport {
 // hackerone_bounty_awarded…). Internal activities are the team's; the
 // others every participant's, as on HackerOne.
 func (s *Syncer) activity(act *Activity) ward.ExternalActivity {
-	login := act.Relationships.Actor.Data.Login()
+	raw := act.Relationships.Actor.Data.Login()
+	login := clip(printable(raw, false), 100)
 	out := ward.ExternalActivity{ID: act.ID, At: act.Attributes.CreatedAt, Actor: ward.SourceHackerOne + ":" + login,
-		Comment: printable(act.Message(), true), Visibility: "reporter", Own: login != "" && login == s.Client.Username()}
+		Comment: printable(act.Message(), true), Visibility: "reporter", Own: raw != "" && raw == s.Client.Username()}
 	if login == "" {
 		out.Actor = ward.SourceHackerOne
 	}

@@ -62,6 +62,9 @@ type Periodic struct {
 	// unless it fails: a failed occurrence is tried again, at most
 	// maxAttempts times in all, so Run should be idempotent.
 	Run func(ctx context.Context, at time.Time) error
+	// Timeout bounds a run: its context is cancelled then. Zero is river's
+	// default, a minute.
+	Timeout time.Duration
 }
 
 // maxAttempts bounds the tries of a failing occurrence: a scheduled job
@@ -114,8 +117,14 @@ func (occurrenceArgs) InsertOpts() river.InsertOpts {
 
 type occurrenceWorker struct {
 	river.WorkerDefaults[occurrenceArgs]
-	runs   map[string]func(context.Context, time.Time) error
-	logger *slog.Logger
+	runs     map[string]func(context.Context, time.Time) error
+	timeouts map[string]time.Duration
+	logger   *slog.Logger
+}
+
+// Timeout is the job's own Periodic.Timeout; zero leaves river's default.
+func (w *occurrenceWorker) Timeout(job *river.Job[occurrenceArgs]) time.Duration {
+	return w.timeouts[job.Args.Name]
 }
 
 func (w *occurrenceWorker) Work(ctx context.Context, job *river.Job[occurrenceArgs]) error {
@@ -285,13 +294,14 @@ func Start(ctx context.Context, cfg Config, periodic []Periodic) (*Runner, error
 }
 
 func start[TTx any](ctx context.Context, driver riverdriver.Driver[TTx], cfg Config, periodic []Periodic) (*Runner, error) {
-	worker := &occurrenceWorker{runs: map[string]func(context.Context, time.Time) error{}, logger: cfg.Logger}
+	worker := &occurrenceWorker{runs: map[string]func(context.Context, time.Time) error{}, timeouts: map[string]time.Duration{}, logger: cfg.Logger}
 	workers := river.NewWorkers()
 	if err := river.AddWorkerSafely(workers, worker); err != nil {
 		return nil, fmt.Errorf("jobs: %w", err)
 	}
 	for _, p := range periodic {
 		worker.runs[p.Name] = p.Run
+		worker.timeouts[p.Name] = p.Timeout
 	}
 	client, err := river.NewClient(driver, &river.Config{
 		Logger:            cfg.Logger,

@@ -292,3 +292,29 @@ func TestStartRefusesBadJobs(t *testing.T) {
 		}
 	}
 }
+
+// A job's own Timeout replaces river's default minute: a first HackerOne
+// sync takes longer.
+func TestPeriodicTimeout(t *testing.T) {
+	eachDB(t, func(t *testing.T, dsn string) {
+		db := openStore(t, dsn)
+		left := make(chan time.Duration, 10)
+		run := func(ctx context.Context, _ time.Time) error {
+			if d, ok := ctx.Deadline(); ok {
+				left <- time.Until(d)
+			} else {
+				left <- 0
+			}
+			return nil
+		}
+		startRunner(t, db, Periodic{Name: "long", Every: Interval(200 * time.Millisecond), Timeout: 30 * time.Minute, Run: run})
+		select {
+		case d := <-left:
+			if d < 29*time.Minute || d > 30*time.Minute {
+				t.Errorf("the run's deadline is %v away, want its Timeout, 30m", d)
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatal("no run within 10s")
+		}
+	})
+}

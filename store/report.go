@@ -213,8 +213,14 @@ func addView(add func(string, ...any), view, me string, now time.Time, th ward.S
 			return nil
 		}
 		add("state IN "+openStates+" AND rating = ? AND last_activity_at <= ?", rating, micros(p.Cutoff(now)))
-	case "bounty-triage": // the runbook's HackerOne queue: the programme's open reports, no bounty awarded
-		add("source = 'hackerone' AND state IN " + openStates + " AND NOT bounty_awarded")
+	case "bounty-triage":
+		// The runbook's HackerOne queue: the programme's reports with no
+		// bounty awarded. A bounty may be awarded before or after the fix,
+		// so a resolved report stays until it has one; reports that earn
+		// none (invalid, duplicate, spam) are not in it. HackerOne's
+		// assignee is not synced: "assigned to the team" is every report
+		// of the programme.
+		add("source = 'hackerone' AND state NOT IN ('invalid', 'duplicate', 'spam') AND NOT bounty_awarded")
 	case "needs-disclosure":
 		add("state = 'resolved'")
 	case "pending-disclosure":

@@ -16,17 +16,48 @@ import (
 
 var _ ward.SyncService = (*DB)(nil)
 
-// SyncCursor returns where the scope's sync left off, or the zero time.
-func (db *DB) SyncCursor(ctx context.Context, source, scope string) (time.Time, error) {
+// SyncCursor returns where the scope's sync left off; see
+// ward.SyncService.
+func (db *DB) SyncCursor(ctx context.Context, source, scope string) (ward.SyncCursor, error) {
 	var at int64
-	err := db.queryRow(ctx, `SELECT cursor_at FROM sync_cursors WHERE source = ? AND scope = ?`, source, scope).Scan(&at)
+	var c ward.SyncCursor
+	err := db.queryRow(ctx, `SELECT cursor_at, complete FROM sync_cursors WHERE source = ? AND scope = ?`, source, scope).Scan(&at, &c.Complete)
 	if errors.Is(err, sql.ErrNoRows) {
-		return time.Time{}, nil
+		return c, nil
 	}
 	if err != nil {
-		return time.Time{}, fmt.Errorf("find the sync cursor of %s/%s: %w", source, scope, err)
+		return c, fmt.Errorf("find the sync cursor of %s/%s: %w", source, scope, err)
 	}
-	return fromMicros(at), nil
+	c.At = fromMicros(at)
+	return c, nil
+}
+
+// SyncedActivity returns the platform's last activity of each report
+// already synced among ids; see ward.SyncService.
+func (db *DB) SyncedActivity(ctx context.Context, source string, ids []string) (map[string]time.Time, error) {
+	out := make(map[string]time.Time, len(ids))
+	if len(ids) == 0 {
+		return out, nil
+	}
+	args := []any{source}
+	for _, id := range ids {
+		args = append(args, id)
+	}
+	rows, err := db.query(ctx, `SELECT external_id, activity_at FROM synced_reports WHERE source = ? AND external_id IN (?`+
+		strings.Repeat(", ?", len(ids)-1)+`)`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("find the synced reports: %w", err)
+	}
+	_, err = collect(rows, "synced reports", func(row scanner) (struct{}, error) {
+		var id string
+		var at int64
+		if err := row.Scan(&id, &at); err != nil {
+			return struct{}{}, err
+		}
+		out[id] = fromMicros(at)
+		return struct{}{}, nil
+	})
+	return out, err
 }
 
 // syncedFields are a synced report's fields in ward's terms, as strings
@@ -47,17 +78,35 @@ func fieldsOfExternal(er *ward.ExternalReport) syncedFields {
 		"severity": severityValue(er.Severity), "bounty": bountyValue(er.Bounty)}
 }
 
-// severityValue is the vector, or the rating of a severity without one.
+// severityValue is a severity as a platform such as HackerOne holds it,
+// so that ward's own severity, pushed there, does not come back as a
+// change: a CVSS 3.x vector's base metrics (HackerOne keeps those alone,
+// as 3.1, so a 3.0 vector or temporal metrics would differ), or else the
+// rating (HackerOne takes a 4.0 vector as its rating alone).
 func severityValue(s *ward.Severity) string {
 	switch {
 	case s == nil:
 		return ""
-	case s.Vector != "":
-		return s.Vector
+	case strings.HasPrefix(s.Vector, "CVSS:3."):
+		metrics := map[string]string{}
+		for _, part := range strings.Split(s.Vector, "/")[1:] {
+			if k, v, ok := strings.Cut(part, ":"); ok {
+				metrics[k] = v
+			}
+		}
+		var b strings.Builder
+		b.WriteString("CVSS:3.x")
+		for _, m := range cvss3Base {
+			b.WriteString("/" + m + ":" + metrics[m])
+		}
+		return b.String()
 	default:
 		return strings.ToLower(s.Rating)
 	}
 }
+
+// cvss3Base are CVSS 3's base metrics, in the specification's order.
+var cvss3Base = []string{"AV", "AC", "PR", "UI", "S", "C", "I", "A"}
 
 // bountyValue is an awarded bounty's amount; a bounty only proposed in
 // ward is none yet.
@@ -94,10 +143,13 @@ func (db *DB) StoreSyncPage(ctx context.Context, page *ward.SyncPage) (ward.Sync
 			return res, fmt.Errorf("sync %s report %s: %w", page.Source, page.Reports[i].ExternalID, err)
 		}
 	}
-	if _, err := tx.exec(ctx, `INSERT INTO sync_cursors (source, scope, cursor_at, updated_at) VALUES (?, ?, ?, ?)
+	// complete is never unset: a sync that stored its last page once has
+	// brought the history in.
+	if _, err := tx.exec(ctx, `INSERT INTO sync_cursors (source, scope, cursor_at, complete, updated_at) VALUES (?, ?, ?, ?, ?)
 		ON CONFLICT (source, scope) DO UPDATE SET cursor_at = CASE WHEN excluded.cursor_at > sync_cursors.cursor_at
-			THEN excluded.cursor_at ELSE sync_cursors.cursor_at END, updated_at = excluded.updated_at`,
-		page.Source, page.Scope, micros(page.Cursor), micros(tx.now)); err != nil {
+			THEN excluded.cursor_at ELSE sync_cursors.cursor_at END, complete = (sync_cursors.complete OR excluded.complete),
+			updated_at = excluded.updated_at`,
+		page.Source, page.Scope, micros(page.Cursor), page.Complete, micros(tx.now)); err != nil {
 		return res, fmt.Errorf("store the sync cursor of %s/%s: %w", page.Source, page.Scope, err)
 	}
 	if res != (ward.SyncResult{}) {
@@ -314,11 +366,18 @@ func (tx *Tx) writeSyncedReport(ctx context.Context, r *ward.Report, version int
 	if err := errors.Join(err1, err2, err3); err != nil {
 		return err
 	}
-	if _, err := tx.exec(ctx, `UPDATE reports SET title = ?, body = ?, reporter_name = ?, state = ?, severity = ?, rating = ?,
+	res, err := tx.exec(ctx, `UPDATE reports SET title = ?, body = ?, reporter_name = ?, state = ?, severity = ?, rating = ?,
 		bounty = ?, bounty_awarded = ?, labels = ?, version = version + 1, updated_at = ? WHERE id = ? AND version = ?`,
 		r.Title, r.Body, r.ReporterName, r.State, severity, ratingOf(r.Severity), bounty, bountyValue(r.Bounty) != "", string(labels),
-		micros(tx.now), r.ID, version); err != nil {
+		micros(tx.now), r.ID, version)
+	if err != nil {
 		return fmt.Errorf("update report %d: %w", r.ID, err)
+	}
+	// The report was read in this transaction, but on PostgreSQL an action
+	// committed since may have moved its version: storing HackerOne's
+	// values as synced without writing them would lose them.
+	if n, err := res.RowsAffected(); err != nil || n != 1 {
+		return errors.Join(ward.Errorf(ward.ECONFLICT, "report %d changed while it was synced; the next sync tries again", r.ID), err)
 	}
 	return tx.audit(ctx, "report.sync", fmt.Sprintf("report/%d", r.ID), ward.Diff{"state": {nil, r.State}})
 }

@@ -14,7 +14,7 @@ var (
 	integrationKeys = []string{"github", "hackerone"}
 	githubKeys      = []string{"repository", "api_url", "token_env", "token_file", "app_id", "installation_id",
 		"private_key_env", "private_key_file", "webhook_secret_env", "webhook_secret_file", "labels", "logins", "template"}
-	hackeroneKeys = []string{"program", "api_url", "username", "token_env", "token_file", "interval"}
+	hackeroneKeys = []string{"program", "api_url", "username", "token_env", "token_file", "interval", "currency"}
 )
 
 // integrations returns the team's integrations, never nil when the key
@@ -78,7 +78,7 @@ func (p *parser) github(n *yaml.Node, path string) *ward.GitHubConfig {
 func (p *parser) hackerone(n *yaml.Node, path string) *ward.HackerOneConfig {
 	c := &ward.HackerOneConfig{}
 	fields := map[string]*string{"program": &c.Program, "api_url": &c.APIURL, "username": &c.Username,
-		"token_env": &c.Token.Env, "token_file": &c.Token.File}
+		"token_env": &c.Token.Env, "token_file": &c.Token.File, "currency": &c.Currency}
 	p.mapping(n, path, hackeroneKeys, func(key string, v *yaml.Node) {
 		fpath := path + "." + key
 		if key == "interval" {

@@ -17,25 +17,31 @@ import (
 // worked.
 const pushInterval = 30 * time.Second
 
+// syncTimeout bounds a sync's run: a first sync brings in the programme's
+// history, one GET per report, much longer than river's default minute.
+// One cut short resumes after its last page at the next interval.
+const syncTimeout = 30 * time.Minute
+
 // hackeroneClient builds the client for the team file's HackerOne
 // configuration, its token read from this process's environment or
 // files; nil, nil when HackerOne is not configured. Its calls go through
 // httpClient, which holds the outbound policy (timeouts, retries, the
 // circuit): one per process, so that the circuit outlives a job's run.
-func hackeroneClient(ctx context.Context, db *store.DB, httpClient *http.Client) (*hackerone.Client, error) {
+func hackeroneClient(ctx context.Context, db *store.DB, httpClient *http.Client) (*hackerone.Client, *ward.HackerOneConfig, error) {
 	in, err := db.Integrations(ctx)
 	if err != nil || in.HackerOne == nil {
-		return nil, err
+		return nil, nil, err
 	}
 	cfg := in.HackerOne
 	if err := ward.CheckAPIHost(cfg.APIURL, hackerone.DefaultAPIURL, os.Getenv(ward.APIHostsEnv)); err != nil {
-		return nil, ward.Errorf(ward.EINVALID, "hackerone: %s", ward.ErrorMessage(err))
+		return nil, nil, ward.Errorf(ward.EINVALID, "hackerone: %s", ward.ErrorMessage(err))
 	}
 	token, err := cfg.Token.Resolve(os.Getenv, os.ReadFile)
 	if err != nil {
-		return nil, ward.Errorf(ward.EINVALID, "hackerone: token: %s", ward.ErrorMessage(err))
+		return nil, nil, ward.Errorf(ward.EINVALID, "hackerone: token: %s", ward.ErrorMessage(err))
 	}
-	return hackerone.New(hackerone.Config{APIURL: cfg.APIURL, Username: cfg.Username, Token: token, Program: cfg.Program, HTTP: httpClient})
+	c, err := hackerone.New(hackerone.Config{APIURL: cfg.APIURL, Username: cfg.Username, Token: token, Program: cfg.Program, HTTP: httpClient})
+	return c, cfg, err
 }
 
 // hackeroneHTTPClient is the HTTP client of HackerOne's calls, under
@@ -57,9 +63,10 @@ func (b background) hackeroneJobs() []jobs.Periodic {
 		b.logger.Error("read the integrations", "err", err)
 	}
 	return []jobs.Periodic{{
-		Name:  "hackerone-sync",
-		Every: jobs.Interval(interval),
-		Run: b.withHackerOne(func(ctx context.Context, c *hackerone.Client, at time.Time) error {
+		Name:    "hackerone-sync",
+		Every:   jobs.Interval(interval),
+		Timeout: syncTimeout,
+		Run: b.withHackerOne(func(ctx context.Context, c *hackerone.Client, _ *ward.HackerOneConfig, at time.Time) error {
 			res, err := (&hackerone.Syncer{Client: c, Store: b.db}).Sync(ctx)
 			b.done("synced from HackerOne", res.Created+res.Updated+res.Events, at)
 			if res.Conflicts > 0 {
@@ -70,8 +77,8 @@ func (b background) hackeroneJobs() []jobs.Periodic {
 	}, {
 		Name:  "hackerone-push",
 		Every: jobs.Interval(pushInterval),
-		Run: b.withHackerOne(func(ctx context.Context, c *hackerone.Client, at time.Time) error {
-			sent, failed, err := (&hackerone.Pusher{Client: c, Store: b.db, Now: b.clock.Now}).Push(ctx)
+		Run: b.withHackerOne(func(ctx context.Context, c *hackerone.Client, cfg *ward.HackerOneConfig, at time.Time) error {
+			sent, failed, err := (&hackerone.Pusher{Client: c, Store: b.db, Now: b.clock.Now, Currency: cfg.Currency}).Push(ctx)
 			b.done("sent actions to HackerOne", sent, at)
 			b.done("HackerOne refused actions", failed, at)
 			return err
@@ -81,12 +88,12 @@ func (b background) hackeroneJobs() []jobs.Periodic {
 
 // withHackerOne runs fn with a client for the configuration as it is
 // now, and does nothing when HackerOne is not configured.
-func (b background) withHackerOne(fn func(context.Context, *hackerone.Client, time.Time) error) func(context.Context, time.Time) error {
+func (b background) withHackerOne(fn func(context.Context, *hackerone.Client, *ward.HackerOneConfig, time.Time) error) func(context.Context, time.Time) error {
 	return func(ctx context.Context, at time.Time) error {
-		c, err := hackeroneClient(ctx, b.db, b.hackeroneHTTP)
+		c, cfg, err := hackeroneClient(ctx, b.db, b.hackeroneHTTP)
 		if c == nil || err != nil {
 			return err
 		}
-		return fn(ctx, c, at)
+		return fn(ctx, c, cfg, at)
 	}
 }

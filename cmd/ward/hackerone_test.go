@@ -15,6 +15,9 @@ import (
 // value, and checks that the token reaches the programme; ward
 // integrations sync hackerone pulls the programme's reports.
 func TestHackerOneCheckAndSync(t *testing.T) {
+	const report = `{"id":"77","type":"report","attributes":{"title":"SSRF in the importer","state":"new",
+		"vulnerability_information":"The importer fetches any URL.","created_at":"2026-01-01T00:00:00.000Z","last_activity_at":"2026-01-01T00:00:00.000Z"},
+		"relationships":{"reporter":{"data":{"id":"5","type":"user","attributes":{"username":"zoe","name":"Zoe"}}}}}`
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if u, p, _ := r.BasicAuth(); u != "ward-bot" || p != "h1-s3cret" {
 			w.WriteHeader(http.StatusUnauthorized)
@@ -25,9 +28,9 @@ func TestHackerOneCheckAndSync(t *testing.T) {
 		case "/v1/me/programs":
 			w.Write([]byte(`{"data":[{"id":"1","type":"program","attributes":{"handle":"example"}}],"links":{}}`))
 		case "/v1/reports":
-			w.Write([]byte(`{"data":[{"id":"77","type":"report","attributes":{"title":"SSRF in the importer","state":"new",
-				"vulnerability_information":"The importer fetches any URL.","created_at":"2026-01-01T00:00:00.000Z","last_activity_at":"2026-01-01T00:00:00.000Z"},
-				"relationships":{"reporter":{"data":{"id":"5","type":"user","attributes":{"username":"zoe","name":"Zoe"}}}}}],"links":{}}`))
+			w.Write([]byte(`{"data":[` + report + `],"links":{}}`))
+		case "/v1/reports/77": // in full: the list has no activities nor attachments
+			w.Write([]byte(`{"data":` + report + `}`))
 		default:
 			http.NotFound(w, r)
 		}

@@ -132,7 +132,7 @@ func (e *env) checkHackerOne(ctx context.Context, db *store.DB, timeout time.Dur
 		return 0, 0, nil
 	}
 	name := "hackerone (" + in.HackerOne.Program + ")"
-	c, err := hackeroneClient(ctx, db, hackeroneHTTPClient())
+	c, _, err := hackeroneClient(ctx, db, hackeroneHTTPClient())
 	if err == nil {
 		cctx, cancel := context.WithTimeout(ctx, timeout)
 		err = c.Check(cctx)
@@ -160,7 +160,7 @@ func (e *env) integrationsSyncCmd() *cobra.Command {
 		ValidArgs: []string{"hackerone"},
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return e.withStore(cmd.Context(), func(db *store.DB) error {
-				c, err := hackeroneClient(cmd.Context(), db, hackeroneHTTPClient())
+				c, _, err := hackeroneClient(cmd.Context(), db, hackeroneHTTPClient())
 				if err != nil {
 					return err
 				}

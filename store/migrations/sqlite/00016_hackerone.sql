@@ -4,11 +4,14 @@
 -- so that another platform could use them.
 
 -- Where each scope's (programme's) sync left off: the platform's time of
--- the last activity of the last page stored.
+-- the last activity of the last page stored, and whether a sync ever
+-- stored its last page (until then each sync brings in history, and
+-- notifies nobody).
 CREATE TABLE sync_cursors (
     source     TEXT    NOT NULL,
     scope      TEXT    NOT NULL,
     cursor_at  INTEGER NOT NULL,
+    complete   INTEGER NOT NULL DEFAULT 0 CHECK (complete IN (0, 1)),
     updated_at INTEGER NOT NULL,
     PRIMARY KEY (source, scope)
 );
@@ -39,7 +42,10 @@ CREATE TABLE synced_activities (
 );
 
 -- The outbox of the team's actions to write back, stored with the action.
--- status: pending until sent, or failed for good.
+-- status: pending until sent, or failed for good. A pending push is leased
+-- to the worker that claimed it until next_attempt_at. unsure: the last
+-- attempt may have been carried out (a timeout, a 5xx), so the next one
+-- reads the report first.
 CREATE TABLE pushes (
     id              INTEGER PRIMARY KEY,
     report_id       INTEGER NOT NULL REFERENCES reports (id),
@@ -51,6 +57,7 @@ CREATE TABLE pushes (
     attempts        INTEGER NOT NULL DEFAULT 0,
     next_attempt_at INTEGER NOT NULL,
     last_error      TEXT    NOT NULL DEFAULT '',
+    unsure          INTEGER NOT NULL DEFAULT 0 CHECK (unsure IN (0, 1)),
     activity_id     TEXT    NOT NULL DEFAULT '',
     created_at      INTEGER NOT NULL,
     updated_at      INTEGER NOT NULL
