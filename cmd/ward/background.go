@@ -42,7 +42,7 @@ func (b background) jobs() []jobs.Periodic {
 	pinger := reports.NewStalePinger(reports.New(b.db, b.db, b.db, b.db, b.clock.Now), b.db, onCall)
 	reminder := reports.NewReminder(b.db, onCall)
 	hourly := jobs.Interval(time.Hour)
-	return append(b.hackeroneJobs(), []jobs.Periodic{{
+	return append([]jobs.Periodic{{
 		Name:  "prune-sessions",
 		Every: jobs.Daily(3, 0, time.UTC),
 		Run: func(ctx context.Context, at time.Time) error {
@@ -95,7 +95,7 @@ func (b background) jobs() []jobs.Periodic {
 		Name:  "triage-digest",
 		Every: hourly,
 		Run:   b.sendDigests,
-	}}...)
+	}}, b.hackeroneJobs()...)
 }
 
 func (b background) done(what string, n int, at time.Time) {

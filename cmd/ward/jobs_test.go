@@ -50,7 +50,7 @@ func TestFirstRotationOnCall(t *testing.T) {
 	for _, j := range (background{db: s, calendar: oncall.New(s, time.Now), clock: clock.System{}}).jobs() {
 		names = append(names, j.Name)
 	}
-	if got := strings.Join(names, " "); got != "prune-sessions stale-pings disclosure-windows handoff-reminders shift-brief triage-digest" {
+	if got := strings.Join(names, " "); got != "prune-sessions stale-pings disclosure-windows handoff-reminders shift-brief triage-digest hackerone-sync hackerone-push" {
 		t.Errorf("scheduled jobs = %s", got)
 	}
 }
