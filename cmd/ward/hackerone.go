@@ -51,17 +51,20 @@ func hackeroneHTTPClient() *http.Client {
 }
 
 // hackeroneJobs are the sync from HackerOne, every interval of the team
-// file's (read when ward serve starts), and the push of the team's
-// actions. Each reads the configuration when it runs, so a team file
-// applied later takes effect without a restart (but for the interval); a
-// team without HackerOne runs them for nothing.
+// file's, and the push of the team's actions; none when the team file
+// declares no HackerOne when ward serve starts (after ward apply, restart
+// it, as for GitHub). Each run reads the configuration again, so that a
+// changed token or programme takes effect at once.
 func (b background) hackeroneJobs() []jobs.Periodic {
-	interval := ward.DefaultSyncInterval
-	if in, err := b.db.Integrations(context.Background()); err == nil && in.HackerOne != nil {
-		interval = in.HackerOne.SyncInterval()
-	} else if err != nil {
-		b.logger.Error("read the integrations", "err", err)
+	in, err := b.db.Integrations(context.Background())
+	if err != nil {
+		b.logger.Error("read the integrations: HackerOne is not synced", "err", err)
+		return nil
 	}
+	if in.HackerOne == nil {
+		return nil
+	}
+	interval := in.HackerOne.SyncInterval()
 	return []jobs.Periodic{{
 		Name:    "hackerone-sync",
 		Every:   jobs.Interval(interval),

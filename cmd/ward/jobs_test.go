@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/wardsec/ward"
 	"github.com/wardsec/ward/clock"
 	"github.com/wardsec/ward/examples"
 	"github.com/wardsec/ward/holiday"
@@ -50,7 +51,20 @@ func TestFirstRotationOnCall(t *testing.T) {
 	for _, j := range (background{db: s, calendar: oncall.New(s, time.Now), clock: clock.System{}}).jobs() {
 		names = append(names, j.Name)
 	}
-	if got := strings.Join(names, " "); got != "prune-sessions stale-pings disclosure-windows handoff-reminders shift-brief triage-digest hackerone-sync hackerone-push" {
+	if got := strings.Join(names, " "); got != "prune-sessions stale-pings disclosure-windows handoff-reminders shift-brief triage-digest" {
 		t.Errorf("scheduled jobs = %s", got)
+	}
+	// With HackerOne declared, its sync and push are scheduled too.
+	admin := ward.NewContextWithActor(ctx, ward.Actor{Kind: ward.ActorSystem, Role: ward.RoleAdmin})
+	if _, err := s.ApplyTeam(admin, ward.TeamSpec{Integrations: &ward.Integrations{HackerOne: &ward.HackerOneConfig{
+		Program: "example", Username: "ward-bot", Token: ward.SecretRef{Env: "WARD_TEST_H1_TOKEN"}}}}, false); err != nil {
+		t.Fatal(err)
+	}
+	names = nil
+	for _, j := range (background{db: s, calendar: oncall.New(s, time.Now), clock: clock.System{}}).jobs() {
+		names = append(names, j.Name)
+	}
+	if got := strings.Join(names, " "); !strings.HasSuffix(got, " triage-digest hackerone-sync hackerone-push") {
+		t.Errorf("scheduled jobs with HackerOne = %s", got)
 	}
 }
