@@ -221,9 +221,12 @@ type DispatchService interface {
 	// NotifyPrefs returns each member's preferences that were set; a
 	// member with none has DefaultNotifyPrefs.
 	NotifyPrefs(ctx context.Context) (map[string]NotifyPrefs, error)
-	// SetNotifyPrefs stores a member's preferences; ENOTFOUND for no
-	// member, EINVALID for a Slack ID other than the one linked ("" unlinks).
+	// SetNotifyPrefs stores a member's preferences but their Slack
+	// account, which only LinkSlack and UnlinkSlack change, and fills
+	// p.Slack with it; ENOTFOUND for no member.
 	SetNotifyPrefs(ctx context.Context, p *NotifyPrefs) error
+	// UnlinkSlack forgets the member's Slack account.
+	UnlinkSlack(ctx context.Context, member string) error
 	// IssueSlackLink makes a one-time code for the member to type in Slack
 	// as /ward link CODE within SlackLinkValid; a code issued before stops
 	// working. Only its hash is kept.

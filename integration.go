@@ -232,7 +232,7 @@ func CheckAPIHost(apiURL, defaultURL, allowed string) error {
 		return Errorf(EINVALID, "api_url: %q is not a URL", apiURL)
 	}
 	d, _ := url.Parse(defaultURL)
-	ok := u.Host == d.Host
+	ok := strings.EqualFold(u.Host, d.Host)
 	for _, h := range strings.Split(allowed, ",") {
 		ok = ok || strings.TrimSpace(h) != "" && strings.EqualFold(strings.TrimSpace(h), u.Host)
 	}

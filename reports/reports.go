@@ -230,7 +230,7 @@ func (l *reportLocks) lock(ctx context.Context, id int64) error {
 		select {
 		case <-released:
 		case <-ctx.Done():
-			return fmt.Errorf("wait to file report %d's tracking issue: %w", id, ctx.Err())
+			return fmt.Errorf("%w: %w", ward.Errorf(ward.EUNAVAILABLE, "another track of report %d is filing its tracking issue; try again", id), ctx.Err())
 		}
 	}
 }

@@ -197,9 +197,12 @@ func TestTrackTwiceAtOnce(t *testing.T) {
 	second := make(chan struct{})
 	go func() { close(second); _, _, err := svc.Act(bo, r.ID, reports.Action{Action: "track"}); errs <- err }()
 	<-second
-	// The second call has started; give it the chance to reach the
-	// tracker (it must not), then let the first finish.
-	time.Sleep(50 * time.Millisecond)
+	// The second call has started. Without the lock it reaches the
+	// tracker as soon as it has read the report; give it two seconds to
+	// (it must not), then let the first finish.
+	for wait := time.Now().Add(2 * time.Second); tracker.calls.Load() < 2 && time.Now().Before(wait); {
+		time.Sleep(5 * time.Millisecond)
+	}
 	close(tracker.release)
 	var codes []string
 	for range 2 {

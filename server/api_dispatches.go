@@ -43,9 +43,9 @@ func (s *Server) handleNotifyPrefsSave(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var in struct {
-		Email   *bool  `json:"email"`
-		Slack   string `json:"slack"`
-		AnyHour bool   `json:"any_hour"`
+		Email   *bool   `json:"email"`
+		Slack   *string `json:"slack"`
+		AnyHour bool    `json:"any_hour"`
 	}
 	if err := s.decode(w, r, &in); err != nil {
 		s.Error(w, r, err)
@@ -55,13 +55,33 @@ func (s *Server) handleNotifyPrefsSave(w http.ResponseWriter, r *http.Request) {
 		s.Error(w, r, ward.Errorf(ward.EINVALID, "email: say true or false"))
 		return
 	}
-	p := ward.NotifyPrefs{Member: a.Email, Email: *in.Email, Slack: in.Slack, AnyHour: in.AnyHour}
+	current, err := s.notifyPrefsOf(r, a.Email)
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	// slack is left out to keep the link, "" to unlink; the linked ID
+	// itself is taken as "keep", so that what GET gave can be PUT back.
+	if in.Slack != nil && *in.Slack != "" && *in.Slack != current.Slack {
+		s.Error(w, r, errSlackTypedIn)
+		return
+	}
+	p := ward.NotifyPrefs{Member: a.Email, Email: *in.Email, AnyHour: in.AnyHour}
 	if err := s.cfg.Dispatches.SetNotifyPrefs(r.Context(), &p); err != nil {
 		s.Error(w, r, err)
 		return
 	}
+	if in.Slack != nil && *in.Slack == "" && p.Slack != "" {
+		if err := s.cfg.Dispatches.UnlinkSlack(r.Context(), a.Email); err != nil {
+			s.Error(w, r, err)
+			return
+		}
+		p.Slack = ""
+	}
 	writeJSON(w, http.StatusOK, p)
 }
+
+var errSlackTypedIn = ward.Errorf(ward.EINVALID, "slack: a Slack account is linked, not typed in: make a code on your account page (or POST /api/v1/me/slack-link) and type /ward link CODE in Slack")
 
 // slackLinkCode is a code that links the caller's Slack account once
 // they type its command in Slack.

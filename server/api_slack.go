@@ -19,8 +19,9 @@ import (
 
 // The slash command (POST /api/v1/integrations/slack/commands) takes no
 // token: Slack signs each request with the app's signing secret, and only
-// a request that slack.Verify accepts is read. It answers only a ward
-// member, known by the Slack member ID they set on their account page,
+// a request that slack.Verify accepts, and that was not taken before, is
+// read. It answers only a ward member, known by the Slack account they
+// linked (/ward link CODE, with a code from their account page),
 // and only what their role may read in ward (who is on call: any member;
 // the triage queue: ward.ReadBrief); the answer is ephemeral, shown to
 // them alone. Even so it holds of reports their number, rating, state and
@@ -61,6 +62,10 @@ type slackAnswer struct {
 // unsigned request is refused before its form is read.
 func (s *Server) handleSlackCommand(w http.ResponseWriter, r *http.Request) {
 	body, err := s.slackVerified(w, r)
+	if ward.ErrorCode(err) == ward.EINTERNAL {
+		s.slackCouldNotAnswer(w, r, err)
+		return
+	}
 	if err != nil {
 		s.Error(w, r, err)
 		return
@@ -106,12 +111,19 @@ func (s *Server) handleSlackCommand(w http.ResponseWriter, r *http.Request) {
 		text = "Your ward role, " + string(member.Role) + ", may not see that."
 	}
 	if err != nil {
-		// Slack shows a bare error status as a failure of its own; the
-		// member is told, with what the operator looks for in the log.
-		s.cfg.Logger.Error("slack command", "request_id", ward.RequestIDFromContext(r.Context()), "error", err)
-		text = "ward could not answer just now (request " + ward.RequestIDFromContext(r.Context()) + ")."
+		s.slackCouldNotAnswer(w, r, err)
+		return
 	}
 	writeJSON(w, http.StatusOK, slackAnswer{ResponseType: "ephemeral", Text: text})
+}
+
+// slackCouldNotAnswer tells the member that ward failed, with what the
+// operator looks for in the log. Slack shows a bare error status as a
+// failure of its own.
+func (s *Server) slackCouldNotAnswer(w http.ResponseWriter, r *http.Request, err error) {
+	s.cfg.Logger.Error("slack command", "request_id", ward.RequestIDFromContext(r.Context()), "error", err)
+	writeJSON(w, http.StatusOK, slackAnswer{ResponseType: "ephemeral",
+		Text: "ward could not answer just now (request " + ward.RequestIDFromContext(r.Context()) + ")."})
 }
 
 // slackLink links the Slack user to the member whose code was typed after
@@ -177,10 +189,9 @@ func (s *Server) slackVerified(w http.ResponseWriter, r *http.Request) ([]byte, 
 		}
 		return nil, errSlackUnsigned
 	}
-	// A signature is good for slack.Tolerance either side of now: one
-	// seen within twice that is a replay, from whoever caught it.
-	err = s.cfg.Replays.TakeOnce(r.Context(), "Slack command", r.Header.Get("X-Slack-Signature"), now.Add(2*slack.Tolerance))
-	if err != nil {
+	// A signature is good for slack.Tolerance either side of now: a
+	// request seen within twice that is a replay, from whoever caught it.
+	if err := s.cfg.Replays.TakeOnce(r.Context(), "Slack command", slack.Digest(r.Header, body), now.Add(2*slack.Tolerance)); err != nil {
 		return nil, err
 	}
 	return body, nil

@@ -254,6 +254,31 @@ func TestSlackCommand(t *testing.T) {
 
 // Without a signing secret there is no slash command, even for a request
 // that is signed (with the empty secret) or not.
+// A request sent again is refused, however its signature's hex is
+// spelt: what was signed is what is remembered.
+func TestSlackCommandReplayed(t *testing.T) {
+	f := rotationFixtureWith(t, func(c *server.Config) { c.SlackSigningSecret = slackSecret })
+	body, at := slackForm("help"), f.clock.Now()
+	if resp, answer := f.slackRequest(slackSecret, body, at, nil); resp.StatusCode != 200 {
+		t.Fatalf("first: %d %s", resp.StatusCode, answer)
+	}
+	for name, edit := range map[string]func(*http.Request){
+		"as it was": nil,
+		"in upper case": func(r *http.Request) {
+			r.Header.Set("X-Slack-Signature", "v0="+strings.ToUpper(r.Header.Get("X-Slack-Signature")[3:]))
+		},
+	} {
+		resp, answer := f.slackRequest(slackSecret, body, at, edit)
+		if e := decodeJSON[apiError](t, answer); resp.StatusCode != 409 || e.Error.Code != "conflict" || !strings.Contains(e.Error.Message, "a replay") {
+			t.Errorf("replayed %s: %d %s, want 409", name, resp.StatusCode, answer)
+		}
+	}
+	// Another command in the same second is no replay.
+	if resp, answer := f.slackRequest(slackSecret, slackForm("help"), at, nil); resp.StatusCode != 200 {
+		t.Errorf("another command: %d %s", resp.StatusCode, answer)
+	}
+}
+
 func TestSlackCommandNotConfigured(t *testing.T) {
 	f := newFixture(t)
 	for name, secret := range map[string]string{"signed with the empty secret": "", "signed with some secret": slackSecret} {

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"image/png"
 	"net/http"
-	"strings"
 
 	"github.com/wardsec/ward"
 	"github.com/wardsec/ward/auth"
@@ -100,7 +99,9 @@ func (s *Server) handleAccountPost(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if r.PostForm.Get("action") == "notify" {
-		p.Prefs = typedPrefs(r, p.Member.Email) // what was refused, to correct
+		typed := typedPrefs(r, p.Member.Email) // what was refused, to correct
+		typed.Slack = p.Prefs.Slack
+		p.Prefs = typed
 	}
 	if _, status, ok := s.failure(w, r, err); ok {
 		p.Error = ward.ErrorMessage(err)
@@ -186,12 +187,7 @@ func (s *Server) changeAccount(w http.ResponseWriter, r *http.Request) (string, 
 		p := typedPrefs(r, m.Email)
 		return "notify", s.cfg.Dispatches.SetNotifyPrefs(ctx, &p)
 	case "slack_unlink":
-		p, err := s.notifyPrefsOf(r, m.Email)
-		if err != nil {
-			return "", err
-		}
-		p.Slack = ""
-		return "slack_unlink", s.cfg.Dispatches.SetNotifyPrefs(ctx, &p)
+		return "slack_unlink", s.cfg.Dispatches.UnlinkSlack(ctx, m.Email)
 	default:
 		return "", ward.Errorf(ward.EINVALID, "action: %q is not one of password, totp_setup, totp_confirm, totp_disable, notify, slack_link, slack_unlink", action)
 	}
@@ -216,8 +212,7 @@ func (s *Server) showSlackLink(w http.ResponseWriter, r *http.Request) {
 
 // typedPrefs are the notification preferences the account form sent.
 func typedPrefs(r *http.Request, member string) ward.NotifyPrefs {
-	return ward.NotifyPrefs{Member: member, Email: r.PostForm.Get("email") == "on", Slack: strings.TrimSpace(r.PostForm.Get("slack")),
-		AnyHour: r.PostForm.Get("any_hour") == "on"}
+	return ward.NotifyPrefs{Member: member, Email: r.PostForm.Get("email") == "on", AnyHour: r.PostForm.Get("any_hour") == "on"}
 }
 
 // handleTOTPImage serves the QR code of the secret being set up, for an

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -92,6 +93,14 @@ func Verify(secret []byte, h http.Header, body []byte, now time.Time) error {
 		return fmt.Errorf("%w: signed %ds after now", ErrTimestamp, -age)
 	}
 	return nil
+}
+
+// Digest names a request that Verify accepted by what was signed, its
+// timestamp and body: the same request sent again has the same digest
+// however its signature's hex is spelt, so a replay guard keys on it.
+func Digest(h http.Header, body []byte) string {
+	sum := sha256.Sum256(slices.Concat([]byte("v0:"+h.Get(headerTimestamp)+":"), body))
+	return hex.EncodeToString(sum[:])
 }
 
 // parseHeaders returns the timestamp as it was signed and the signature's

@@ -250,9 +250,6 @@ func (db *DB) NotifyPrefs(ctx context.Context) (map[string]ward.NotifyPrefs, err
 
 // SetNotifyPrefs stores a member's preferences, and audits the change.
 func (db *DB) SetNotifyPrefs(ctx context.Context, p *ward.NotifyPrefs) error {
-	if err := p.Validate(); err != nil {
-		return err
-	}
 	tx, err := db.begin(ctx)
 	if err != nil {
 		return err
@@ -261,25 +258,65 @@ func (db *DB) SetNotifyPrefs(ctx context.Context, p *ward.NotifyPrefs) error {
 	if err := tx.memberExists(ctx, p.Member); err != nil {
 		return err
 	}
-	var linked string
-	err = tx.queryRow(ctx, `SELECT slack FROM notify_prefs WHERE member = ?`, p.Member).Scan(&linked)
-	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+	err = tx.queryRow(ctx, `SELECT slack FROM notify_prefs WHERE member = ?`, p.Member).Scan(&p.Slack)
+	if errors.Is(err, sql.ErrNoRows) {
+		p.Slack = ""
+	} else if err != nil {
 		return fmt.Errorf("find the Slack account of %s: %w", p.Member, err)
 	}
-	if p.Slack != "" && p.Slack != linked {
-		return ward.Errorf(ward.EINVALID, "slack: a Slack account is linked, not typed in: make a code on your account page and type /ward link CODE in Slack")
-	}
 	p.UpdatedAt = tx.now
-	if _, err := tx.exec(ctx, `INSERT INTO notify_prefs (member, email, slack, any_hour, updated_at) VALUES (?, ?, ?, ?, ?)
-		ON CONFLICT (member) DO UPDATE SET email = excluded.email, slack = excluded.slack, any_hour = excluded.any_hour, updated_at = excluded.updated_at`,
-		p.Member, p.Email, p.Slack, p.AnyHour, micros(tx.now)); err != nil {
+	if _, err := tx.exec(ctx, `INSERT INTO notify_prefs (member, email, slack, any_hour, updated_at) VALUES (?, ?, '', ?, ?)
+		ON CONFLICT (member) DO UPDATE SET email = excluded.email, any_hour = excluded.any_hour, updated_at = excluded.updated_at`,
+		p.Member, p.Email, p.AnyHour, micros(tx.now)); err != nil {
 		return fmt.Errorf("store notification preferences of %s: %w", p.Member, err)
 	}
 	if err := tx.audit(ctx, "member.notify_prefs", "member/"+p.Member, ward.Diff{
-		"email": {nil, p.Email}, "slack": {nil, p.Slack != ""}, "any_hour": {nil, p.AnyHour}}); err != nil {
+		"email": {nil, p.Email}, "any_hour": {nil, p.AnyHour}}); err != nil {
 		return err
 	}
 	return tx.commit()
+}
+
+// UnlinkSlack forgets the member's Slack account; see
+// ward.DispatchService.
+func (db *DB) UnlinkSlack(ctx context.Context, member string) error {
+	tx, err := db.begin(ctx)
+	if err != nil {
+		return err
+	}
+	defer tx.rollback()
+	if err := tx.memberExists(ctx, member); err != nil {
+		return err
+	}
+	if err := tx.unlinkSlack(ctx, `member = ?`, member); err != nil {
+		return err
+	}
+	return tx.commit()
+}
+
+// unlinkSlack forgets the Slack accounts of the members where says, and
+// audits each.
+func (tx *Tx) unlinkSlack(ctx context.Context, where string, args ...any) error {
+	rows, err := tx.query(ctx, `SELECT member FROM notify_prefs WHERE slack <> '' AND `+where, args...)
+	if err != nil {
+		return fmt.Errorf("find linked Slack accounts: %w", err)
+	}
+	members, err := collect(rows, "members", func(row scanner) (string, error) {
+		var m string
+		return m, row.Scan(&m)
+	})
+	if err != nil {
+		return err
+	}
+	for _, m := range members {
+		if _, err := tx.exec(ctx, `UPDATE notify_prefs SET slack = '', updated_at = ? WHERE member = ?`, micros(tx.now), m); err != nil {
+			return fmt.Errorf("unlink the Slack account of %s: %w", m, err)
+		}
+		if err := tx.audit(ctx, "member.slack_unlink", "member/"+m, ward.Diff{"slack": {true, false}}); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // NotifyChannels returns the team's channels, by name.
@@ -408,6 +445,9 @@ func (db *DB) IssueSlackLink(ctx context.Context, member string) (string, time.T
 		member, hashSecret(code), micros(expires)); err != nil {
 		return "", time.Time{}, fmt.Errorf("store the Slack link code of %s: %w", member, err)
 	}
+	if err := tx.audit(ctx, "member.slack_link_code", "member/"+member, ward.Diff{"expires_at": {nil, expires}}); err != nil {
+		return "", time.Time{}, err
+	}
 	return code, expires, tx.commit()
 }
 
@@ -433,8 +473,10 @@ func (db *DB) LinkSlack(ctx context.Context, code, user string) (string, error) 
 	if _, err := tx.exec(ctx, `DELETE FROM slack_links WHERE member = ?`, member); err != nil {
 		return "", fmt.Errorf("use the Slack link code of %s: %w", member, err)
 	}
-	if _, err := tx.exec(ctx, `UPDATE notify_prefs SET slack = '', updated_at = ? WHERE slack = ? AND member <> ?`, micros(tx.now), user, member); err != nil {
-		return "", fmt.Errorf("unlink Slack user %s from others: %w", user, err)
+	// The member did this, through Slack, with the code they made.
+	ctx = ward.NewContextWithActor(ctx, ward.Actor{Kind: ward.ActorMember, Email: member})
+	if err := tx.unlinkSlack(ctx, `slack = ? AND member <> ?`, user, member); err != nil {
+		return "", err
 	}
 	def := ward.DefaultNotifyPrefs(member)
 	if _, err := tx.exec(ctx, `INSERT INTO notify_prefs (member, email, slack, any_hour, updated_at) VALUES (?, ?, ?, ?, ?)
@@ -442,7 +484,7 @@ func (db *DB) LinkSlack(ctx context.Context, code, user string) (string, error) 
 		member, def.Email, user, def.AnyHour, micros(tx.now)); err != nil {
 		return "", fmt.Errorf("link Slack user %s to %s: %w", user, member, err)
 	}
-	if err := tx.audit(ctx, "member.slack_link", "member/"+member, ward.Diff{"slack": {nil, user}}); err != nil {
+	if err := tx.audit(ctx, "member.slack_link", "member/"+member, ward.Diff{"slack": {nil, true}}); err != nil {
 		return "", err
 	}
 	return member, tx.commit()

@@ -1,6 +1,8 @@
 package store
 
 import (
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -153,8 +155,8 @@ func TestNotifyPrefsAndChannels(t *testing.T) {
 			t.Fatal(err)
 		}
 		p := ward.NotifyPrefs{Member: "rob@example.org", Email: false, Slack: "U0123ABCD", AnyHour: true}
-		if err := db.SetNotifyPrefs(ctx, &p); ward.ErrorCode(err) != ward.EINVALID {
-			t.Errorf("a Slack ID typed in, not linked: %v", err)
+		if err := db.SetNotifyPrefs(ctx, &p); err != nil || p.Slack != "" {
+			t.Errorf("a Slack ID typed in: %v, stored %q; want it ignored: only a link sets it", err, p.Slack)
 		}
 		code, expires, err := db.IssueSlackLink(ctx, "rob@example.org")
 		if err != nil || !expires.Equal(db.clock.Now().Add(ward.SlackLinkValid)) {
@@ -166,8 +168,9 @@ func TestNotifyPrefsAndChannels(t *testing.T) {
 		if _, err := db.LinkSlack(ctx, code, "U0123ABCD"); ward.ErrorCode(err) != ward.ENOTFOUND {
 			t.Errorf("a code used again: %v", err)
 		}
-		if err := db.SetNotifyPrefs(ctx, &p); err != nil {
-			t.Fatal(err)
+		p.Slack = ""
+		if err := db.SetNotifyPrefs(ctx, &p); err != nil || p.Slack != "U0123ABCD" {
+			t.Fatalf("SetNotifyPrefs: %v, Slack %q; want the link kept and told", err, p.Slack)
 		}
 		got, err := db.NotifyPrefs(ctx)
 		if err != nil || got["rob@example.org"].Slack != "U0123ABCD" || got["rob@example.org"].Email || !got["rob@example.org"].AnyHour {
@@ -175,9 +178,6 @@ func TestNotifyPrefsAndChannels(t *testing.T) {
 		}
 		if err := db.SetNotifyPrefs(ctx, &ward.NotifyPrefs{Member: "nobody@example.org", Email: true}); ward.ErrorCode(err) != ward.ENOTFOUND {
 			t.Errorf("prefs of nobody: %v", err)
-		}
-		if err := db.SetNotifyPrefs(ctx, &ward.NotifyPrefs{Member: "rob@example.org", Slack: "@rob"}); ward.ErrorCode(err) != ward.EINVALID {
-			t.Errorf("a Slack handle, not an ID: %v", err)
 		}
 
 		siem := ward.NotifyChannel{Name: "siem", Kind: ward.ChannelWebhook, URL: "https://siem.example.org/hook", SecretEnv: "WARD_SIEM_SECRET"}
@@ -270,8 +270,35 @@ func TestSlackLink(t *testing.T) {
 			t.Errorf("prefs = %+v, want the Slack user Bo's alone, Bo's email on by default", prefs)
 		}
 		// Unlinking is the member's own to do.
-		if err := db.SetNotifyPrefs(ctx, &ward.NotifyPrefs{Member: "bo@example.org", Email: true}); err != nil {
+		if err := db.UnlinkSlack(ctx, "bo@example.org"); err != nil {
 			t.Fatal(err)
+		}
+		if err := db.UnlinkSlack(ctx, "nobody@example.org"); ward.ErrorCode(err) != ward.ENOTFOUND {
+			t.Errorf("unlink nobody: %v", err)
+		}
+		audit, err := db.FindAuditEntries(ctx, ward.AuditFilter{Limit: 50})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var actions []string
+		for _, e := range audit {
+			if strings.HasPrefix(e.Action, "member.slack") {
+				actions = append(actions, e.Actor+" "+e.Action+" "+e.Object)
+			}
+		}
+		slices.Reverse(actions)
+		want := []string{
+			"member:rita@example.org member.slack_link_code member/ana@example.org",
+			"member:rita@example.org member.slack_link_code member/ana@example.org",
+			"member:rita@example.org member.slack_link_code member/ana@example.org",
+			"member:ana@example.org member.slack_link member/ana@example.org",
+			"member:rita@example.org member.slack_link_code member/bo@example.org",
+			"member:bo@example.org member.slack_unlink member/ana@example.org",
+			"member:bo@example.org member.slack_link member/bo@example.org",
+			"member:rita@example.org member.slack_unlink member/bo@example.org",
+		}
+		if !slices.Equal(actions, want) {
+			t.Errorf("audit:\n%s\nwant:\n%s", strings.Join(actions, "\n"), strings.Join(want, "\n"))
 		}
 		if prefs, _ := db.NotifyPrefs(ctx); prefs["bo@example.org"].Slack != "" {
 			t.Errorf("after unlinking: %+v", prefs["bo@example.org"])

@@ -1,7 +1,8 @@
 -- +goose Up
 -- Signed requests taken (package server), so that one sent again within
 -- the time its signature is good for is refused: the Slack slash
--- command's, by the hash of its signature. Each is kept until expires_at
+-- command's, by the SHA-256 of what was signed (slack.Digest: its
+-- timestamp and body, however the signature is spelt). Each is kept until expires_at
 -- (microseconds since the Unix epoch), then forgotten as new ones come.
 CREATE TABLE replay_guard (
     source     TEXT NOT NULL,
