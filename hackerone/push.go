@@ -153,9 +153,11 @@ func (p *Pusher) send(ctx context.Context, push *ward.Push) result {
 		_, err := p.Client.SetSeverity(ctx, id, SeverityFromVector(pl.Rating, pl.Vector))
 		return result{err: err}
 	case "approve_bounty":
-		if currency := cmp.Or(p.Currency, "USD"); pl.Currency != "" && !strings.EqualFold(pl.Currency, currency) {
+		// A bounty whose currency ward does not know is refused too: it
+		// might be in another.
+		if currency := cmp.Or(p.Currency, "USD"); !strings.EqualFold(pl.Currency, currency) {
 			return result{err: fmt.Errorf("the bounty is in %s, and HackerOne awards it in the programme's currency, %s (integrations.hackerone.currency)",
-				pl.Currency, currency), final: true}
+				cmp.Or(pl.Currency, "no currency"), currency), final: true}
 		}
 		_, err := p.Client.AwardBounty(ctx, id, BountyAward{Amount: pl.Amount, Message: message})
 		return result{err: err}

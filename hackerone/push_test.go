@@ -340,7 +340,15 @@ func TestPushBountyCurrency(t *testing.T) {
 		if last := tl[len(tl)-1]; last.Action != "push_failed" || !strings.Contains(last.Comment, "EUR") {
 			t.Errorf("last event %s %q", last.Action, last.Comment)
 		}
+		// A bounty whose currency ward does not know is refused too.
+		act(t, db, id, func(r *ward.Report) { r.Bounty.Currency = "" },
+			&ward.TimelineEvent{Action: "approve_bounty", FromState: "triaged", ToState: "triaged", Visibility: "team"})
+		if sent, failed, err := p.Push(context.Background()); err != nil || sent != 0 || failed != 1 || len(h.sent) != 0 {
+			t.Errorf("push without a currency: %d sent, %d failed, %v; calls %q", sent, failed, err, h.sent)
+		}
 		// With the programme's currency configured, it goes.
+		act(t, db, id, func(r *ward.Report) { r.Bounty.Currency = "EUR" },
+			&ward.TimelineEvent{Action: "label", FromState: "triaged", ToState: "triaged", Visibility: "team"})
 		p.Currency = "EUR"
 		act(t, db, id, func(r *ward.Report) {}, &ward.TimelineEvent{Action: "approve_bounty", FromState: "triaged", ToState: "triaged", Visibility: "team"})
 		if sent, _, err := p.Push(context.Background()); err != nil || sent != 1 {

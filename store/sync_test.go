@@ -191,17 +191,21 @@ func claimAtOnce(db testDB, workers int, t *testing.T) int32 {
 	return got.Load()
 }
 
-// Of workers claiming at once, one gets the push.
+// Of workers claiming at once, one gets the push. Only PostgreSQL claims
+// concurrently: SQLite's writer is serialised, so the test could not fail
+// there.
 func TestClaimPushOnce(t *testing.T) {
 	eachDB(t, func(t *testing.T, db testDB) {
+		if db.dialect != postgresDialect {
+			t.Skip("SQLite's writer is serialised")
+		}
 		ctx := context.Background()
 		queueComment(t, db)
 		for round := range 20 {
 			if _, err := db.write.ExecContext(ctx, db.rebind(`UPDATE pushes SET next_attempt_at = 0`)); err != nil {
 				t.Fatal(err)
 			}
-			// SQLite's busy errors are fine: that worker claimed nothing.
-			if got := claimAtOnce(db, 4, nil); got > 1 {
+			if got := claimAtOnce(db, 4, t); got > 1 {
 				t.Fatalf("round %d: the push was claimed by %d workers", round, got)
 			}
 		}
