@@ -134,9 +134,13 @@ type Push struct {
 	Payload    PushPayload `json:"payload"`
 	Attempts   int         `json:"attempts"`
 	// Unsure says that the last attempt failed in a way that does not
-	// tell whether the platform acted on it (a timeout, a 5xx): the push
+	// tell whether the platform acted on it (a timeout, a 5xx), or that
+	// the worker stopped without recording it (see ClaimPushes): the push
 	// is not sent again before the report is read to look for its effect.
 	Unsure bool `json:"unsure"`
+	// QueuedAt is when the action was taken and the push queued: its
+	// effect on the platform cannot be older.
+	QueuedAt time.Time `json:"queued_at"`
 	// ClaimedUntil is the end of the lease of the worker that claimed it:
 	// RecordPush stores an outcome only while the push is still leased
 	// so, so that a worker whose lease ran out cannot overwrite the
@@ -181,7 +185,9 @@ type PushOutcome struct {
 type PushService interface {
 	// ClaimPushes returns up to limit of the source's pushes that are due,
 	// oldest first, each leased for lease: a second worker does not take
-	// them until then. Claim few at a time, so that the lease covers the
+	// them until then. A claim marks each unsure until RecordPush, so that
+	// a worker stopped mid-call leaves it to be checked; each push
+	// returned has Unsure as it was before the claim. Claim few at a time, so that the lease covers the
 	// calls made for them.
 	ClaimPushes(ctx context.Context, source string, limit int, lease time.Duration) ([]*Push, error)
 	// RecordPush stores the outcome of a claimed push and, when it was

@@ -22,6 +22,17 @@ const (
 	// maxPushAttempts is when a push failing temporarily fails for good;
 	// the back-off makes it about four days.
 	maxPushAttempts = 20
+	// sendTimeout bounds one push's calls, well within its lease, so that
+	// its outcome is recorded before another worker may take it over.
+	sendTimeout = pushLease / 2
+	// recordTimeout bounds the write of an outcome, which is made even
+	// when the run's context is done: the outcome is known by then.
+	recordTimeout = 10 * time.Second
+	// PushRunTimeout is what a run of Push needs at most: it claims no
+	// push once less than a push's time (sendTimeout and the record) is
+	// left of its context's deadline. ward serve's job gives each run as
+	// much.
+	PushRunTimeout = 2 * pushLease
 )
 
 // Pusher writes the team's actions on HackerOne reports back to
@@ -40,15 +51,23 @@ type Pusher struct {
 // Push sends the due pushes and records each outcome; it returns how many
 // were sent and how many failed for good. An error is the store's: a
 // refusal by HackerOne is an outcome, recorded on the report's timeline.
+//
+// A push claimed is marked unsure by the claim until its outcome is
+// recorded: the outcome is recorded even when ctx ends during the call,
+// and a push whose worker stopped before (a crash) is checked on
+// HackerOne before it is sent again.
 func (p *Pusher) Push(ctx context.Context) (sent, failed int, err error) {
 	for range pushesPerRun {
+		if d, ok := ctx.Deadline(); ok && time.Until(d) < sendTimeout+recordTimeout {
+			return sent, failed, nil // the next run takes the rest
+		}
 		pushes, err := p.Store.ClaimPushes(ctx, ward.SourceHackerOne, 1, pushLease)
 		if err != nil || len(pushes) == 0 {
 			return sent, failed, err
 		}
 		push := pushes[0]
-		o := p.outcome(push, p.send(ctx, push))
-		if err := p.Store.RecordPush(ctx, push, o); err != nil {
+		o := p.attempt(ctx, push)
+		if err := p.record(ctx, push, o); err != nil {
 			// Recorded by the worker that took the push over when this
 			// one's lease ran out.
 			if c := ward.ErrorCode(err); c == ward.ENOTFOUND || c == ward.ECONFLICT {
@@ -64,6 +83,22 @@ func (p *Pusher) Push(ctx context.Context) (sent, failed int, err error) {
 		}
 	}
 	return sent, failed, nil
+}
+
+// attempt makes the push's calls, within sendTimeout.
+func (p *Pusher) attempt(ctx context.Context, push *ward.Push) ward.PushOutcome {
+	ctx, cancel := context.WithTimeout(ctx, sendTimeout)
+	defer cancel()
+	return p.outcome(push, p.send(ctx, push))
+}
+
+// record stores the outcome even when ctx ended during the call: left
+// unrecorded, a push sent would be checked again for nothing, and one
+// refused would wait for its lease.
+func (p *Pusher) record(ctx context.Context, push *ward.Push, o ward.PushOutcome) error {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), recordTimeout)
+	defer cancel()
+	return p.Store.RecordPush(ctx, push, o)
 }
 
 // result is what a push's call returned: the activity HackerOne made of

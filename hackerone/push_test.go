@@ -232,6 +232,20 @@ func TestPushTeamCommentStaysInternal(t *testing.T) {
 	})
 }
 
+// showItem adds to report 1337 on HackerOne what a lost call did: item in
+// its relationship's data.
+func showItem(h *h1, relationship string, item map[string]any) {
+	edit := func(rep map[string]any) {
+		if rep["id"] != "1337" {
+			return
+		}
+		if rel, ok := rep["relationships"].(map[string]any)[relationship].(map[string]any); ok {
+			rel["data"] = append(rel["data"].([]any), item)
+		}
+	}
+	h.pages.edit.Store(&edit)
+}
+
 // HackerOne may have acted on a POST whose answer was lost (a 500, a
 // timeout): the next attempt reads the report first, and a bounty is
 // never paid twice.
@@ -250,18 +264,7 @@ func TestPushChecksBeforeResending(t *testing.T) {
 		}
 		return &calls
 	}
-	// show adds to report 1337 on HackerOne what the lost call did.
-	show := func(h *h1, relationship string, item map[string]any) {
-		edit := func(rep map[string]any) {
-			if rep["id"] != "1337" {
-				return
-			}
-			if rel, ok := rep["relationships"].(map[string]any)[relationship].(map[string]any); ok {
-				rel["data"] = append(rel["data"].([]any), item)
-			}
-		}
-		h.pages.edit.Store(&edit)
-	}
+	show := showItem
 	ownComment := func(message string) map[string]any {
 		return map[string]any{"type": "activity-comment", "id": "1854710",
 			"attributes":    map[string]any{"message": message, "internal": true, "created_at": "2017-07-20T19:31:19.733Z"},
@@ -378,4 +381,42 @@ func TestMayHaveActed(t *testing.T) {
 	if IsTemporary(errors.New("something ward cannot name")) {
 		t.Error("an unknown error is temporary")
 	}
+}
+
+// A run cancelled (or a crash) while a POST is in flight leaves the push
+// marked unsure by its claim: the next run reads the report before
+// sending it again, and a bounty is paid once.
+func TestPushCancelledInFlight(t *testing.T) {
+	eachDB(t, func(t *testing.T, db *store.DB, clock *wardtest.Clock) {
+		h := &h1{}
+		id, p := pushFixture(t, db, clock, h)
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		h.answer = func(r *http.Request) (int, string, http.Header) {
+			if ctx.Err() != nil { // sent again
+				return 201, "bounty_response.json", nil
+			}
+			// HackerOne pays, and ward's run is cancelled before the
+			// answer comes.
+			showItem(h, "bounties", map[string]any{"id": "9", "type": "bounty", "attributes": map[string]any{
+				"amount": "500.00", "awarded_amount": "500.00", "awarded_currency": "USD", "created_at": clock.Now().Format(time.RFC3339Nano)}})
+			cancel()
+			<-r.Context().Done()
+			return 201, "bounty_response.json", nil
+		}
+		act(t, db, id, func(r *ward.Report) {
+			r.Bounty = &ward.Bounty{Amount: 50000, Currency: "USD", ProposedBy: "ana@example.org", ApprovedBy: "rita@example.org"}
+		}, &ward.TimelineEvent{Action: "approve_bounty", FromState: "triaged", ToState: "triaged", Visibility: "team"})
+		p.Push(ctx) // cancelled: its error is the cancellation's
+		clock.Advance(pushLease + time.Minute)
+		if _, _, err := p.Push(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		if len(h.sent) != 1 {
+			t.Errorf("the bounty was POSTed %d times, want once: %q", len(h.sent), h.sent)
+		}
+		if acts := timelineActions(t, db, id); acts[len(acts)-1] != "push_sent" {
+			t.Errorf("timeline ends with %s, want push_sent", acts[len(acts)-1])
+		}
+	})
 }

@@ -117,6 +117,11 @@ func TestPushOutbox(t *testing.T) {
 		if len(again) != 1 {
 			t.Fatalf("after the lease: %+v", again)
 		}
+		// The first worker's attempt may have been sent before it
+		// stopped: the second checks first.
+		if claimed[0].Unsure || !again[0].Unsure {
+			t.Errorf("unsure: first claim %v, second %v; want false, then true", claimed[0].Unsure, again[0].Unsure)
+		}
 		// The first worker's lease ran out: its outcome is not recorded.
 		if err := db.RecordPush(ctx, claimed[0], ward.PushOutcome{Sent: true}); ward.ErrorCode(err) != ward.ECONFLICT {
 			t.Errorf("recording under a lease that ran out: %v, want ECONFLICT", err)

@@ -78,8 +78,9 @@ func (b background) hackeroneJobs() []jobs.Periodic {
 			return err
 		}),
 	}, {
-		Name:  "hackerone-push",
-		Every: jobs.Interval(pushInterval),
+		Name:    "hackerone-push",
+		Every:   jobs.Interval(pushInterval),
+		Timeout: hackerone.PushRunTimeout,
 		Run: b.withHackerOne(func(ctx context.Context, c *hackerone.Client, cfg *ward.HackerOneConfig, at time.Time) error {
 			sent, failed, err := (&hackerone.Pusher{Client: c, Store: b.db, Now: b.clock.Now, Currency: cfg.Currency}).Push(ctx)
 			b.done("sent actions to HackerOne", sent, at)
