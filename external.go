@@ -195,6 +195,11 @@ type PushService interface {
 	// so. It is ECONFLICT when the push is no longer leased as p says (its
 	// ClaimedUntil): the lease ran out and another worker took it over.
 	RecordPush(ctx context.Context, p *Push, outcome PushOutcome) error
+	// PushedActivities returns which of the platform's activity ids (or
+	// other ids a push records, such as bounty:<id>) a sent push recorded
+	// as its effect: the check of an unsure push does not take another's
+	// effect for its own.
+	PushedActivities(ctx context.Context, source string, ids []string) (map[string]bool, error)
 }
 
 // Pushed are the actions that a report from a platform writes back

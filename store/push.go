@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/wardsec/ward"
@@ -228,4 +229,29 @@ func platformName(source string) string {
 		return "HackerOne"
 	}
 	return source
+}
+
+// PushedActivities returns which of ids a sent push recorded as its
+// effect; see ward.PushService.
+func (db *DB) PushedActivities(ctx context.Context, source string, ids []string) (map[string]bool, error) {
+	out := make(map[string]bool, len(ids))
+	if len(ids) == 0 {
+		return out, nil
+	}
+	args := []any{source}
+	for _, id := range ids {
+		args = append(args, id)
+	}
+	rows, err := db.query(ctx, `SELECT activity_id FROM pushes WHERE source = ? AND status = 'sent' AND activity_id IN (?`+
+		strings.Repeat(", ?", len(ids)-1)+`)`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("find the pushed activities: %w", err)
+	}
+	_, err = collect(rows, "pushed activities", func(row scanner) (struct{}, error) {
+		var id string
+		err := row.Scan(&id)
+		out[id] = true
+		return struct{}{}, err
+	})
+	return out, err
 }

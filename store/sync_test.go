@@ -129,6 +129,10 @@ func TestPushOutbox(t *testing.T) {
 		if err := db.RecordPush(ctx, again[0], ward.PushOutcome{Sent: true, ActivityID: "99"}); err != nil {
 			t.Fatal(err)
 		}
+		// Its activity is its own, not another push's to claim.
+		if got, err := db.PushedActivities(ctx, "hackerone", []string{"99", "100"}); err != nil || len(got) != 1 || !got["99"] {
+			t.Errorf("pushed activities %v, %v; want 99 alone", got, err)
+		}
 		if err := db.RecordPush(ctx, again[0], ward.PushOutcome{Sent: true}); ward.ErrorCode(err) != ward.ENOTFOUND {
 			t.Errorf("recording a sent push again: %v, want ENOTFOUND", err)
 		}
