@@ -79,6 +79,20 @@ type SyncPage struct {
 	// last page, the scope's history is in ward (SyncCursor's Complete),
 	// and later syncs notify.
 	Complete bool
+	// Unreadable are the page's reports that the platform would not serve
+	// in full (a 404, a 403: deleted, or moved out of the programme):
+	// they are skipped, to be read again when their activity moves. A
+	// report already in ward gets a note on its timeline, once for each
+	// activity time.
+	Unreadable []UnreadableReport
+}
+
+// UnreadableReport is a report of a page that the platform would not
+// serve, and what it said.
+type UnreadableReport struct {
+	ExternalID string
+	ActivityAt time.Time
+	Error      string
 }
 
 // SyncCursor is where a scope's sync left off.

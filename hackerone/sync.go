@@ -1,8 +1,12 @@
 package hackerone
 
 import (
+	"cmp"
 	"context"
+	"errors"
 	"fmt"
+	"log/slog"
+	"net/http"
 	"strings"
 	"time"
 	"unicode"
@@ -25,6 +29,9 @@ const fetchers = 4
 type Syncer struct {
 	Client *Client
 	Store  ward.SyncService
+	// Logger warns of the reports HackerOne would not serve; nil is
+	// slog.Default().
+	Logger *slog.Logger
 }
 
 // Sync pulls every report with activity since the last sync, a page at a
@@ -64,7 +71,7 @@ func (s *Syncer) Sync(ctx context.Context) (ward.SyncResult, error) {
 		}
 		last := len(page.Reports) < pageSize || page.Next == ""
 		sp := &ward.SyncPage{Source: ward.SourceHackerOne, Scope: program, Cursor: at, Notify: cursor.Complete, Complete: last}
-		if sp.Reports, err = s.changed(ctx, page.Reports); err != nil {
+		if sp.Reports, sp.Unreadable, err = s.changed(ctx, page.Reports); err != nil {
 			return total, err
 		}
 		for i := range page.Reports {
@@ -94,37 +101,69 @@ func (s *Syncer) Sync(ctx context.Context) (ward.SyncResult, error) {
 
 // changed returns, in ward's terms, the reports of a page that are new to
 // ward or whose activity moved since the last sync, each as GET
-// /reports/{id} serves it, with its activities and attachments.
-func (s *Syncer) changed(ctx context.Context, page []Report) ([]ward.ExternalReport, error) {
+// /reports/{id} serves it, with its activities and attachments. A report
+// that HackerOne will not serve (see unservable) is skipped, with a
+// warning, and returned apart: one report must not stop every sync. Any
+// other failure fails the page, to be tried again.
+func (s *Syncer) changed(ctx context.Context, page []Report) ([]ward.ExternalReport, []ward.UnreadableReport, error) {
 	ids := make([]string, len(page))
 	for i := range page {
 		ids[i] = page[i].ID
 	}
 	synced, err := s.Store.SyncedActivity(ctx, ward.SourceHackerOne, ids)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	var todo []string
+	var todo []*Report
 	for i := range page {
 		at, ok := synced[page[i].ID]
 		if !ok || !at.Equal(activityAt(&page[i])) {
-			todo = append(todo, page[i].ID)
+			todo = append(todo, &page[i])
 		}
 	}
-	out := make([]ward.ExternalReport, len(todo))
+	fetched := make([]*ward.ExternalReport, len(todo))
+	unreadable := make([]*ward.UnreadableReport, len(todo))
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(fetchers)
-	for i, id := range todo {
+	for i, listed := range todo {
 		g.Go(func() error {
-			r, err := s.Client.Report(gctx, id)
+			r, err := s.Client.Report(gctx, listed.ID)
+			if unservable(err) {
+				cmp.Or(s.Logger, slog.Default()).Warn("HackerOne would not serve a report; skipped until its activity moves",
+					"report", listed.ID, "err", err)
+				unreadable[i] = &ward.UnreadableReport{ExternalID: listed.ID, ActivityAt: activityAt(listed), Error: err.Error()}
+				return nil
+			}
 			if err != nil {
 				return err
 			}
-			out[i] = s.external(r)
+			er := s.external(r)
+			fetched[i] = &er
 			return nil
 		})
 	}
-	return out, g.Wait()
+	if err := g.Wait(); err != nil {
+		return nil, nil, err
+	}
+	var out []ward.ExternalReport
+	var skipped []ward.UnreadableReport
+	for i := range todo {
+		if fetched[i] != nil {
+			out = append(out, *fetched[i])
+		} else {
+			skipped = append(skipped, *unreadable[i])
+		}
+	}
+	return out, skipped, nil
+}
+
+// unservable reports whether err is HackerOne's refusal to serve one
+// report that the list names: gone (404, 410) or out of the token's reach
+// (403). Trying again would not help, and the other reports are not
+// concerned.
+func unservable(err error) bool {
+	var e *Error
+	return errors.As(err, &e) && (e.Status == http.StatusNotFound || e.Status == http.StatusGone || e.Status == http.StatusForbidden)
 }
 
 // activityAt is the time of the report's last activity: its creation

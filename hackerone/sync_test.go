@@ -571,3 +571,58 @@ func TestSyncInterruptedFirstSyncNotifiesNobody(t *testing.T) {
 		t.Error("a report new after the first sync notified nobody")
 	}
 }
+
+// One report HackerOne will not serve (404: deleted, moved to another
+// programme) does not stop every sync: the others sync, the cursor moves,
+// and a report already in ward says so on its timeline, once.
+func TestSyncSkipsUnreadableReport(t *testing.T) {
+	eachDB(t, func(t *testing.T, db *store.DB, clock *wardtest.Clock) {
+		base := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+		var gone atomic.Bool
+		var moved atomic.Int64
+		inner := listed(t, func() int { return 150 }, func(i int) time.Time {
+			if i == 7 {
+				return base.Add(time.Duration(i)*time.Minute + time.Duration(moved.Load())*time.Hour)
+			}
+			return base.Add(time.Duration(i) * time.Minute)
+		})
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.URL.Path == "/v1/reports/1005" || (r.URL.Path == "/v1/reports/1007" && gone.Load()) {
+				w.WriteHeader(404)
+				w.Write(fixture(t, "error_404.json", ""))
+				return
+			}
+			inner.Config.Handler.ServeHTTP(w, r)
+		}))
+		t.Cleanup(srv.Close)
+		s := newSyncer(t, srv, db)
+		ctx := context.Background()
+		if _, err := s.Sync(ctx); err != nil {
+			t.Fatal(err)
+		}
+		have := syncedIDs(t, db)
+		if len(have) != 149 || have["1005"] {
+			t.Errorf("%d reports synced, 1005 among them: %v; want the 149 others", len(have), have["1005"])
+		}
+		cursor, err := db.SyncCursor(ctx, "hackerone", "security")
+		if err != nil || !cursor.Complete || !cursor.At.Equal(base.Add(149*time.Minute)) {
+			t.Errorf("cursor %+v, %v; want complete at the last report's activity", cursor, err)
+		}
+		// A report in ward that HackerOne stops serving: a note on its
+		// timeline, once however many syncs read it.
+		gone.Store(true)
+		moved.Store(10)
+		for range 2 {
+			if _, err := s.Sync(ctx); err != nil {
+				t.Fatal(err)
+			}
+		}
+		rs, err := db.FindReports(ctx, ward.ReportFilter{Source: "hackerone", Query: "r7"})
+		if err != nil || len(rs) != 1 {
+			t.Fatalf("find r7: %v, %v", rs, err)
+		}
+		if n := countActions(t, db, rs[0].ID, "sync_failed"); n != 1 {
+			t.Errorf("%d sync_failed events on report 1007, want 1", n)
+		}
+	})
+}

@@ -70,7 +70,7 @@ func (b background) hackeroneJobs() []jobs.Periodic {
 		Every:   jobs.Interval(interval),
 		Timeout: syncTimeout,
 		Run: b.withHackerOne(func(ctx context.Context, c *hackerone.Client, _ *ward.HackerOneConfig, at time.Time) error {
-			res, err := (&hackerone.Syncer{Client: c, Store: b.db}).Sync(ctx)
+			res, err := (&hackerone.Syncer{Client: c, Store: b.db, Logger: b.logger}).Sync(ctx)
 			b.done("synced from HackerOne", res.Created+res.Updated+res.Events, at)
 			if res.Conflicts > 0 {
 				b.logger.Warn("HackerOne changed fields the team had changed; ward's values kept", "conflicts", res.Conflicts)
