@@ -25,6 +25,11 @@ const Overlap = time.Minute
 // fetchers is how many reports of a page are fetched at once.
 const fetchers = 4
 
+// maxPasses bounds the passes over a run of numbered pages (see Sync):
+// reports that keep moving end the sync with an error, its cursor before
+// the run, rather than loop until the job's timeout.
+const maxPasses = 10
+
 // Syncer pulls the programme's reports into ward.
 type Syncer struct {
 	Client *Client
@@ -47,7 +52,11 @@ type Syncer struct {
 // it would slide onto a page already read, and be skipped. Only when a
 // whole page lies within Overlap of where it started (a hundred reports
 // with activity in the same minute) is the next page asked by number, so
-// that the sync still moves on.
+// that the sync still moves on. Such a run of numbered pages is read
+// again from its first page until a whole pass finds nothing new (no
+// report new to ward nor moved: cheap, as unchanged reports are not
+// fetched), and the cursor stays before the run until then: a report that
+// slid onto a page already read is found by the next pass.
 //
 // The list holds no activities nor attachments: each report new to ward,
 // or whose activity moved since the last sync, is fetched in full, a few
@@ -64,21 +73,37 @@ func (s *Syncer) Sync(ctx context.Context) (ward.SyncResult, error) {
 	if !since.IsZero() {
 		since = since.Add(-Overlap)
 	}
+	// dirty: the pass over the pages of since read so far found something
+	// new.
+	dirty, passes := false, 0
 	for number := 1; ; {
 		page, err := s.Client.Reports(ctx, since, number)
 		if err != nil {
 			return total, err
 		}
 		last := len(page.Reports) < pageSize || page.Next == ""
-		sp := &ward.SyncPage{Source: ward.SourceHackerOne, Scope: program, Cursor: at, Notify: cursor.Complete, Complete: last}
+		sp := &ward.SyncPage{Source: ward.SourceHackerOne, Scope: program, Cursor: at, Notify: cursor.Complete}
 		if sp.Reports, sp.Unreadable, err = s.changed(ctx, page.Reports); err != nil {
 			return total, err
 		}
+		dirty = dirty || len(sp.Reports) > 0
+		newest := at
 		for i := range page.Reports {
-			if a := activityAt(&page.Reports[i]); a.After(sp.Cursor) {
-				sp.Cursor = a
+			if a := activityAt(&page.Reports[i]); a.After(newest) {
+				newest = a
 			}
 		}
+		// The pages of since end here: the next starts later, or there
+		// is none.
+		next := newest.Add(-Overlap)
+		ends := last || next.After(since)
+		// A numbered page may be past a report that slid back: the cursor
+		// stays before the run until a pass is clean.
+		again := number > 1 && ends && dirty
+		if number == 1 || (ends && !again) {
+			sp.Cursor = newest
+		}
+		sp.Complete = last && !again
 		res, err := s.Store.StoreSyncPage(ctx, sp)
 		if err != nil {
 			return total, err
@@ -87,15 +112,21 @@ func (s *Syncer) Sync(ctx context.Context) (ward.SyncResult, error) {
 		total.Updated += res.Updated
 		total.Conflicts += res.Conflicts
 		total.Events += res.Events
-		if last {
+		at = sp.Cursor
+		switch {
+		case again:
+			if passes++; passes == maxPasses {
+				return total, fmt.Errorf("hackerone: the reports with activity after %s kept changing over %d passes; the next sync reads them again",
+					since.Format(time.RFC3339), maxPasses)
+			}
+			number, dirty = 1, false
+		case last:
 			return total, nil
-		}
-		if next := sp.Cursor.Add(-Overlap); next.After(since) {
-			since, number = next, 1
-		} else {
+		case ends:
+			since, number, dirty, passes = next, 1, false, 0
+		default:
 			number++
 		}
-		at = sp.Cursor
 	}
 }
 

@@ -10,7 +10,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -452,7 +451,7 @@ func TestSyncPageShift(t *testing.T) {
 			return base.Add(time.Duration(i) * time.Second)
 		})
 		s := newSyncer(t, srv, db)
-		s.Store = &movingStore{SyncService: db, after: func() { moved.Store(true) }}
+		s.Store = &movingStore{SyncService: db, after: func() { moved.Store(true) }, at: 1}
 		if _, err := s.Sync(context.Background()); err != nil {
 			t.Fatal(err)
 		}
@@ -465,18 +464,56 @@ func TestSyncPageShift(t *testing.T) {
 	})
 }
 
-// movingStore calls after once the first page is stored: someone comments
-// on a report while the sync pages.
+// movingStore calls after once the page number at (from 1) is stored:
+// someone comments on a report while the sync pages.
 type movingStore struct {
 	ward.SyncService
-	after func()
-	once  sync.Once
+	after  func()
+	at     int32
+	stored atomic.Int32
 }
 
 func (m *movingStore) StoreSyncPage(ctx context.Context, p *ward.SyncPage) (ward.SyncResult, error) {
 	res, err := m.SyncService.StoreSyncPage(ctx, p)
-	m.once.Do(m.after)
+	if m.stored.Add(1) == m.at {
+		m.after()
+	}
 	return res, err
+}
+
+// More reports than a page at the same time, so the sync pages by number
+// through them; one of them moves to the end while it does: the report
+// after it slides onto a page already read. The sync reads the numbered
+// pages again until a pass finds nothing new, before it moves on.
+func TestSyncTiesPageShift(t *testing.T) {
+	eachDB(t, func(t *testing.T, db *store.DB, clock *wardtest.Clock) {
+		at := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+		var moved atomic.Bool
+		srv := listed(t, func() int { return 250 }, func(i int) time.Time {
+			switch {
+			case i == 0 && moved.Load():
+				return at.Add(300 * time.Minute)
+			case i < 150:
+				return at
+			}
+			return at.Add(time.Duration(i-149) * time.Minute)
+		})
+		s := newSyncer(t, srv, db)
+		s.Store = &movingStore{SyncService: db, after: func() { moved.Store(true) }, at: 2}
+		ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second) // a loop would hang
+		defer cancel()
+		for range 2 {
+			if _, err := s.Sync(ctx); err != nil {
+				t.Fatal(err)
+			}
+		}
+		have := syncedIDs(t, db)
+		for i := range 250 {
+			if !have[strconv.Itoa(1000+i)] {
+				t.Errorf("report %d never synced (%d of 250 in ward)", 1000+i, len(have))
+			}
+		}
+	})
 }
 
 // More reports than a page with the very same last activity: the sync
