@@ -79,6 +79,20 @@ type SyncPage struct {
 	// last page, the scope's history is in ward (SyncCursor's Complete),
 	// and later syncs notify.
 	Complete bool
+	// Unreadable are the page's reports that the platform would not serve
+	// in full (a 404, a 403: deleted, or moved out of the programme):
+	// they are skipped, to be read again when their activity moves. A
+	// report already in ward gets a note on its timeline, once for each
+	// activity time.
+	Unreadable []UnreadableReport
+}
+
+// UnreadableReport is a report of a page that the platform would not
+// serve, and what it said.
+type UnreadableReport struct {
+	ExternalID string
+	ActivityAt time.Time
+	Error      string
 }
 
 // SyncCursor is where a scope's sync left off.
@@ -134,9 +148,13 @@ type Push struct {
 	Payload    PushPayload `json:"payload"`
 	Attempts   int         `json:"attempts"`
 	// Unsure says that the last attempt failed in a way that does not
-	// tell whether the platform acted on it (a timeout, a 5xx): the push
+	// tell whether the platform acted on it (a timeout, a 5xx), or that
+	// the worker stopped without recording it (see ClaimPushes): the push
 	// is not sent again before the report is read to look for its effect.
 	Unsure bool `json:"unsure"`
+	// QueuedAt is when the action was taken and the push queued: its
+	// effect on the platform cannot be older.
+	QueuedAt time.Time `json:"queued_at"`
 	// ClaimedUntil is the end of the lease of the worker that claimed it:
 	// RecordPush stores an outcome only while the push is still leased
 	// so, so that a worker whose lease ran out cannot overwrite the
@@ -181,7 +199,9 @@ type PushOutcome struct {
 type PushService interface {
 	// ClaimPushes returns up to limit of the source's pushes that are due,
 	// oldest first, each leased for lease: a second worker does not take
-	// them until then. Claim few at a time, so that the lease covers the
+	// them until then. A claim marks each unsure until RecordPush, so that
+	// a worker stopped mid-call leaves it to be checked; each push
+	// returned has Unsure as it was before the claim. Claim few at a time, so that the lease covers the
 	// calls made for them.
 	ClaimPushes(ctx context.Context, source string, limit int, lease time.Duration) ([]*Push, error)
 	// RecordPush stores the outcome of a claimed push and, when it was
@@ -189,6 +209,11 @@ type PushService interface {
 	// so. It is ECONFLICT when the push is no longer leased as p says (its
 	// ClaimedUntil): the lease ran out and another worker took it over.
 	RecordPush(ctx context.Context, p *Push, outcome PushOutcome) error
+	// PushedActivities returns which of the platform's activity ids (or
+	// other ids a push records, such as bounty:<id>) a sent push recorded
+	// as its effect: the check of an unsure push does not take another's
+	// effect for its own.
+	PushedActivities(ctx context.Context, source string, ids []string) (map[string]bool, error)
 }
 
 // Pushed are the actions that a report from a platform writes back

@@ -150,11 +150,12 @@ func (a *Activity) Message() string {
 type Bounty struct {
 	ID         string `json:"id"`
 	Attributes struct {
-		Amount             string `json:"amount"`
-		BonusAmount        string `json:"bonus_amount"`
-		AwardedAmount      string `json:"awarded_amount"`
-		AwardedBonusAmount string `json:"awarded_bonus_amount"`
-		AwardedCurrency    string `json:"awarded_currency"`
+		Amount             string    `json:"amount"`
+		BonusAmount        string    `json:"bonus_amount"`
+		AwardedAmount      string    `json:"awarded_amount"`
+		AwardedBonusAmount string    `json:"awarded_bonus_amount"`
+		AwardedCurrency    string    `json:"awarded_currency"`
+		CreatedAt          time.Time `json:"created_at"`
 	} `json:"attributes"`
 }
 

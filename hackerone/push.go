@@ -22,6 +22,20 @@ const (
 	// maxPushAttempts is when a push failing temporarily fails for good;
 	// the back-off makes it about four days.
 	maxPushAttempts = 20
+	// sendTimeout bounds one push's calls, well within its lease, so that
+	// its outcome is recorded before another worker may take it over.
+	sendTimeout = pushLease / 2
+	// recordTimeout bounds the write of an outcome, which is made even
+	// when the run's context is done: the outcome is known by then.
+	recordTimeout = 10 * time.Second
+	// PushRunTimeout is what a run of Push needs at most: it claims no
+	// push once less than a push's time (sendTimeout and the record) is
+	// left of its context's deadline. ward serve's job gives each run as
+	// much.
+	PushRunTimeout = 2 * pushLease
+	// clockSlack is how far HackerOne's clock may be behind ward's: an
+	// effect of a push is looked for from its queueing less this.
+	clockSlack = 2 * time.Minute
 )
 
 // Pusher writes the team's actions on HackerOne reports back to
@@ -40,15 +54,23 @@ type Pusher struct {
 // Push sends the due pushes and records each outcome; it returns how many
 // were sent and how many failed for good. An error is the store's: a
 // refusal by HackerOne is an outcome, recorded on the report's timeline.
+//
+// A push claimed is marked unsure by the claim until its outcome is
+// recorded: the outcome is recorded even when ctx ends during the call,
+// and a push whose worker stopped before (a crash) is checked on
+// HackerOne before it is sent again.
 func (p *Pusher) Push(ctx context.Context) (sent, failed int, err error) {
 	for range pushesPerRun {
+		if d, ok := ctx.Deadline(); ok && time.Until(d) < sendTimeout+recordTimeout {
+			return sent, failed, nil // the next run takes the rest
+		}
 		pushes, err := p.Store.ClaimPushes(ctx, ward.SourceHackerOne, 1, pushLease)
 		if err != nil || len(pushes) == 0 {
 			return sent, failed, err
 		}
 		push := pushes[0]
-		o := p.outcome(push, p.send(ctx, push))
-		if err := p.Store.RecordPush(ctx, push, o); err != nil {
+		o := p.attempt(ctx, push)
+		if err := p.record(ctx, push, o); err != nil {
 			// Recorded by the worker that took the push over when this
 			// one's lease ran out.
 			if c := ward.ErrorCode(err); c == ward.ENOTFOUND || c == ward.ECONFLICT {
@@ -64,6 +86,22 @@ func (p *Pusher) Push(ctx context.Context) (sent, failed int, err error) {
 		}
 	}
 	return sent, failed, nil
+}
+
+// attempt makes the push's calls, within sendTimeout.
+func (p *Pusher) attempt(ctx context.Context, push *ward.Push) ward.PushOutcome {
+	ctx, cancel := context.WithTimeout(ctx, sendTimeout)
+	defer cancel()
+	return p.outcome(push, p.send(ctx, push))
+}
+
+// record stores the outcome even when ctx ended during the call: left
+// unrecorded, a push sent would be checked again for nothing, and one
+// refused would wait for its lease.
+func (p *Pusher) record(ctx context.Context, push *ward.Push, o ward.PushOutcome) error {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), recordTimeout)
+	defer cancel()
+	return p.Store.RecordPush(ctx, push, o)
 }
 
 // result is what a push's call returned: the activity HackerOne made of
@@ -110,6 +148,10 @@ var hackeroneStates = map[string]string{
 	"mark_duplicate": StateDuplicate,
 }
 
+// stateActivity is the type of the activity a change to a state makes,
+// such as activity-bug-needs-more-info.
+func stateActivity(state string) string { return "activity-bug-" + state }
+
 // send makes the call an action maps to. A push whose last attempt may
 // have been carried out is first looked for on the report.
 func (p *Pusher) send(ctx context.Context, push *ward.Push) result {
@@ -153,12 +195,17 @@ func (p *Pusher) send(ctx context.Context, push *ward.Push) result {
 		_, err := p.Client.SetSeverity(ctx, id, SeverityFromVector(pl.Rating, pl.Vector))
 		return result{err: err}
 	case "approve_bounty":
-		if currency := cmp.Or(p.Currency, "USD"); pl.Currency != "" && !strings.EqualFold(pl.Currency, currency) {
+		// A bounty whose currency ward does not know is refused too: it
+		// might be in another.
+		if currency := cmp.Or(p.Currency, "USD"); !strings.EqualFold(pl.Currency, currency) {
 			return result{err: fmt.Errorf("the bounty is in %s, and HackerOne awards it in the programme's currency, %s (integrations.hackerone.currency)",
-				pl.Currency, currency), final: true}
+				cmp.Or(pl.Currency, "no currency"), currency), final: true}
 		}
-		_, err := p.Client.AwardBounty(ctx, id, BountyAward{Amount: pl.Amount, Message: message})
-		return result{err: err}
+		b, err := p.Client.AwardBounty(ctx, id, BountyAward{Amount: pl.Amount, Message: message})
+		if err != nil {
+			return result{err: err}
+		}
+		return result{activity: bountyKey(b.ID)}
 	case "request_disclosure":
 		substate := DisclosureFull
 		if pl.Disclosure == "redacted" {
@@ -175,55 +222,78 @@ func duplicateNote(pl ward.PushPayload) string {
 	return fmt.Sprintf("ward marked this report a duplicate of ward's report %d, which did not come from HackerOne.", pl.OriginalID)
 }
 
+// bountyKey is what a push records of the bounty it awarded, apart from
+// activity ids: another push's check does not take the bounty for its
+// own.
+func bountyKey(id string) string {
+	if id == "" {
+		return ""
+	}
+	return "bounty:" + id
+}
+
 // check reads the report to find whether an earlier attempt of the push,
 // whose answer was lost, was carried out. done is false when it was not
 // and the push may be sent again. A bounty not found is not sent again:
 // paying twice is worse than asking a person to check.
+//
+// An effect counts only when ward's user made it since the push was
+// queued (less clockSlack), and no other push recorded it as its own: an
+// equal comment of before, or an equal bounty, is not this push's.
 func (p *Pusher) check(ctx context.Context, push *ward.Push) (r result, done bool) {
 	rep, err := p.Client.Report(ctx, push.ExternalID)
 	if err != nil {
 		return result{err: fmt.Errorf("read the report to check an earlier attempt: %w", err), unsure: true}, true
 	}
+	since := push.QueuedAt.Add(-clockSlack)
+	var ids []string
+	for _, a := range rep.Relationships.Activities.Data {
+		ids = append(ids, a.ID)
+	}
+	for _, b := range rep.Relationships.Bounties.Data {
+		ids = append(ids, bountyKey(b.ID))
+	}
+	others, err := p.Store.PushedActivities(ctx, ward.SourceHackerOne, ids)
+	if err != nil {
+		return result{err: err, unsure: true}, true
+	}
 	me, pl := p.Client.Username(), push.Payload
 	mine := func(typ, message string) string {
 		for _, a := range rep.Relationships.Activities.Data {
-			if a.Type == typ && a.Relationships.Actor.Data.Login() == me && (message == "" || a.Message() == message) {
+			if a.Type == typ && a.Relationships.Actor.Data.Login() == me && !a.Attributes.CreatedAt.Before(since) && !others[a.ID] &&
+				(message == "" || a.Message() == message) {
 				return a.ID
 			}
 		}
 		return ""
 	}
+	found := func(id string) (result, bool) { return result{activity: id}, id != "" }
+	// A state change's message, when it had one, is in its activity.
+	message := ""
+	if pl.Visibility == "reporter" {
+		message = pl.Comment
+	}
 	switch push.Kind {
 	case "comment":
-		if id := mine("activity-comment", pl.Comment); id != "" {
-			return result{activity: id}, true
-		}
+		return found(mine("activity-comment", pl.Comment))
 	case "mark_duplicate":
 		if pl.Original == "" {
-			if id := mine("activity-comment", duplicateNote(pl)); id != "" {
-				return result{activity: id}, true
-			}
-			return result{}, false
+			return found(mine("activity-comment", duplicateNote(pl)))
 		}
-		if rep.Attributes.State == StateDuplicate {
-			return result{}, true
-		}
+		return found(mine(stateActivity(StateDuplicate), message))
 	case "request_info", "triage", "resolve", "mark_invalid", "mark_spam":
-		if rep.Attributes.State == hackeroneStates[push.Kind] {
-			return result{}, true
-		}
+		return found(mine(stateActivity(hackeroneStates[push.Kind]), message))
 	case "approve_bounty":
 		for _, b := range rep.Relationships.Bounties.Data {
-			if amount, err := ParseAmount(firstOf(b.Attributes.AwardedAmount, b.Attributes.Amount)); err == nil && amount == pl.Amount {
-				return result{}, true
+			amount, err := ParseAmount(firstOf(b.Attributes.AwardedAmount, b.Attributes.Amount))
+			if err == nil && amount == pl.Amount && !b.Attributes.CreatedAt.Before(since) && !others[bountyKey(b.ID)] {
+				return result{activity: bountyKey(b.ID)}, true
 			}
 		}
-		return result{err: errors.New("HackerOne did not answer the award, and the report shows no bounty of that amount yet"),
+		return result{err: errors.New("HackerOne did not answer the award, and the report shows no new bounty of that amount"),
 			final: true, unsure: true}, true
 	case "request_disclosure":
-		if mine("activity-agreed-on-going-public", "") != "" {
-			return result{}, true
-		}
+		return found(mine("activity-agreed-on-going-public", ""))
 	}
 	return result{}, false
 }

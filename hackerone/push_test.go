@@ -1,6 +1,7 @@
 package hackerone
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -232,40 +233,66 @@ func TestPushTeamCommentStaysInternal(t *testing.T) {
 	})
 }
 
+// showItem adds to report 1337 on HackerOne what a lost call did: item in
+// its relationship's data.
+func showItem(h *h1, relationship string, item map[string]any) {
+	edit := func(rep map[string]any) {
+		if rep["id"] != "1337" {
+			return
+		}
+		if rel, ok := rep["relationships"].(map[string]any)[relationship].(map[string]any); ok {
+			rel["data"] = append(rel["data"].([]any), item)
+		}
+	}
+	h.pages.edit.Store(&edit)
+}
+
 // HackerOne may have acted on a POST whose answer was lost (a 500, a
 // timeout): the next attempt reads the report first, and a bounty is
-// never paid twice.
+// never paid twice. Only an effect by ward's user since the push was
+// queued counts: an equal comment or bounty of before is not this one.
 func TestPushChecksBeforeResending(t *testing.T) {
-	lost := func(h *h1) *int {
+	lost := func(h *h1) {
 		calls := 0
 		h.answer = func(r *http.Request) (int, string, http.Header) {
 			calls++
 			if calls == 1 {
-				return 500, "", nil // carried out, the answer lost
+				return 500, "", nil // carried out or not, the answer lost
 			}
 			if strings.HasSuffix(r.URL.Path, "/bounties") {
 				return 201, "bounty_response.json", nil
 			}
 			return 201, "comment_response.json", nil
 		}
-		return &calls
 	}
-	// show adds to report 1337 on HackerOne what the lost call did.
-	show := func(h *h1, relationship string, item map[string]any) {
-		edit := func(rep map[string]any) {
-			if rep["id"] != "1337" {
-				return
-			}
+	// An effect is what report 1337 shows on HackerOne when it is read
+	// again, given when the push was queued.
+	type effect func(rep map[string]any, queued time.Time)
+	add := func(relationship string, item func(queued time.Time) map[string]any) effect {
+		return func(rep map[string]any, queued time.Time) {
 			if rel, ok := rep["relationships"].(map[string]any)[relationship].(map[string]any); ok {
-				rel["data"] = append(rel["data"].([]any), item)
+				rel["data"] = append(rel["data"].([]any), item(queued))
 			}
 		}
-		h.pages.edit.Store(&edit)
 	}
-	ownComment := func(message string) map[string]any {
-		return map[string]any{"type": "activity-comment", "id": "1854710",
-			"attributes":    map[string]any{"message": message, "internal": true, "created_at": "2017-07-20T19:31:19.733Z"},
-			"relationships": map[string]any{"actor": map[string]any{"data": map[string]any{"type": "user", "id": "1", "attributes": map[string]any{"username": testUser}}}}}
+	state := func(s string) effect {
+		return func(rep map[string]any, _ time.Time) { rep["attributes"].(map[string]any)["state"] = s }
+	}
+	both := func(a, b effect) effect {
+		return func(rep map[string]any, queued time.Time) { a(rep, queued); b(rep, queued) }
+	}
+	own := func(typ, message string, at time.Duration) func(time.Time) map[string]any {
+		return func(queued time.Time) map[string]any {
+			return map[string]any{"type": typ, "id": "1854777",
+				"attributes":    map[string]any{"message": message, "internal": true, "created_at": queued.Add(at).Format(time.RFC3339Nano)},
+				"relationships": map[string]any{"actor": map[string]any{"data": map[string]any{"type": "user", "id": "1", "attributes": map[string]any{"username": testUser}}}}}
+		}
+	}
+	paid := func(at time.Duration) func(time.Time) map[string]any {
+		return func(queued time.Time) map[string]any {
+			return map[string]any{"id": "9", "type": "bounty", "attributes": map[string]any{"amount": "500.00", "awarded_amount": "500.00",
+				"awarded_currency": "USD", "created_at": queued.Add(at).Format(time.RFC3339Nano)}}
+		}
 	}
 	run := func(t *testing.T, p *Pusher, clock *wardtest.Clock, times int) {
 		t.Helper()
@@ -279,20 +306,31 @@ func TestPushChecksBeforeResending(t *testing.T) {
 	bounty := func(r *ward.Report) {
 		r.Bounty = &ward.Bounty{Amount: 50000, Currency: "USD", ProposedBy: "ana@example.org", ApprovedBy: "rita@example.org"}
 	}
-	paid := map[string]any{"id": "9", "type": "bounty", "attributes": map[string]any{"amount": "500.00", "awarded_amount": "500.00", "awarded_currency": "USD"}}
+	needsInfo := func(r *ward.Report) { r.State = "needs_info" }
 	for _, tc := range []struct {
 		name   string
 		change func(*ward.Report)
 		ev     ward.TimelineEvent
-		shown  string         // the relationship of the report where the lost call's effect shows, if it does
-		effect map[string]any // what shows there
-		sends  int            // POSTs in all
-		last   string         // the report's last event
+		shown  effect // what the report shows after the lost call, if anything
+		sends  int    // POSTs in all
+		last   string // the report's last event
 	}{
-		{"comment made", func(*ward.Report) {}, ward.TimelineEvent{Action: "comment", Comment: "seen it"}, "activities", ownComment("seen it"), 1, "push_sent"},
-		{"comment not made", func(*ward.Report) {}, ward.TimelineEvent{Action: "comment", Comment: "again"}, "", nil, 2, "push_sent"},
-		{"bounty paid", bounty, ward.TimelineEvent{Action: "approve_bounty"}, "bounties", paid, 1, "push_sent"},
-		{"bounty unknown", bounty, ward.TimelineEvent{Action: "approve_bounty"}, "", nil, 1, "push_failed"},
+		{"comment made", func(*ward.Report) {}, ward.TimelineEvent{Action: "comment", Comment: "seen it"},
+			add("activities", own("activity-comment", "seen it", time.Minute)), 1, "push_sent"},
+		{"comment not made", func(*ward.Report) {}, ward.TimelineEvent{Action: "comment", Comment: "again"}, nil, 2, "push_sent"},
+		{"an equal comment of before", func(*ward.Report) {}, ward.TimelineEvent{Action: "comment", Comment: "Thanks, looking into it."},
+			add("activities", own("activity-comment", "Thanks, looking into it.", -time.Hour)), 2, "push_sent"},
+		{"bounty paid", bounty, ward.TimelineEvent{Action: "approve_bounty"}, add("bounties", paid(time.Minute)), 1, "push_sent"},
+		{"bounty unknown", bounty, ward.TimelineEvent{Action: "approve_bounty"}, nil, 1, "push_failed"},
+		{"an equal bounty of before", bounty, ward.TimelineEvent{Action: "approve_bounty"}, add("bounties", paid(-time.Hour)), 1, "push_failed"},
+		// The reporter answered since: the state moved on, and ward's
+		// change is in the activities.
+		{"state changed, then moved on", needsInfo, ward.TimelineEvent{Action: "request_info", ToState: "needs_info"},
+			both(state("triaged"), add("activities", own("activity-bug-needs-more-info", "", time.Minute))), 1, "push_sent"},
+		// Someone else set the state: ward's message never reached the
+		// reporter.
+		{"state set by someone else", needsInfo, ward.TimelineEvent{Action: "request_info", ToState: "needs_info"},
+			state("needs-more-info"), 2, "push_sent"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			eachDB(t, func(t *testing.T, db *store.DB, clock *wardtest.Clock) {
@@ -300,11 +338,21 @@ func TestPushChecksBeforeResending(t *testing.T) {
 				id, p := pushFixture(t, db, clock, h)
 				lost(h)
 				ev := tc.ev
-				ev.FromState, ev.ToState, ev.Visibility = "triaged", "triaged", "team"
+				ev.FromState, ev.Visibility = "triaged", "team"
+				ev.ToState = cmp.Or(ev.ToState, "triaged")
+				queued := clock.Now()
 				act(t, db, id, tc.change, &ev)
 				run(t, p, clock, 1)
-				if tc.shown != "" {
-					show(h, tc.shown, tc.effect)
+				if acts := timelineActions(t, db, id); acts[len(acts)-1] == "push_sent" {
+					t.Fatal("push_sent after a 500")
+				}
+				if tc.shown != nil {
+					edit := func(rep map[string]any) {
+						if rep["id"] == "1337" {
+							tc.shown(rep, queued)
+						}
+					}
+					h.pages.edit.Store(&edit)
 				}
 				run(t, p, clock, 2)
 				if len(h.sent) != tc.sends {
@@ -340,7 +388,15 @@ func TestPushBountyCurrency(t *testing.T) {
 		if last := tl[len(tl)-1]; last.Action != "push_failed" || !strings.Contains(last.Comment, "EUR") {
 			t.Errorf("last event %s %q", last.Action, last.Comment)
 		}
+		// A bounty whose currency ward does not know is refused too.
+		act(t, db, id, func(r *ward.Report) { r.Bounty.Currency = "" },
+			&ward.TimelineEvent{Action: "approve_bounty", FromState: "triaged", ToState: "triaged", Visibility: "team"})
+		if sent, failed, err := p.Push(context.Background()); err != nil || sent != 0 || failed != 1 || len(h.sent) != 0 {
+			t.Errorf("push without a currency: %d sent, %d failed, %v; calls %q", sent, failed, err, h.sent)
+		}
 		// With the programme's currency configured, it goes.
+		act(t, db, id, func(r *ward.Report) { r.Bounty.Currency = "EUR" },
+			&ward.TimelineEvent{Action: "label", FromState: "triaged", ToState: "triaged", Visibility: "team"})
 		p.Currency = "EUR"
 		act(t, db, id, func(r *ward.Report) {}, &ward.TimelineEvent{Action: "approve_bounty", FromState: "triaged", ToState: "triaged", Visibility: "team"})
 		if sent, _, err := p.Push(context.Background()); err != nil || sent != 1 {
@@ -370,4 +426,42 @@ func TestMayHaveActed(t *testing.T) {
 	if IsTemporary(errors.New("something ward cannot name")) {
 		t.Error("an unknown error is temporary")
 	}
+}
+
+// A run cancelled (or a crash) while a POST is in flight leaves the push
+// marked unsure by its claim: the next run reads the report before
+// sending it again, and a bounty is paid once.
+func TestPushCancelledInFlight(t *testing.T) {
+	eachDB(t, func(t *testing.T, db *store.DB, clock *wardtest.Clock) {
+		h := &h1{}
+		id, p := pushFixture(t, db, clock, h)
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		h.answer = func(r *http.Request) (int, string, http.Header) {
+			if ctx.Err() != nil { // sent again
+				return 201, "bounty_response.json", nil
+			}
+			// HackerOne pays, and ward's run is cancelled before the
+			// answer comes.
+			showItem(h, "bounties", map[string]any{"id": "9", "type": "bounty", "attributes": map[string]any{
+				"amount": "500.00", "awarded_amount": "500.00", "awarded_currency": "USD", "created_at": clock.Now().Format(time.RFC3339Nano)}})
+			cancel()
+			<-r.Context().Done()
+			return 201, "bounty_response.json", nil
+		}
+		act(t, db, id, func(r *ward.Report) {
+			r.Bounty = &ward.Bounty{Amount: 50000, Currency: "USD", ProposedBy: "ana@example.org", ApprovedBy: "rita@example.org"}
+		}, &ward.TimelineEvent{Action: "approve_bounty", FromState: "triaged", ToState: "triaged", Visibility: "team"})
+		p.Push(ctx) // cancelled: its error is the cancellation's
+		clock.Advance(pushLease + time.Minute)
+		if _, _, err := p.Push(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		if len(h.sent) != 1 {
+			t.Errorf("the bounty was POSTed %d times, want once: %q", len(h.sent), h.sent)
+		}
+		if acts := timelineActions(t, db, id); acts[len(acts)-1] != "push_sent" {
+			t.Errorf("timeline ends with %s, want push_sent", acts[len(acts)-1])
+		}
+	})
 }

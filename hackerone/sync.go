@@ -1,8 +1,12 @@
 package hackerone
 
 import (
+	"cmp"
 	"context"
+	"errors"
 	"fmt"
+	"log/slog"
+	"net/http"
 	"strings"
 	"time"
 	"unicode"
@@ -21,10 +25,18 @@ const Overlap = time.Minute
 // fetchers is how many reports of a page are fetched at once.
 const fetchers = 4
 
+// maxPasses bounds the passes over a run of numbered pages (see Sync):
+// reports that keep moving end the sync with an error, its cursor before
+// the run, rather than loop until the job's timeout.
+const maxPasses = 10
+
 // Syncer pulls the programme's reports into ward.
 type Syncer struct {
 	Client *Client
 	Store  ward.SyncService
+	// Logger warns of the reports HackerOne would not serve; nil is
+	// slog.Default().
+	Logger *slog.Logger
 }
 
 // Sync pulls every report with activity since the last sync, a page at a
@@ -40,7 +52,11 @@ type Syncer struct {
 // it would slide onto a page already read, and be skipped. Only when a
 // whole page lies within Overlap of where it started (a hundred reports
 // with activity in the same minute) is the next page asked by number, so
-// that the sync still moves on.
+// that the sync still moves on. Such a run of numbered pages is read
+// again from its first page until a whole pass finds nothing new (no
+// report new to ward nor moved: cheap, as unchanged reports are not
+// fetched), and the cursor stays before the run until then: a report that
+// slid onto a page already read is found by the next pass.
 //
 // The list holds no activities nor attachments: each report new to ward,
 // or whose activity moved since the last sync, is fetched in full, a few
@@ -57,21 +73,37 @@ func (s *Syncer) Sync(ctx context.Context) (ward.SyncResult, error) {
 	if !since.IsZero() {
 		since = since.Add(-Overlap)
 	}
+	// dirty: the pass over the pages of since read so far found something
+	// new.
+	dirty, passes := false, 0
 	for number := 1; ; {
 		page, err := s.Client.Reports(ctx, since, number)
 		if err != nil {
 			return total, err
 		}
 		last := len(page.Reports) < pageSize || page.Next == ""
-		sp := &ward.SyncPage{Source: ward.SourceHackerOne, Scope: program, Cursor: at, Notify: cursor.Complete, Complete: last}
-		if sp.Reports, err = s.changed(ctx, page.Reports); err != nil {
+		sp := &ward.SyncPage{Source: ward.SourceHackerOne, Scope: program, Cursor: at, Notify: cursor.Complete}
+		if sp.Reports, sp.Unreadable, err = s.changed(ctx, page.Reports); err != nil {
 			return total, err
 		}
+		dirty = dirty || len(sp.Reports) > 0
+		newest := at
 		for i := range page.Reports {
-			if a := activityAt(&page.Reports[i]); a.After(sp.Cursor) {
-				sp.Cursor = a
+			if a := activityAt(&page.Reports[i]); a.After(newest) {
+				newest = a
 			}
 		}
+		// The pages of since end here: the next starts later, or there
+		// is none.
+		next := newest.Add(-Overlap)
+		ends := last || next.After(since)
+		// A numbered page may be past a report that slid back: the cursor
+		// stays before the run until a pass is clean.
+		again := number > 1 && ends && dirty
+		if number == 1 || (ends && !again) {
+			sp.Cursor = newest
+		}
+		sp.Complete = last && !again
 		res, err := s.Store.StoreSyncPage(ctx, sp)
 		if err != nil {
 			return total, err
@@ -80,51 +112,89 @@ func (s *Syncer) Sync(ctx context.Context) (ward.SyncResult, error) {
 		total.Updated += res.Updated
 		total.Conflicts += res.Conflicts
 		total.Events += res.Events
-		if last {
+		at = sp.Cursor
+		switch {
+		case again:
+			if passes++; passes == maxPasses {
+				return total, fmt.Errorf("hackerone: the reports with activity after %s kept changing over %d passes; the next sync reads them again",
+					since.Format(time.RFC3339), maxPasses)
+			}
+			number, dirty = 1, false
+		case last:
 			return total, nil
-		}
-		if next := sp.Cursor.Add(-Overlap); next.After(since) {
-			since, number = next, 1
-		} else {
+		case ends:
+			since, number, dirty, passes = next, 1, false, 0
+		default:
 			number++
 		}
-		at = sp.Cursor
 	}
 }
 
 // changed returns, in ward's terms, the reports of a page that are new to
 // ward or whose activity moved since the last sync, each as GET
-// /reports/{id} serves it, with its activities and attachments.
-func (s *Syncer) changed(ctx context.Context, page []Report) ([]ward.ExternalReport, error) {
+// /reports/{id} serves it, with its activities and attachments. A report
+// that HackerOne will not serve (see unservable) is skipped, with a
+// warning, and returned apart: one report must not stop every sync. Any
+// other failure fails the page, to be tried again.
+func (s *Syncer) changed(ctx context.Context, page []Report) ([]ward.ExternalReport, []ward.UnreadableReport, error) {
 	ids := make([]string, len(page))
 	for i := range page {
 		ids[i] = page[i].ID
 	}
 	synced, err := s.Store.SyncedActivity(ctx, ward.SourceHackerOne, ids)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	var todo []string
+	var todo []*Report
 	for i := range page {
 		at, ok := synced[page[i].ID]
 		if !ok || !at.Equal(activityAt(&page[i])) {
-			todo = append(todo, page[i].ID)
+			todo = append(todo, &page[i])
 		}
 	}
-	out := make([]ward.ExternalReport, len(todo))
+	fetched := make([]*ward.ExternalReport, len(todo))
+	unreadable := make([]*ward.UnreadableReport, len(todo))
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(fetchers)
-	for i, id := range todo {
+	for i, listed := range todo {
 		g.Go(func() error {
-			r, err := s.Client.Report(gctx, id)
+			r, err := s.Client.Report(gctx, listed.ID)
+			if unservable(err) {
+				cmp.Or(s.Logger, slog.Default()).Warn("HackerOne would not serve a report; skipped until its activity moves",
+					"report", listed.ID, "err", err)
+				unreadable[i] = &ward.UnreadableReport{ExternalID: listed.ID, ActivityAt: activityAt(listed), Error: err.Error()}
+				return nil
+			}
 			if err != nil {
 				return err
 			}
-			out[i] = s.external(r)
+			er := s.external(r)
+			fetched[i] = &er
 			return nil
 		})
 	}
-	return out, g.Wait()
+	if err := g.Wait(); err != nil {
+		return nil, nil, err
+	}
+	var out []ward.ExternalReport
+	var skipped []ward.UnreadableReport
+	for i := range todo {
+		if fetched[i] != nil {
+			out = append(out, *fetched[i])
+		} else {
+			skipped = append(skipped, *unreadable[i])
+		}
+	}
+	return out, skipped, nil
+}
+
+// unservable reports whether err is HackerOne's refusal to serve one
+// report that the list names: gone (404, 410) or out of the token's reach
+// (403). Trying again would not help, and the other reports are not
+// concerned.
+func unservable(err error) bool {
+	var e *Error
+	return errors.As(err, &e) && (e.Status == http.StatusNotFound || e.Status == http.StatusGone || e.Status == http.StatusForbidden)
 }
 
 // activityAt is the time of the report's last activity: its creation

@@ -10,7 +10,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -452,7 +451,7 @@ func TestSyncPageShift(t *testing.T) {
 			return base.Add(time.Duration(i) * time.Second)
 		})
 		s := newSyncer(t, srv, db)
-		s.Store = &movingStore{SyncService: db, after: func() { moved.Store(true) }}
+		s.Store = &movingStore{SyncService: db, after: func() { moved.Store(true) }, at: 1}
 		if _, err := s.Sync(context.Background()); err != nil {
 			t.Fatal(err)
 		}
@@ -465,18 +464,56 @@ func TestSyncPageShift(t *testing.T) {
 	})
 }
 
-// movingStore calls after once the first page is stored: someone comments
-// on a report while the sync pages.
+// movingStore calls after once the page number at (from 1) is stored:
+// someone comments on a report while the sync pages.
 type movingStore struct {
 	ward.SyncService
-	after func()
-	once  sync.Once
+	after  func()
+	at     int32
+	stored atomic.Int32
 }
 
 func (m *movingStore) StoreSyncPage(ctx context.Context, p *ward.SyncPage) (ward.SyncResult, error) {
 	res, err := m.SyncService.StoreSyncPage(ctx, p)
-	m.once.Do(m.after)
+	if m.stored.Add(1) == m.at {
+		m.after()
+	}
 	return res, err
+}
+
+// More reports than a page at the same time, so the sync pages by number
+// through them; one of them moves to the end while it does: the report
+// after it slides onto a page already read. The sync reads the numbered
+// pages again until a pass finds nothing new, before it moves on.
+func TestSyncTiesPageShift(t *testing.T) {
+	eachDB(t, func(t *testing.T, db *store.DB, clock *wardtest.Clock) {
+		at := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+		var moved atomic.Bool
+		srv := listed(t, func() int { return 250 }, func(i int) time.Time {
+			switch {
+			case i == 0 && moved.Load():
+				return at.Add(300 * time.Minute)
+			case i < 150:
+				return at
+			}
+			return at.Add(time.Duration(i-149) * time.Minute)
+		})
+		s := newSyncer(t, srv, db)
+		s.Store = &movingStore{SyncService: db, after: func() { moved.Store(true) }, at: 2}
+		ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second) // a loop would hang
+		defer cancel()
+		for range 2 {
+			if _, err := s.Sync(ctx); err != nil {
+				t.Fatal(err)
+			}
+		}
+		have := syncedIDs(t, db)
+		for i := range 250 {
+			if !have[strconv.Itoa(1000+i)] {
+				t.Errorf("report %d never synced (%d of 250 in ward)", 1000+i, len(have))
+			}
+		}
+	})
 }
 
 // More reports than a page with the very same last activity: the sync
@@ -570,4 +607,59 @@ func TestSyncInterruptedFirstSyncNotifiesNobody(t *testing.T) {
 	if !st.notify["1150"] {
 		t.Error("a report new after the first sync notified nobody")
 	}
+}
+
+// One report HackerOne will not serve (404: deleted, moved to another
+// programme) does not stop every sync: the others sync, the cursor moves,
+// and a report already in ward says so on its timeline, once.
+func TestSyncSkipsUnreadableReport(t *testing.T) {
+	eachDB(t, func(t *testing.T, db *store.DB, clock *wardtest.Clock) {
+		base := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+		var gone atomic.Bool
+		var moved atomic.Int64
+		inner := listed(t, func() int { return 150 }, func(i int) time.Time {
+			if i == 7 {
+				return base.Add(time.Duration(i)*time.Minute + time.Duration(moved.Load())*time.Hour)
+			}
+			return base.Add(time.Duration(i) * time.Minute)
+		})
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.URL.Path == "/v1/reports/1005" || (r.URL.Path == "/v1/reports/1007" && gone.Load()) {
+				w.WriteHeader(404)
+				w.Write(fixture(t, "error_404.json", ""))
+				return
+			}
+			inner.Config.Handler.ServeHTTP(w, r)
+		}))
+		t.Cleanup(srv.Close)
+		s := newSyncer(t, srv, db)
+		ctx := context.Background()
+		if _, err := s.Sync(ctx); err != nil {
+			t.Fatal(err)
+		}
+		have := syncedIDs(t, db)
+		if len(have) != 149 || have["1005"] {
+			t.Errorf("%d reports synced, 1005 among them: %v; want the 149 others", len(have), have["1005"])
+		}
+		cursor, err := db.SyncCursor(ctx, "hackerone", "security")
+		if err != nil || !cursor.Complete || !cursor.At.Equal(base.Add(149*time.Minute)) {
+			t.Errorf("cursor %+v, %v; want complete at the last report's activity", cursor, err)
+		}
+		// A report in ward that HackerOne stops serving: a note on its
+		// timeline, once however many syncs read it.
+		gone.Store(true)
+		moved.Store(10)
+		for range 2 {
+			if _, err := s.Sync(ctx); err != nil {
+				t.Fatal(err)
+			}
+		}
+		rs, err := db.FindReports(ctx, ward.ReportFilter{Source: "hackerone", Query: "r7"})
+		if err != nil || len(rs) != 1 {
+			t.Fatalf("find r7: %v, %v", rs, err)
+		}
+		if n := countActions(t, db, rs[0].ID, "sync_failed"); n != 1 {
+			t.Errorf("%d sync_failed events on report 1007, want 1", n)
+		}
+	})
 }

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/wardsec/ward"
@@ -95,7 +96,11 @@ func (tx *Tx) insertPush(ctx context.Context, r *ward.Report, ev *ward.TimelineE
 // ClaimPushes returns the source's due pushes, oldest first, each leased
 // until now+lease; see ward.PushService. A pending push's next_attempt_at
 // is its lease: each is taken by an UPDATE that still finds it due, so
-// that of two workers that read it as due, one takes it.
+// that of two workers that read it as due, one takes it. The UPDATE also
+// marks it unsure: a worker stopped while its call is in flight (a
+// cancelled run, a crash) records nothing, and the next claim must read
+// the report first. The push returned says whether it was unsure before.
+// RecordPush writes the attempt's real outcome.
 func (db *DB) ClaimPushes(ctx context.Context, source string, limit int, lease time.Duration) ([]*ward.Push, error) {
 	if limit <= 0 {
 		limit = 1
@@ -115,7 +120,7 @@ func (db *DB) ClaimPushes(ctx context.Context, source string, limit int, lease t
 		return nil, err
 	}
 	defer tx.rollback()
-	rows, err := tx.query(ctx, `SELECT p.id, p.report_id, p.event_id, p.source, r.external_id, p.kind, p.payload, p.attempts, p.unsure
+	rows, err := tx.query(ctx, `SELECT p.id, p.report_id, p.event_id, p.source, r.external_id, p.kind, p.payload, p.attempts, p.unsure, p.created_at
 		FROM pushes p JOIN reports r ON r.id = p.report_id
 		WHERE p.source = ? AND p.status = 'pending' AND p.next_attempt_at <= ? ORDER BY p.next_attempt_at, p.id LIMIT ?`,
 		source, micros(tx.now), limit)
@@ -125,9 +130,11 @@ func (db *DB) ClaimPushes(ctx context.Context, source string, limit int, lease t
 	pushes, err := collect(rows, "pushes", func(row scanner) (*ward.Push, error) {
 		var p ward.Push
 		var payload string
-		if err := row.Scan(&p.ID, &p.Report, &p.Event, &p.Source, &p.ExternalID, &p.Kind, &payload, &p.Attempts, &p.Unsure); err != nil {
+		var queued int64
+		if err := row.Scan(&p.ID, &p.Report, &p.Event, &p.Source, &p.ExternalID, &p.Kind, &payload, &p.Attempts, &p.Unsure, &queued); err != nil {
 			return nil, err
 		}
+		p.QueuedAt = fromMicros(queued)
 		if err := json.Unmarshal([]byte(payload), &p.Payload); err != nil {
 			return nil, fmt.Errorf("push %d: %w", p.ID, err)
 		}
@@ -139,8 +146,8 @@ func (db *DB) ClaimPushes(ctx context.Context, source string, limit int, lease t
 	until := tx.now.Add(lease).Truncate(time.Microsecond)
 	claimed := pushes[:0]
 	for _, p := range pushes {
-		res, err := tx.exec(ctx, `UPDATE pushes SET next_attempt_at = ?, updated_at = ? WHERE id = ? AND status = 'pending' AND next_attempt_at <= ?`,
-			micros(until), micros(tx.now), p.ID, micros(tx.now))
+		res, err := tx.exec(ctx, `UPDATE pushes SET next_attempt_at = ?, unsure = ?, updated_at = ? WHERE id = ? AND status = 'pending' AND next_attempt_at <= ?`,
+			micros(until), true, micros(tx.now), p.ID, micros(tx.now))
 		if err != nil {
 			return nil, fmt.Errorf("lease push %d: %w", p.ID, err)
 		}
@@ -222,4 +229,29 @@ func platformName(source string) string {
 		return "HackerOne"
 	}
 	return source
+}
+
+// PushedActivities returns which of ids a sent push recorded as its
+// effect; see ward.PushService.
+func (db *DB) PushedActivities(ctx context.Context, source string, ids []string) (map[string]bool, error) {
+	out := make(map[string]bool, len(ids))
+	if len(ids) == 0 {
+		return out, nil
+	}
+	args := []any{source}
+	for _, id := range ids {
+		args = append(args, id)
+	}
+	rows, err := db.query(ctx, `SELECT activity_id FROM pushes WHERE source = ? AND status = 'sent' AND activity_id IN (?`+
+		strings.Repeat(", ?", len(ids)-1)+`)`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("find the pushed activities: %w", err)
+	}
+	_, err = collect(rows, "pushed activities", func(row scanner) (struct{}, error) {
+		var id string
+		err := row.Scan(&id)
+		out[id] = true
+		return struct{}{}, err
+	})
+	return out, err
 }

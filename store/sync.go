@@ -143,6 +143,11 @@ func (db *DB) StoreSyncPage(ctx context.Context, page *ward.SyncPage) (ward.Sync
 			return res, fmt.Errorf("sync %s report %s: %w", page.Source, page.Reports[i].ExternalID, err)
 		}
 	}
+	for _, u := range page.Unreadable {
+		if err := tx.noteUnreadable(ctx, page.Source, u); err != nil {
+			return res, fmt.Errorf("note %s report %s as unreadable: %w", page.Source, u.ExternalID, err)
+		}
+	}
 	// complete is never unset: a sync that stored its last page once has
 	// brought the history in.
 	if _, err := tx.exec(ctx, `INSERT INTO sync_cursors (source, scope, cursor_at, complete, updated_at) VALUES (?, ?, ?, ?, ?)
@@ -159,6 +164,33 @@ func (db *DB) StoreSyncPage(ctx context.Context, page *ward.SyncPage) (ward.Sync
 		}
 	}
 	return res, tx.commit()
+}
+
+// noteUnreadable notes on the timeline of the report that u names, when
+// it is in ward, that the platform would not serve it: once for each of
+// its activity times, recorded among the synced activities under a key
+// that no activity id has.
+func (tx *Tx) noteUnreadable(ctx context.Context, source string, u ward.UnreadableReport) error {
+	var id int64
+	var state string
+	err := tx.queryRow(ctx, `SELECT id, state FROM reports WHERE source = ? AND external_id = ?`, source, u.ExternalID).Scan(&id, &state)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	res, err := tx.exec(ctx, `INSERT INTO synced_activities (source, external_id, report_id) VALUES (?, ?, ?) ON CONFLICT (source, external_id) DO NOTHING`,
+		source, fmt.Sprintf("unreadable:%s:%d", u.ExternalID, micros(u.ActivityAt)), id)
+	if err != nil {
+		return err
+	}
+	if n, err := res.RowsAffected(); err != nil || n == 0 {
+		return err
+	}
+	return tx.insertSyncedEvent(ctx, id, &ward.TimelineEvent{Action: "sync_failed", FromState: state, ToState: state, Visibility: "team",
+		Comment: fmt.Sprintf("%s did not serve this report (%s): ward's copy was not updated. It is read again when the report's activity moves.",
+			platformName(source), u.Error)}, source, tx.now)
 }
 
 // syncReport creates or updates the report that er mirrors, and adds its

@@ -70,7 +70,7 @@ func (b background) hackeroneJobs() []jobs.Periodic {
 		Every:   jobs.Interval(interval),
 		Timeout: syncTimeout,
 		Run: b.withHackerOne(func(ctx context.Context, c *hackerone.Client, _ *ward.HackerOneConfig, at time.Time) error {
-			res, err := (&hackerone.Syncer{Client: c, Store: b.db}).Sync(ctx)
+			res, err := (&hackerone.Syncer{Client: c, Store: b.db, Logger: b.logger}).Sync(ctx)
 			b.done("synced from HackerOne", res.Created+res.Updated+res.Events, at)
 			if res.Conflicts > 0 {
 				b.logger.Warn("HackerOne changed fields the team had changed; ward's values kept", "conflicts", res.Conflicts)
@@ -78,8 +78,9 @@ func (b background) hackeroneJobs() []jobs.Periodic {
 			return err
 		}),
 	}, {
-		Name:  "hackerone-push",
-		Every: jobs.Interval(pushInterval),
+		Name:    "hackerone-push",
+		Every:   jobs.Interval(pushInterval),
+		Timeout: hackerone.PushRunTimeout,
 		Run: b.withHackerOne(func(ctx context.Context, c *hackerone.Client, cfg *ward.HackerOneConfig, at time.Time) error {
 			sent, failed, err := (&hackerone.Pusher{Client: c, Store: b.db, Now: b.clock.Now, Currency: cfg.Currency}).Push(ctx)
 			b.done("sent actions to HackerOne", sent, at)
