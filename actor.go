@@ -5,8 +5,8 @@ import "context"
 // Actor is who makes a change: a signed-in member, the local command line, or
 // ward itself. The audit log records it with every write.
 type Actor struct {
-	Kind  string // ActorMember, ActorCLI, ActorSystem, ActorReporter or ActorApplicant
-	Email string // the member's email, the OS user for ActorCLI, the reporter's address if known
+	Kind  string // ActorMember, ActorCLI, ActorSystem, ActorReporter, ActorApplicant, ActorGitHub or ActorHackerOne
+	Email string // the member's email, the OS user for ActorCLI, the reporter's address if known, the login on GitHub or HackerOne
 	Role  Role   // the member's role; the CLI and the system act as admins; a reporter has none
 }
 
@@ -22,6 +22,11 @@ const (
 	// organisation, to join the distributors list: no role, and nothing
 	// to reach but the request they send.
 	ActorApplicant = "applicant"
+	// ActorGitHub and ActorHackerOne are whoever acted on GitHub (what
+	// its webhook reports) or on HackerOne (what the sync brings), by
+	// their login there: no role in ward.
+	ActorGitHub    = "github"
+	ActorHackerOne = "hackerone"
 )
 
 // String names the actor as the audit log shows it.

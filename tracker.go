@@ -5,10 +5,6 @@ import (
 	"time"
 )
 
-// ActorGitHub is the kind of actor of what GitHub's webhook reports: the
-// timeline names it github:<login of whoever acted on GitHub>.
-const ActorGitHub = "github"
-
 // TrackedIssue is a tracking issue that an IssueTracker filed or found.
 type TrackedIssue struct {
 	URL  string // the issue's page, such as https://github.com/org/repo/issues/12

@@ -229,11 +229,24 @@ type Digest struct {
 // instant at: the triage queue, the stale incidents as of at, the reports
 // filed since the previous shift's start, the pending handoffs, the note
 // left for the shift, the coverage gaps ahead and the distributor
-// requests. An empty rotation is the team's first by name; a zero at is
-// the start of the shift in progress. Queues are as the store holds them
-// now. Triagers and up (ward.ReadBrief); ENOTFOUND without a rotation, or before
-// its first shift.
+// requests, and the GitHub repository's open pull requests. An empty
+// rotation is the team's first by name; a zero at is the start of the
+// shift in progress. Queues are as the store holds them now. Triagers and
+// up (ward.ReadBrief); ENOTFOUND without a rotation, or before its first
+// shift.
 func (s *Service) Brief(ctx context.Context, rotation string, at time.Time) (*Brief, error) {
+	b, err := s.Summary(ctx, rotation, at)
+	if err != nil {
+		return nil, err
+	}
+	b.PullRequests = s.pullRequests(ctx, at)
+	return b, nil
+}
+
+// Summary is Brief from ward's own store alone, without the pull requests,
+// which cost a call to GitHub: for the dashboard's box, which does not
+// show them, on every load.
+func (s *Service) Summary(ctx context.Context, rotation string, at time.Time) (*Brief, error) {
 	if err := ward.Require(ward.ActorFromContext(ctx), ward.ReadBrief); err != nil {
 		return nil, err
 	}
@@ -289,7 +302,6 @@ func (s *Service) Brief(ctx context.Context, rotation string, at time.Time) (*Br
 	if b.DistributorRequests, err = s.cfg.Distributors.CountDistributorRequestsSince(ctx, b.Since); err != nil {
 		return nil, fmt.Errorf("count distributor requests since %s: %w", b.Since.Format(time.RFC3339), err)
 	}
-	b.PullRequests = s.pullRequests(ctx, at)
 	return b, nil
 }
 

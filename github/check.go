@@ -60,7 +60,7 @@ func (c *Client) identity() string {
 }
 
 // OpenPullRequests returns the repository's open pull requests, every
-// page of them, newest first.
+// page of them, in the order GitHub lists them (the newest first).
 func (c *Client) OpenPullRequests(ctx context.Context) ([]ward.PullRequest, error) {
 	opts := &gh.PullRequestListOptions{State: "open", ListOptions: gh.ListOptions{PerPage: 100}}
 	var out []ward.PullRequest

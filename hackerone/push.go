@@ -285,7 +285,7 @@ func (p *Pusher) check(ctx context.Context, push *ward.Push) (r result, done boo
 		return found(mine(stateActivity(hackeroneStates[push.Kind]), message))
 	case "approve_bounty":
 		for _, b := range rep.Relationships.Bounties.Data {
-			amount, err := ParseAmount(firstOf(b.Attributes.AwardedAmount, b.Attributes.Amount))
+			amount, err := ParseAmount(cmp.Or(b.Attributes.AwardedAmount, b.Attributes.Amount))
 			if err == nil && amount == pl.Amount && !b.Attributes.CreatedAt.Before(since) && !others[bountyKey(b.ID)] {
 				return result{activity: bountyKey(b.ID)}, true
 			}

@@ -227,8 +227,8 @@ func (s *Syncer) external(r *Report) ward.ExternalReport {
 		Source:      ward.SourceHackerOne,
 		ExternalID:  r.ID,
 		ExternalURL: "https://hackerone.com/reports/" + r.ID,
-		Title:       clip(printable(a.Title, false), 300),
-		Body:        clip(printable(a.VulnerabilityInformation, true), 256<<10),
+		Title:       ward.Truncate(printable(a.Title, false), 300),
+		Body:        ward.Truncate(printable(a.VulnerabilityInformation, true), 256<<10),
 		State:       wardStates[a.State],
 		CreatedAt:   a.CreatedAt,
 		ActivityAt:  activityAt(r),
@@ -237,11 +237,11 @@ func (s *Syncer) external(r *Report) ward.ExternalReport {
 		er.Title = "HackerOne report " + r.ID
 	}
 	if u := rel.Reporter.Data; u != nil {
-		login := clip(printable(u.Login(), false), 100)
+		login := ward.Truncate(printable(u.Login(), false), 100)
 		er.Reporter = login
 		er.ReporterName = login
 		if name := printable(u.Attributes.Name, false); name != "" {
-			er.ReporterName = clip(name+" (@"+login+")", 200)
+			er.ReporterName = ward.Truncate(name+" (@"+login+")", 200)
 		}
 	}
 	if w := rel.Weakness.Data; w != nil {
@@ -273,12 +273,9 @@ func (s *Syncer) external(r *Report) ward.ExternalReport {
 // others every participant's, as on HackerOne.
 func (s *Syncer) activity(act *Activity) ward.ExternalActivity {
 	raw := act.Relationships.Actor.Data.Login()
-	login := clip(printable(raw, false), 100)
-	out := ward.ExternalActivity{ID: act.ID, At: act.Attributes.CreatedAt, Actor: ward.SourceHackerOne + ":" + login,
+	login := ward.Truncate(printable(raw, false), 100)
+	out := ward.ExternalActivity{ID: act.ID, At: act.Attributes.CreatedAt, Actor: ward.Actor{Kind: ward.ActorHackerOne, Email: login}.String(),
 		Comment: printable(act.Message(), true), Visibility: "reporter", Own: raw != "" && raw == s.Client.Username()}
-	if login == "" {
-		out.Actor = ward.SourceHackerOne
-	}
 	if act.Attributes.Internal {
 		out.Visibility = "team"
 	}
@@ -323,8 +320,8 @@ func bounty(bs []Bounty, at *time.Time) *ward.Bounty {
 		b.ProposedAt, b.ApprovedAt = *at, *at
 	}
 	for _, x := range bs {
-		amount, err1 := ParseAmount(firstOf(x.Attributes.AwardedAmount, x.Attributes.Amount))
-		bonus, err2 := ParseAmount(firstOf(x.Attributes.AwardedBonusAmount, x.Attributes.BonusAmount))
+		amount, err1 := ParseAmount(cmp.Or(x.Attributes.AwardedAmount, x.Attributes.Amount))
+		bonus, err2 := ParseAmount(cmp.Or(x.Attributes.AwardedBonusAmount, x.Attributes.BonusAmount))
 		if err1 != nil || err2 != nil {
 			continue
 		}
@@ -335,13 +332,6 @@ func bounty(bs []Bounty, at *time.Time) *ward.Bounty {
 	}
 	if b.Currency == "" {
 		b.Currency = "USD"
-	}
-	return b
-}
-
-func firstOf(a, b string) string {
-	if a != "" {
-		return a
 	}
 	return b
 }
@@ -362,16 +352,3 @@ func printable(s string, text bool) string {
 		return c
 	}, strings.TrimFunc(s, func(c rune) bool { return !text && unicode.IsSpace(c) }))
 }
-
-// clip cuts s to at most n bytes, at a character's boundary.
-func clip(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	for n > 0 && !utf8RuneStart(s[n]) {
-		n--
-	}
-	return s[:n]
-}
-
-func utf8RuneStart(b byte) bool { return b&0xC0 != 0x80 }

@@ -113,7 +113,7 @@ func (s *Server) handleDashboard(w http.ResponseWriter, r *http.Request) {
 		if p.Briefs && rn.Now != nil && rn.Now.Assignee.Email == actor.Email {
 			// The box is a summary of /brief: without it the dashboard
 			// still works, and the link says where to look.
-			if b, err := s.cfg.Brief.Brief(ctx, rot.Name, now); err == nil {
+			if b, err := s.cfg.Brief.Summary(ctx, rot.Name, now); err == nil {
 				p.MyShifts = append(p.MyShifts, b)
 			} else {
 				s.cfg.Logger.Error("dashboard: the brief of your shift", "rotation", rot.Name, "err", err)

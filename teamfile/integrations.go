@@ -78,10 +78,11 @@ func (p *parser) github(n *yaml.Node, path string) *ward.GitHubConfig {
 func (p *parser) hackerone(n *yaml.Node, path string) *ward.HackerOneConfig {
 	c := &ward.HackerOneConfig{}
 	fields := map[string]*string{"program": &c.Program, "api_url": &c.APIURL, "username": &c.Username,
-		"token_env": &c.Token.Env, "token_file": &c.Token.File, "currency": &c.Currency}
+		"token_env": &c.Token.Env, "token_file": &c.Token.File}
 	p.mapping(n, path, hackeroneKeys, func(key string, v *yaml.Node) {
 		fpath := path + "." + key
-		if key == "interval" {
+		switch key {
+		case "interval":
 			if value, ok := p.str(v, fpath); ok {
 				d, err := time.ParseDuration(value)
 				if err != nil {
@@ -89,10 +90,14 @@ func (p *parser) hackerone(n *yaml.Node, path string) *ward.HackerOneConfig {
 				}
 				c.Interval = d
 			}
-			return
-		}
-		if value, ok := p.str(v, fpath); ok {
-			*fields[key] = value
+		case "currency":
+			if code := p.currency(v, fpath); code != nil {
+				c.Currency = *code
+			}
+		default:
+			if value, ok := p.str(v, fpath); ok {
+				*fields[key] = value
+			}
 		}
 	})
 	p.check(n, path, c.Validate())

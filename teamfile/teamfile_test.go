@@ -1043,6 +1043,7 @@ var errorTests = []struct {
     token_env: WARD_H1_TOKEN
     token_file: /run/secrets/h1
     interval: often
+    currency: usd
   gitlab: {}
 `,
 		want: []string{
@@ -1050,7 +1051,8 @@ var errorTests = []struct {
 			`team.yaml:4: integrations.github: unknown key "token" (known keys: repository, api_url, token_env, token_file, app_id`,
 			"team.yaml:7: integrations.hackerone: token: give one of token_env and token_file, not both",
 			`team.yaml:11: integrations.hackerone.interval: "often" is not a duration such as 5m`,
-			`team.yaml:12: integrations: unknown key "gitlab" (known keys: github, hackerone)`,
+			`team.yaml:12: integrations.hackerone.currency: "usd" is not a currency code: write it in upper case, USD`,
+			`team.yaml:13: integrations: unknown key "gitlab" (known keys: github, hackerone)`,
 		},
 	},
 	{

@@ -90,11 +90,12 @@ func invalidGitHub(field string, err error) error {
 	return &invalidConfig{safe: ward.Errorf(ward.EINVALID, "%s: %s", name, msg), cause: err}
 }
 
-// githubHTTPClient is the HTTP client of GitHub's calls: outbound's
-// policy (retries, rate limits, the circuit), with timeout bounding each
-// attempt (zero: outbound's default).
-func githubHTTPClient(timeout time.Duration) *http.Client {
-	return &http.Client{Transport: outbound.New(outbound.Config{Name: "GitHub", Timeout: timeout})}
+// outboundClient is the HTTP client of a service's calls (GitHub,
+// HackerOne): outbound's policy (retries, rate limits, the circuit), with
+// timeout bounding each attempt (zero: outbound's default). One per
+// service and process, so that the circuit outlives a call.
+func outboundClient(service string, timeout time.Duration) *http.Client {
+	return &http.Client{Transport: outbound.New(outbound.Config{Name: service, Timeout: timeout})}
 }
 
 // loadGitHub reads the team's GitHub integration from the store.
@@ -103,7 +104,7 @@ func loadGitHub(ctx context.Context, in ward.IntegrationService, publicURL strin
 	if err != nil {
 		return gitHub{}, err
 	}
-	return newGitHub(integrations.GitHub, publicURL, githubHTTPClient(0), os.Getenv, os.ReadFile)
+	return newGitHub(integrations.GitHub, publicURL, outboundClient("GitHub", 0), os.Getenv, os.ReadFile)
 }
 
 // pullRequests is the brief's source of open pull requests: nil without

@@ -9,7 +9,6 @@ import (
 	"github.com/wardsec/ward"
 	"github.com/wardsec/ward/hackerone"
 	"github.com/wardsec/ward/jobs"
-	"github.com/wardsec/ward/outbound"
 	"github.com/wardsec/ward/store"
 )
 
@@ -42,12 +41,6 @@ func hackeroneClient(ctx context.Context, db *store.DB, httpClient *http.Client)
 	}
 	c, err := hackerone.New(hackerone.Config{APIURL: cfg.APIURL, Username: cfg.Username, Token: token, Program: cfg.Program, HTTP: httpClient})
 	return c, cfg, err
-}
-
-// hackeroneHTTPClient is the HTTP client of HackerOne's calls, under
-// outbound's policy.
-func hackeroneHTTPClient() *http.Client {
-	return &http.Client{Transport: outbound.New(outbound.Config{Name: "HackerOne"})}
 }
 
 // hackeroneJobs are the sync from HackerOne, every interval of the team

@@ -99,7 +99,7 @@ func (e *env) checkGitHub(ctx context.Context, db *store.DB, timeout time.Durati
 		return 0, 0, nil
 	}
 	name := "github (" + in.GitHub.Repository + ")"
-	gh, err := newGitHub(in.GitHub, "", githubHTTPClient(timeout), os.Getenv, os.ReadFile)
+	gh, err := newGitHub(in.GitHub, "", outboundClient("GitHub", timeout), os.Getenv, os.ReadFile)
 	if err != nil {
 		fmt.Fprintf(e.stdout, "%s: %s\n", name, ward.ErrorMessage(err))
 		return 1, 1, nil
@@ -132,7 +132,7 @@ func (e *env) checkHackerOne(ctx context.Context, db *store.DB, timeout time.Dur
 		return 0, 0, nil
 	}
 	name := "hackerone (" + in.HackerOne.Program + ")"
-	c, _, err := hackeroneClient(ctx, db, hackeroneHTTPClient())
+	c, _, err := hackeroneClient(ctx, db, outboundClient("HackerOne", timeout))
 	if err == nil {
 		cctx, cancel := context.WithTimeout(ctx, timeout)
 		err = c.Check(cctx)
@@ -160,7 +160,7 @@ func (e *env) integrationsSyncCmd() *cobra.Command {
 		ValidArgs: []string{"hackerone"},
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return e.withStore(cmd.Context(), func(db *store.DB) error {
-				c, _, err := hackeroneClient(cmd.Context(), db, hackeroneHTTPClient())
+				c, _, err := hackeroneClient(cmd.Context(), db, outboundClient("HackerOne", 0))
 				if err != nil {
 					return err
 				}

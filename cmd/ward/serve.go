@@ -239,7 +239,7 @@ func (e *env) serve(ctx context.Context, f serveFlags) error {
 		go func() { defer close(notified); notifier.Run(notifyCtx) }()
 		defer func() { stopNotify(); <-notified }()
 		scheduled := background{db: db, calendar: calendar, clock: clk, logger: logger, notifier: notifier,
-			brief: newBrief(db, calendar, clk.Now, gh.pullRequests()), baseURL: f.publicURL, hackeroneHTTP: hackeroneHTTPClient()}.jobs()
+			brief: newBrief(db, calendar, clk.Now, gh.pullRequests()), baseURL: f.publicURL, hackeroneHTTP: outboundClient("HackerOne", 0)}.jobs()
 		for i, j := range scheduled {
 			// What a job notified of goes out now, not at the next poll.
 			scheduled[i].Run = func(ctx context.Context, at time.Time) error {
