@@ -110,6 +110,14 @@ func serverWait(h http.Header, now time.Time) time.Duration {
 // answer's Date (the service's own clock, so that skew between the clocks
 // does not count), or without one from now. ok is false when the header is
 // absent or unreadable; the wait is at most maxRetryAfter.
+// RetryAfter is the wait an answer's Retry-After asks for (seconds or an
+// HTTP date, measured from the answer's Date), at most a day; 0 without
+// one. For a client that reports the answer outbound gave up on.
+func RetryAfter(h http.Header, now time.Time) time.Duration {
+	wait, _ := retryAfter(h, now)
+	return wait
+}
+
 func retryAfter(h http.Header, now time.Time) (wait time.Duration, ok bool) {
 	v := strings.TrimSpace(h.Get("Retry-After"))
 	if v == "" {
