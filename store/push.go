@@ -182,8 +182,9 @@ func (db *DB) RecordPush(ctx context.Context, p *ward.Push, o ward.PushOutcome) 
 		return fmt.Errorf("find push %d: %w", id, err)
 	}
 	claim := micros(p.ClaimedUntil)
+	reclaimed := ward.Errorf(ward.ECONFLICT, "push %d was claimed again after its lease ran out; its outcome is the other worker's to record", id)
 	if leased != claim {
-		return ward.Errorf(ward.ECONFLICT, "push %d was claimed again after its lease ran out; its outcome is the other worker's to record", id)
+		return reclaimed
 	}
 	var ev *ward.TimelineEvent
 	var res sql.Result
@@ -212,7 +213,7 @@ func (db *DB) RecordPush(ctx context.Context, p *ward.Push, o ward.PushOutcome) 
 	}
 	// On PostgreSQL another worker may have claimed it since the SELECT.
 	if n, err := res.RowsAffected(); err != nil || n != 1 {
-		return errors.Join(ward.Errorf(ward.ECONFLICT, "push %d was claimed again after its lease ran out; its outcome is the other worker's to record", id), err)
+		return errors.Join(reclaimed, err)
 	}
 	if ev != nil {
 		ev.FromState, ev.ToState, ev.Visibility = state, state, "team"

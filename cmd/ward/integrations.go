@@ -40,11 +40,12 @@ func (e *env) integrationsCheckCmd() *cobra.Command {
 				if err != nil {
 					return err
 				}
-				for _, check := range []func(context.Context, *store.DB, time.Duration) (int, int, error){e.checkGitHub, e.checkHackerOne} {
-					f, c, err := check(cmd.Context(), db, timeout)
-					if err != nil {
-						return err
-					}
+				in, err := db.Integrations(cmd.Context())
+				if err != nil {
+					return err
+				}
+				for _, check := range []func(context.Context, ward.Integrations, time.Duration) (int, int){e.checkGitHub, e.checkHackerOne} {
+					f, c := check(cmd.Context(), in, timeout)
 					failed, checked = failed+f, checked+c
 				}
 				if failed > 0 {
@@ -89,50 +90,42 @@ func (e *env) checkChannels(ctx context.Context, db *store.DB, send bool, timeou
 // its secrets can be read, the repository is private and the identity
 // may file issues in it, and the webhook has its secret. It returns
 // whether it failed, after saying why, and whether there was one to check.
-func (e *env) checkGitHub(ctx context.Context, db *store.DB, timeout time.Duration) (failed, checked int, err error) {
-	in, err := db.Integrations(ctx)
-	if err != nil {
-		return 0, 0, err
-	}
+func (e *env) checkGitHub(ctx context.Context, in ward.Integrations, timeout time.Duration) (failed, checked int) {
 	if in.GitHub == nil {
 		fmt.Fprintln(e.stdout, "github: not configured (integrations.github in the team file; docs/integrations.md)")
-		return 0, 0, nil
+		return 0, 0
 	}
 	name := "github (" + in.GitHub.Repository + ")"
 	gh, err := newGitHub(in.GitHub, "", outboundClient("GitHub", timeout), os.Getenv, os.ReadFile)
 	if err != nil {
 		fmt.Fprintf(e.stdout, "%s: %s\n", name, ward.ErrorMessage(err))
-		return 1, 1, nil
+		return 1, 1
 	}
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	if err := gh.client.Check(ctx); err != nil {
 		fmt.Fprintf(e.stdout, "%s: %v\n", name, err)
-		return 1, 1, nil
+		return 1, 1
 	}
 	if gh.webhookSecret == "" {
 		fmt.Fprintf(e.stdout, "%s: no webhook_secret_env or webhook_secret_file: the issues' state cannot come back to ward\n", name)
-		return 1, 1, nil
+		return 1, 1
 	}
 	fmt.Fprintf(e.stdout, "%s: ok\n", name)
-	return 0, 1, nil
+	return 0, 1
 }
 
 // checkHackerOne checks the HackerOne integration, if the team file has
 // one: its token can be read, and with it the programme reached. It
 // returns whether it failed, after saying why, and whether there was one
 // to check.
-func (e *env) checkHackerOne(ctx context.Context, db *store.DB, timeout time.Duration) (failed, checked int, err error) {
-	in, err := db.Integrations(ctx)
-	if err != nil {
-		return 0, 0, err
-	}
+func (e *env) checkHackerOne(ctx context.Context, in ward.Integrations, timeout time.Duration) (failed, checked int) {
 	if in.HackerOne == nil {
 		fmt.Fprintln(e.stdout, "hackerone: not configured (integrations.hackerone in the team file; docs/integrations.md)")
-		return 0, 0, nil
+		return 0, 0
 	}
 	name := "hackerone (" + in.HackerOne.Program + ")"
-	c, _, err := hackeroneClient(ctx, db, outboundClient("HackerOne", timeout))
+	c, err := hackeroneClient(in.HackerOne, outboundClient("HackerOne", timeout), os.Getenv, os.ReadFile)
 	if err == nil {
 		cctx, cancel := context.WithTimeout(ctx, timeout)
 		err = c.Check(cctx)
@@ -144,10 +137,10 @@ func (e *env) checkHackerOne(ctx context.Context, db *store.DB, timeout time.Dur
 			msg = ward.ErrorMessage(err) // without "ward: invalid: "
 		}
 		fmt.Fprintf(e.stdout, "%s: %s\n", name, strings.TrimPrefix(msg, "hackerone: "))
-		return 1, 1, nil
+		return 1, 1
 	}
 	fmt.Fprintf(e.stdout, "%s: ok\n", name)
-	return 0, 1, nil
+	return 0, 1
 }
 
 // integrationsSyncCmd pulls from a platform now, as the scheduled sync
@@ -160,12 +153,16 @@ func (e *env) integrationsSyncCmd() *cobra.Command {
 		ValidArgs: []string{"hackerone"},
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return e.withStore(cmd.Context(), func(db *store.DB) error {
-				c, _, err := hackeroneClient(cmd.Context(), db, outboundClient("HackerOne", 0))
+				in, err := db.Integrations(cmd.Context())
 				if err != nil {
 					return err
 				}
-				if c == nil {
+				if in.HackerOne == nil {
 					return ward.Errorf(ward.EINVALID, "HackerOne is not configured: add integrations.hackerone to the team file (docs/integrations.md)")
+				}
+				c, err := hackeroneClient(in.HackerOne, outboundClient("HackerOne", 0), os.Getenv, os.ReadFile)
+				if err != nil {
+					return err
 				}
 				ctx := cliContext(cmd.Context())
 				res, err := (&hackerone.Syncer{Client: c, Store: db}).Sync(ctx)

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -54,17 +55,26 @@ func TestFirstRotationOnCall(t *testing.T) {
 	if got := strings.Join(names, " "); got != "prune-sessions stale-pings disclosure-windows handoff-reminders shift-brief triage-digest" {
 		t.Errorf("scheduled jobs = %s", got)
 	}
-	// With HackerOne declared, its sync and push are scheduled too.
+	// With HackerOne declared, its sync and push are scheduled too, but
+	// not while its token cannot be read: there is no client to run them.
 	admin := ward.NewContextWithActor(ctx, ward.Actor{Kind: ward.ActorSystem, Role: ward.RoleAdmin})
 	if _, err := s.ApplyTeam(admin, ward.TeamSpec{Integrations: &ward.Integrations{HackerOne: &ward.HackerOneConfig{
 		Program: "example", Username: "ward-bot", Token: ward.SecretRef{Env: "WARD_TEST_H1_TOKEN"}}}}, false); err != nil {
 		t.Fatal(err)
 	}
-	names = nil
-	for _, j := range (background{db: s, calendar: oncall.New(s, time.Now), clock: clock.System{}}).jobs() {
-		names = append(names, j.Name)
+	jobNames := func() string {
+		var names []string
+		for _, j := range (background{db: s, calendar: oncall.New(s, time.Now), clock: clock.System{}, logger: slog.New(slog.DiscardHandler)}).jobs() {
+			names = append(names, j.Name)
+		}
+		return strings.Join(names, " ")
 	}
-	if got := strings.Join(names, " "); !strings.HasSuffix(got, " triage-digest hackerone-sync hackerone-push") {
+	t.Setenv("WARD_TEST_H1_TOKEN", "")
+	if got := jobNames(); strings.Contains(got, "hackerone") {
+		t.Errorf("scheduled jobs with HackerOne but no token = %s", got)
+	}
+	t.Setenv("WARD_TEST_H1_TOKEN", "h1-s3cret")
+	if got := jobNames(); !strings.HasSuffix(got, " triage-digest hackerone-sync hackerone-push") {
 		t.Errorf("scheduled jobs with HackerOne = %s", got)
 	}
 }
